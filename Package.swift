@@ -1,0 +1,140 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "ordp",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "ORDPWire", targets: ["ORDPWire"]),
+    .library(name: "ORDPRPC", targets: ["ORDPRPC"]),
+    .library(name: "ORDPPKI", targets: ["ORDPPKI"]),
+    .library(name: "CORDPClient", targets: ["CORDPClient"]),
+    .executable(name: "ordp", targets: ["ordp"]),
+    .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
+    .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
+    .executable(name: "ordp-bench-rpc", targets: ["ordp-bench-rpc"]),
+    .executable(name: "ordp-fuzz-frames", targets: ["ordp-fuzz-frames"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+  ],
+  targets: [
+    // I/O-free protocol core: frames, codec, connection and stream state machines.
+    .target(
+      name: "ORDPWire",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: strict
+    ),
+    // The RPC runtime on SwiftNIO: server, client channel, interceptors, health.
+    .target(
+      name: "ORDPRPC",
+      dependencies: [
+        "ORDPWire",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strict
+    ),
+    // Throw-away development PKI (CA, server and client certificates).
+    .target(
+      name: "ORDPPKI",
+      dependencies: [
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+      ],
+      swiftSettings: strict
+    ),
+    // The echo service: a test and benchmark service with all four call kinds.
+    .target(
+      name: "ORDPEcho",
+      dependencies: [
+        "ORDPRPC",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "protoc-gen-ordp",
+      dependencies: [
+        .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: strict
+    ),
+    // C client library for integrators: OpenSSL + protobuf-c.
+    .target(
+      name: "CORDPClient",
+      cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Wno-unused-parameter"])],
+      linkerSettings: [
+        .linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("protobuf-c"),
+      ]
+    ),
+    .executableTarget(name: "ordp-health-check", dependencies: ["CORDPClient"]),
+    .executableTarget(
+      name: "ordp",
+      dependencies: [
+        "ORDPRPC", "ORDPEcho", "ORDPPKI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-bench-rpc",
+      dependencies: [
+        "ORDPRPC", "ORDPEcho", "ORDPPKI",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-fuzz-frames",
+      dependencies: ["ORDPWire", .product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ORDPWireTests",
+      dependencies: ["ORDPWire", .product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ORDPRPCTests",
+      dependencies: [
+        "ORDPRPC", "ORDPEcho", "ORDPPKI", "CORDPClient",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
+  ]
+)

@@ -1,0 +1,1 @@
+int ordp_placeholder(void){return 0;}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates all generated code from Protos/: Swift messages (protoc-gen-swift), ORDP service
+# stubs (our protoc-gen-ordp) and C (protoc-c). Usage: scripts/generate.sh [OUTPUT_ROOT]
+# With OUTPUT_ROOT the files are written under it instead of the repository (CI uses that to
+# check that the committed files are current).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="${1:-.}"
+scratch="${ORDP_CODEGEN_SCRATCH:-.build}"
+
+swift build --scratch-path "$scratch" --product protoc-gen-swift >/dev/null
+swift build --scratch-path "$scratch" --product protoc-gen-ordp >/dev/null
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
+
+gen_swift() { # proto-file output-dir [ordp-options]
+  local proto="$1" out="$root/$2" ordp_opts="${3:-}"
+  mkdir -p "$out"
+  protoc -I Protos --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
+    --swift_out="$out" --swift_opt=Visibility=Public "$proto"
+  if grep -q '^service ' "Protos/$proto"; then
+    protoc -I Protos --plugin=protoc-gen-ordp="$bin/protoc-gen-ordp" \
+      --ordp_out="$out" --ordp_opt="Visibility=Public${ordp_opts:+,$ordp_opts}" "$proto"
+  fi
+}
+
+gen_swift ordp/rpc/v1/wire.proto Sources/ORDPWire/Generated
+gen_swift grpc/health/v1/health.proto Sources/ORDPRPC/Generated ImportRuntime=false
+gen_swift ordp/echo/v1/echo.proto Sources/ORDPEcho/Generated
+
+# C: the messages the C client needs.
+mkdir -p "$root/Sources/CORDPClient/generated"
+protoc -I Protos --c_out="$root/Sources/CORDPClient/generated" \
+  ordp/rpc/v1/wire.proto grpc/health/v1/health.proto ordp/echo/v1/echo.proto
