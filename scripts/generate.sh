@@ -16,7 +16,7 @@ gen_swift() { # proto-file output-dir [ordp-options]
   local proto="$1" out="$root/$2" ordp_opts="${3:-}"
   mkdir -p "$out"
   protoc -I Protos --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
-    --swift_out="$out" --swift_opt=Visibility=Public "$proto"
+    --swift_out="$out" --swift_opt=Visibility=Public,UseAccessLevelOnImports=true "$proto"
   if grep -q '^service ' "Protos/$proto"; then
     protoc -I Protos --plugin=protoc-gen-ordp="$bin/protoc-gen-ordp" \
       --ordp_out="$out" --ordp_opt="Visibility=Public${ordp_opts:+,$ordp_opts}" "$proto"

@@ -1,6 +1,6 @@
 /// Call metadata: an ordered list of key/value pairs; keys repeat. Keys are lower-case ASCII;
 /// keys ending in `-bin` carry binary values, all others text.
-public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+public struct Metadata: Sendable, Hashable, Sequence {
   /// One value: text or binary.
   public enum Value: Sendable, Hashable {
     case text(String)
@@ -17,8 +17,10 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
 
   public init() {}
 
-  public init(dictionaryLiteral elements: (String, String)...) {
-    for (k, v) in elements { add(k, v) }
+  /// Metadata with these text entries, in order.
+  public init(_ pairs: KeyValuePairs<String, String>) {
+    self.init()
+    for (k, v) in pairs { add(k, v) }
   }
 
   /// Appends a text entry; the key is lower-cased.

@@ -1,0 +1,224 @@
+import NIOCore
+
+/// One call on the client, on its connection's event loop: writes the request frames,
+/// collects the response, carries the outcome to the awaiting caller.
+final class ClientCall: @unchecked Sendable, MessageSink {
+  let loop: any EventLoop
+  let kind: RPCKind
+  let head: Ordp_Rpc_V1_RequestHeaders
+  /// The request of unary and server-streaming calls.
+  let singleRequest: [UInt8]?
+  /// Completed when the call ends: success for OK, an `RPCError` otherwise.
+  let statusPromise: EventLoopPromise<RPCStatus>
+  /// Completed at the first sign of life (headers, message or end), for transparent retry.
+  let firstEventPromise: EventLoopPromise<Void>
+  /// Responses of streaming-response calls.
+  let responses: InboundMessageQueue?
+
+  private(set) var streamID: UInt32 = 0
+  private var connection: ClientConnectionHandler?
+  private(set) var singleResponse: ByteBuffer?
+  private(set) var responseHeaders = Metadata()
+  private var responseCount = 0
+  private var done = false
+  /// Why the call failed, once it did (read after `firstEventPromise` or `statusPromise`).
+  private(set) var failure: RPCError?
+  private var halfClosePending = false
+  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] = []
+  var deadlineTimer: Scheduled<Void>?
+
+  init(kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, singleRequest: [UInt8]?, loop: any EventLoop) {
+    self.loop = loop
+    self.kind = kind
+    self.head = head
+    self.singleRequest = singleRequest
+    self.statusPromise = loop.makePromise()
+    self.firstEventPromise = loop.makePromise()
+    let ref = WeakCallReference()
+    if kind == .serverStreaming || kind == .bidirectionalStreaming {
+      self.responses = InboundMessageQueue { bytes in ref.call?.consumed(bytes) }
+    } else {
+      self.responses = nil
+    }
+    ref.call = self
+  }
+
+  // MARK: - Connection events (event loop)
+
+  func opened(streamID: UInt32, connection: ClientConnectionHandler) {
+    guard !done else {
+      connection.cancel(self, status: RPCStatus(code: .cancelled))
+      return
+    }
+    self.streamID = streamID
+    self.connection = connection
+    if let request = singleRequest {
+      guard request.count <= connection.maxOutboundFrameSize else {
+        connection.cancel(self, status: RPCStatus(code: .cancelled))
+        return fail(
+          RPCError(
+            .resourceExhausted,
+            "request message of \(request.count) bytes exceeds the server's max_frame_size \(connection.maxOutboundFrameSize)"
+          ))
+      }
+      connection.writeFrame(.headers, streamID: streamID, message: head)
+      _ = connection.machine.sendMessage(streamID: streamID, bytes: request.count)
+      connection.machine.halfClose(streamID: streamID)
+      connection.writeFrame(.message, flags: .endStream, streamID: streamID, bytes: request)
+    } else {
+      connection.writeFrame(.headers, streamID: streamID, message: head)
+      windowOpened()
+    }
+  }
+
+  func receiveHeaders(_ metadata: Metadata) {
+    responseHeaders = metadata
+    firstEventPromise.succeed()
+  }
+
+  func receiveMessage(_ payload: ByteBuffer) {
+    firstEventPromise.succeed()
+    if let responses {
+      responses.push(payload)
+      return
+    }
+    responseCount += 1
+    if responseCount > 1 {
+      let status = RPCStatus(code: .internal, message: "server sent more than one response message")
+      connection?.cancel(self, status: status)
+      fail(RPCError(status: status))
+      return
+    }
+    singleResponse = payload
+  }
+
+  func receiveStatus(_ status: RPCStatus) {
+    guard !done else { return }
+    if status.code != .ok { return fail(RPCError(status: status)) }
+    if responses == nil, singleResponse == nil {
+      return fail(RPCError(.internal, "server ended the call with OK but sent no response message"))
+    }
+    done = true
+    connection = nil
+    deadlineTimer?.cancel()
+    responses?.finish()
+    failPendingSends(RPCError(.cancelled, "call already ended"))
+    firstEventPromise.succeed()
+    statusPromise.succeed(status)
+  }
+
+  /// Ends the call with `error` without writing anything.
+  func fail(_ error: RPCError) {
+    guard !done else { return }
+    done = true
+    failure = error
+    connection = nil
+    deadlineTimer?.cancel()
+    responses?.fail(error)
+    failPendingSends(error)
+    firstEventPromise.succeed()
+    statusPromise.fail(error)
+  }
+
+  /// The caller gave up (task cancelled, deadline passed, stopped reading): CANCEL and fail.
+  func abandon(_ status: RPCStatus) {
+    guard !done else { return }
+    if let connection { connection.cancel(self, status: status) }
+    fail(RPCError(status: status))
+  }
+
+  /// Response flow control: the caller consumed `bytes`.
+  func consumed(_ bytes: Int) {
+    onLoop {
+      guard let connection = self.connection,
+        let increment = connection.machine.consumed(streamID: self.streamID, bytes: bytes)
+      else { return }
+      var b = ByteBuffer()
+      b.writeInteger(increment)
+      connection.writeFrame(.windowUpdate, streamID: self.streamID, bytes: Array(b.readableBytesView))
+    }
+  }
+
+  // MARK: - Request messages of streaming calls
+
+  func windowOpened() {
+    while let first = pendingSends.first {
+      guard let result = trySend(first.bytes) else { return }
+      pendingSends.removeFirst()
+      first.continuation.resume(with: result)
+    }
+    if halfClosePending { halfCloseNow() }
+  }
+
+  private func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
+    if done { return .failure(RPCError(.cancelled, "call already ended")) }
+    guard let connection else { return nil }  // still waiting for a stream
+    guard bytes.count <= connection.maxOutboundFrameSize else {
+      return .failure(
+        RPCError(
+          .resourceExhausted,
+          "request message of \(bytes.count) bytes exceeds the server's max_frame_size \(connection.maxOutboundFrameSize)"
+        ))
+    }
+    switch connection.machine.sendMessage(streamID: streamID, bytes: bytes.count) {
+    case .send:
+      connection.writeFrame(.message, streamID: streamID, bytes: bytes)
+      return .success(())
+    case .wait:
+      return nil
+    case .streamClosed:
+      return .failure(RPCError(.cancelled, "call already ended"))
+    }
+  }
+
+  func send(_ bytes: [UInt8]) async throws {
+    if loop.inEventLoop, pendingSends.isEmpty, let result = trySend(bytes) {
+      return try result.get()
+    }
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+      onLoop {
+        if self.pendingSends.isEmpty, let result = self.trySend(bytes) {
+          c.resume(with: result)
+        } else if self.done {
+          c.resume(throwing: RPCError(.cancelled, "call already ended"))
+        } else {
+          self.pendingSends.append((bytes, c))
+        }
+      }
+    }
+  }
+
+  /// The caller sent its last request: END_STREAM (after any messages still waiting).
+  func halfClose() {
+    onLoop {
+      guard !self.done else { return }
+      if self.pendingSends.isEmpty, self.connection != nil {
+        self.halfCloseNow()
+      } else {
+        self.halfClosePending = true
+      }
+    }
+  }
+
+  private func halfCloseNow() {
+    guard let connection, !done else { return }
+    halfClosePending = false
+    connection.machine.halfClose(streamID: streamID)
+    connection.writeFrame(.headers, flags: .endStream, streamID: streamID, bytes: [])
+  }
+
+  private func failPendingSends(_ error: any Error) {
+    let pending = pendingSends
+    pendingSends.removeAll()
+    for p in pending { p.continuation.resume(throwing: error) }
+  }
+
+  func onLoop(_ body: @escaping @Sendable () -> Void) {
+    if loop.inEventLoop { body() } else { loop.execute(body) }
+  }
+}
+
+/// Lets a response queue report consumption to its call without keeping it alive.
+private final class WeakCallReference: @unchecked Sendable {
+  weak var call: ClientCall?
+}

@@ -1,0 +1,310 @@
+import Logging
+import NIOCore
+import NIOTLS
+import SwiftProtobuf
+
+/// Carries out `ClientConnectionStateMachine`'s decisions on one client connection: sends
+/// HELLO, opens streams for calls, routes response frames to them, pings idle connections.
+/// Everything here runs on the connection's event loop.
+final class ClientConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  /// Keepalive settings.
+  struct Keepalive {
+    var interval: TimeAmount?
+    var timeout: TimeAmount
+  }
+
+  var machine: ClientConnectionStateMachine
+  private let decoder: FrameDecoder
+  private let keepalive: Keepalive
+  private let logger: Logger
+  private var inbound: ByteBuffer?
+  private var calls: [UInt32: ClientCall] = [:]
+  private var waitingForStream: [ClientCall] = []
+  private(set) var context: ChannelHandlerContext?
+  private var outbound = ByteBuffer()
+  private var flushScheduled = false
+  private var inRead = false
+  private var lastRead: NIODeadline = .now()
+  private var keepaliveTimer: Scheduled<Void>?
+  private var pingOutstanding = false
+  let readyPromise: EventLoopPromise<Void>
+  /// Called once when the connection stops taking new calls (GOAWAY or closed).
+  var onUnavailable: (() -> Void)?
+
+  init(
+    settings: ConnectionSettings, keepalive: Keepalive, tls: Bool, eventLoop: any EventLoop,
+    logger: Logger
+  ) {
+    self.tls = tls
+    self.machine = ClientConnectionStateMachine(localSettings: settings)
+    self.decoder = FrameDecoder(maxFrameSize: settings.maxFrameSize)
+    self.keepalive = keepalive
+    self.logger = logger
+    self.readyPromise = eventLoop.makePromise()
+  }
+
+  var eventLoop: any EventLoop { context!.eventLoop }
+  var maxOutboundFrameSize: Int { Int(machine.peerSettings.maxFrameSize) }
+  var isAcceptingCalls: Bool { machine.isAcceptingCalls && context != nil }
+
+  // MARK: - Channel events
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    outbound = context.channel.allocator.buffer(capacity: 4096)
+    if context.channel.isActive { sendHello() }
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    sendHello()
+    context.fireChannelActive()
+  }
+
+  private var helloSent = false
+  private let tls: Bool
+
+  private func sendHello() {
+    guard !helloSent else { return }
+    helloSent = true
+    writeFrame(.hello, streamID: 0, message: machine.hello)
+    flushNow()
+    if !tls { readyPromise.succeed() }
+    scheduleKeepalive()
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let e = event as? TLSUserEvent, case .handshakeCompleted = e {
+      readyPromise.succeed()
+    }
+    context.fireUserInboundEventTriggered(event)
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    logger.debug("client connection error", metadata: ["error": "\(error)"])
+    readyPromise.fail(error)
+    context.close(promise: nil)
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    keepaliveTimer?.cancel()
+    readyPromise.fail(RPCError(.unavailable, "connection closed"))
+    _ = machine.transportClosed()
+    let open = calls
+    calls.removeAll()
+    let waiting = waitingForStream
+    waitingForStream.removeAll()
+    for (_, call) in open { call.fail(RPCError(.unavailable, "connection closed")) }
+    for call in waiting { call.fail(Self.unprocessed("connection closed")) }
+    notifyUnavailable()
+    self.context = nil
+    context.fireChannelInactive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    var bytes = unwrapInboundIn(data)
+    lastRead = .now()
+    pingOutstanding = false
+    if inbound == nil || inbound!.readableBytes == 0 {
+      inbound = bytes
+    } else {
+      inbound!.writeBuffer(&bytes)
+    }
+    inRead = true
+    defer { inRead = false }
+    while !machine.isClosed {
+      let frame: Frame?
+      do {
+        frame = try decoder.nextFrame(from: &inbound!)
+      } catch {
+        if case .frameTooLarge(let length, let limit) = error {
+          connectionError(ConnectionError(.frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
+        }
+        return
+      }
+      guard let frame else { break }
+      handle(machine.receive(frame))
+    }
+    if let i = inbound, i.readableBytes == 0 { inbound = nil } else { inbound?.discardReadBytes() }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    flushNow()
+    context.fireChannelReadComplete()
+  }
+
+  // MARK: - Frame actions
+
+  private func handle(_ action: ClientConnectionStateMachine.FrameAction) {
+    switch action {
+    case .none, .pingAck, .helloReceived:
+      if case .helloReceived = action { openWaitingStreams() }
+    case .responseHeaders(let id, let metadata):
+      calls[id]?.receiveHeaders(metadata)
+    case .responseMessage(let id, let payload):
+      calls[id]?.receiveMessage(payload)
+    case .callEnded(let id, let status):
+      if let call = calls.removeValue(forKey: id) {
+        call.receiveStatus(status)
+        callRemoved()
+      }
+    case .windowOpened(let id):
+      calls[id]?.windowOpened()
+    case .pong(let payload):
+      outbound.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
+    case .goAway(let code, let message, let unprocessed, let closeNow):
+      logger.debug("GOAWAY \(code): \(message)")
+      for id in unprocessed {
+        calls.removeValue(forKey: id)?.fail(Self.unprocessed("server is going away (\(message))"))
+      }
+      let waiting = waitingForStream
+      waitingForStream.removeAll()
+      for call in waiting { call.fail(Self.unprocessed("server is going away")) }
+      notifyUnavailable()
+      if closeNow {
+        if code != .noError {
+          let open = calls
+          calls.removeAll()
+          for (_, call) in open { call.fail(RPCError(.unavailable, "connection error \(code): \(message)")) }
+        }
+        if calls.isEmpty { context?.close(promise: nil) }
+      }
+    case .connectionError(let error):
+      connectionError(error)
+    }
+  }
+
+  /// An error for calls the server never processed: safe to retry on another connection.
+  static func unprocessed(_ message: String) -> RPCError {
+    var metadata = Metadata()
+    metadata.add("ordp-refused", "1")
+    return RPCError(.unavailable, "call not processed: \(message)", metadata: metadata)
+  }
+
+  private func connectionError(_ error: ConnectionError) {
+    var goAway = Ordp_Rpc_V1_GoAway()
+    goAway.code = error.code.rawValue
+    goAway.message = error.message
+    writeFrame(.goAway, streamID: 0, message: goAway)
+    flushNow()
+    let open = calls
+    calls.removeAll()
+    for (_, call) in open { call.fail(RPCError(.internal, "protocol error from server: \(error.message)")) }
+    notifyUnavailable()
+    context?.close(promise: nil)
+  }
+
+  private func notifyUnavailable() {
+    if let f = onUnavailable {
+      onUnavailable = nil
+      f()
+    }
+  }
+
+  // MARK: - Calls
+
+  /// Starts `call`: opens its stream (or queues it at the server's concurrency limit).
+  func start(_ call: ClientCall) {
+    guard context != nil else {
+      return call.fail(Self.unprocessed("connection closed"))
+    }
+    switch machine.openStream() {
+    case .open(let id):
+      calls[id] = call
+      call.opened(streamID: id, connection: self)
+    case .atLimit:
+      waitingForStream.append(call)
+    case .unavailable:
+      call.fail(Self.unprocessed("connection is going away"))
+    }
+  }
+
+  private func openWaitingStreams() {
+    while !waitingForStream.isEmpty {
+      guard case .open(let id) = machine.openStream() else { return }
+      let call = waitingForStream.removeFirst()
+      calls[id] = call
+      call.opened(streamID: id, connection: self)
+    }
+  }
+
+  /// The call gave up (cancel, deadline): send CANCEL and forget it.
+  func cancel(_ call: ClientCall, status: RPCStatus) {
+    if let i = waitingForStream.firstIndex(where: { $0 === call }) {
+      waitingForStream.remove(at: i)
+      return
+    }
+    guard calls.removeValue(forKey: call.streamID) != nil else { return }
+    machine.forget(streamID: call.streamID)
+    writeFrame(.cancel, streamID: call.streamID, message: status.wire)
+    callRemoved()
+  }
+
+  private func callRemoved() {
+    openWaitingStreams()
+    if machine.callEndedShouldClose() { context?.close(promise: nil) }
+  }
+
+  // MARK: - Writing
+
+  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message) {
+    do {
+      try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
+    } catch {
+      logger.error("cannot serialize \(type) frame: \(error)")
+    }
+    scheduleFlush()
+  }
+
+  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: [UInt8]) {
+    outbound.writeFrame(type, flags: flags, streamID: streamID, bytes: bytes)
+    scheduleFlush()
+  }
+
+  func scheduleFlush() {
+    guard !inRead, !flushScheduled, let context else { return }
+    flushScheduled = true
+    context.eventLoop.assumeIsolated().execute { [self] in
+      flushScheduled = false
+      flushNow()
+    }
+  }
+
+  func flushNow() {
+    guard outbound.readableBytes > 0, let context else { return }
+    let out = outbound
+    outbound = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
+    context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+  }
+
+  // MARK: - Keepalive
+
+  private func scheduleKeepalive() {
+    guard let interval = keepalive.interval, let loop = context?.eventLoop else { return }
+    keepaliveTimer = loop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
+      self?.keepaliveTick()
+    }
+  }
+
+  private func keepaliveTick() {
+    guard let interval = keepalive.interval, let context else { return }
+    let quiet = NIODeadline.now() - lastRead
+    if pingOutstanding {
+      if quiet >= interval + keepalive.timeout {
+        logger.debug("keepalive timeout: closing connection")
+        context.close(promise: nil)
+        return
+      }
+    } else if quiet >= interval {
+      pingOutstanding = true
+      writeFrame(.ping, streamID: 0, bytes: [0, 0, 0, 0, 0, 0, 0, 1])
+    }
+    keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(
+      in: pingOutstanding ? keepalive.timeout : interval - min(quiet, interval) + .milliseconds(1)
+    ) { [weak self] in
+      self?.keepaliveTick()
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import NIOCore
+import Synchronization
+
+/// `grpc.health.v1.Health`, built into every server. The empty service name is the server as
+/// a whole (SERVING from the start); services set their own statuses.
+public final class HealthService: Grpc_Health_V1_Health_ServiceProtocol {
+  public typealias Status = Grpc_Health_V1_HealthCheckResponse.ServingStatus
+
+  private struct State {
+    var statuses: [String: Status] = ["": .serving]
+    var watchers: [Int: (service: String, queue: InboundMessageQueue)] = [:]
+    var nextWatcher = 0
+  }
+
+  private let state = Mutex(State())
+
+  public init() {}
+
+  /// Sets the status of `service` and tells its watchers.
+  public func setStatus(_ status: Status, forService service: String = "") {
+    let watchers = state.withLock { s in
+      s.statuses[service] = status
+      return s.watchers.values.filter { $0.service == service }.map(\.queue)
+    }
+    for q in watchers { q.push(Self.encode(status)) }
+  }
+
+  /// The status of `service`, nil if unknown.
+  public func status(forService service: String) -> Status? {
+    state.withLock { $0.statuses[service] }
+  }
+
+  public func check(
+    request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext
+  ) async throws -> Grpc_Health_V1_HealthCheckResponse {
+    guard let status = status(forService: request.service) else {
+      throw RPCError(.notFound, "unknown service '\(request.service)'")
+    }
+    var r = Grpc_Health_V1_HealthCheckResponse()
+    r.status = status
+    return r
+  }
+
+  public func list(
+    request: Grpc_Health_V1_HealthListRequest, context: ServerContext
+  ) async throws -> Grpc_Health_V1_HealthListResponse {
+    var r = Grpc_Health_V1_HealthListResponse()
+    for (name, status) in state.withLock({ $0.statuses }) {
+      var s = Grpc_Health_V1_HealthCheckResponse()
+      s.status = status
+      r.statuses[name] = s
+    }
+    return r
+  }
+
+  public func watch(
+    request: Grpc_Health_V1_HealthCheckRequest,
+    responses: RPCResponseWriter<Grpc_Health_V1_HealthCheckResponse>, context: ServerContext
+  ) async throws {
+    let queue = InboundMessageQueue { _ in }
+    let (id, current) = state.withLock { s in
+      let id = s.nextWatcher
+      s.nextWatcher += 1
+      s.watchers[id] = (request.service, queue)
+      return (id, s.statuses[request.service] ?? .serviceUnknown)
+    }
+    defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
+    var first = Grpc_Health_V1_HealthCheckResponse()
+    first.status = current
+    try await responses.write(first)
+    for try await update in RPCMessageStream<Grpc_Health_V1_HealthCheckResponse>(queue: queue) {
+      try await responses.write(update)
+    }
+  }
+
+  private static func encode(_ status: Status) -> ByteBuffer {
+    var r = Grpc_Health_V1_HealthCheckResponse()
+    r.status = status
+    return ByteBuffer(bytes: (try? r.serializedBytes() as [UInt8]) ?? [])
+  }
+}

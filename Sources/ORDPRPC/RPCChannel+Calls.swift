@@ -1,0 +1,232 @@
+import NIOCore
+public import SwiftProtobuf
+
+extension RPCChannel {
+  /// A unary call.
+  public func unary<Request: Message & Sendable, Response: Message & Sendable>(
+    _ method: MethodDescriptor, request: Request, options: CallOptions = .defaults
+  ) async throws -> Response {
+    let bytes = try serialize(request)
+    if interceptors.isEmpty {
+      return try await singleResponseCall(method, options: options, request: bytes)
+    }
+    return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
+      head in
+      try await self.singleResponseCall(head.method, options: head.options, request: bytes)
+    }
+  }
+
+  /// A server-streaming call: `onResponse` reads the responses; the call ends when it returns.
+  public func serverStreaming<Request: Message & Sendable, Response: Message & Sendable, Result: Sendable>(
+    _ method: MethodDescriptor, request: Request, options: CallOptions = .defaults,
+    onResponse: (RPCResponseStream<Response>) async throws -> Result
+  ) async throws -> Result {
+    let bytes = try serialize(request)
+    return try await withoutActuallyEscaping(onResponse) { onResponse in
+      let box = UncheckedSendable(onResponse)
+      return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
+        head in
+        try await self.serverStreamingCall(head.method, options: head.options, request: bytes, onResponse: box.value)
+      }
+    }
+  }
+
+  /// A client-streaming call: `requests` writes the requests; returns the single response.
+  public func clientStreaming<Request: Message & Sendable, Response: Message & Sendable>(
+    _ method: MethodDescriptor, options: CallOptions = .defaults,
+    requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void
+  ) async throws -> Response {
+    try await interceptors.run(head: ClientCallHead(method: method, options: options)) { head in
+      try await self.streamingCall(head.method, options: head.options, requests: requests) {
+        (call: ClientCall) -> Response in
+        _ = try await call.statusPromise.futureResult.get()
+        return try decode(call.singleResponse!)
+      }
+    }
+  }
+
+  /// A bidirectional-streaming call: `requests` writes while `onResponse` reads.
+  public func bidirectionalStreaming<Request: Message & Sendable, Response: Message & Sendable, Result: Sendable>(
+    _ method: MethodDescriptor, options: CallOptions = .defaults,
+    requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void,
+    onResponse: (RPCResponseStream<Response>) async throws -> Result
+  ) async throws -> Result {
+    try await withoutActuallyEscaping(onResponse) { onResponse in
+      let box = UncheckedSendable(onResponse)
+      return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
+        head in
+        try await self.streamingCall(head.method, options: head.options, requests: requests) {
+          (call: ClientCall) -> Result in
+          try await box.value(RPCResponseStream(queue: call.responses!))
+        }
+      }
+    }
+  }
+
+  // MARK: - Implementation
+
+  private func singleResponseCall<Response: Message>(
+    _ method: MethodDescriptor, options: CallOptions, request: [UInt8]
+  ) async throws -> Response {
+    let (head, deadline) = try makeHead(method, options)
+    var attempt = 0
+    while true {
+      let call = try await startCall(.unary, head: head, request: request, deadline: deadline)
+      do {
+        _ = try await withTaskCancellationHandler {
+          try await call.statusPromise.futureResult.get()
+        } onCancel: {
+          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+        }
+        return try decode(call.singleResponse!)
+      } catch let error as RPCError where error.isRefused && attempt < options.maxTransparentRetries {
+        attempt += 1
+      }
+    }
+  }
+
+  private func serverStreamingCall<Response: Message & Sendable, Result>(
+    _ method: MethodDescriptor, options: CallOptions, request: [UInt8],
+    onResponse: (RPCResponseStream<Response>) async throws -> Result
+  ) async throws -> Result {
+    let (head, deadline) = try makeHead(method, options)
+    var attempt = 0
+    while true {
+      let call = try await startCall(.serverStreaming, head: head, request: request, deadline: deadline)
+      try await withTaskCancellationHandler {
+        try await call.firstEventPromise.futureResult.get()
+      } onCancel: {
+        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+      }
+      if let failure = call.failure, failure.isRefused, attempt < options.maxTransparentRetries {
+        attempt += 1
+        continue
+      }
+      do {
+        let result = try await withTaskCancellationHandler {
+          try await onResponse(RPCResponseStream(queue: call.responses!))
+        } onCancel: {
+          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+        }
+        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading")) }
+        return result
+      } catch {
+        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)")) }
+        throw error
+      }
+    }
+  }
+
+  private func streamingCall<Request: Message & Sendable, Result>(
+    _ method: MethodDescriptor, options: CallOptions,
+    requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void,
+    body: (ClientCall) async throws -> Result
+  ) async throws -> Result {
+    let (head, deadline) = try makeHead(method, options)
+    let kind = method.kind
+    let call = try await startCall(kind, head: head, request: nil, deadline: deadline)
+    let writer = RPCRequestWriter<Request>(sink: call)
+    return try await withTaskCancellationHandler {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+          do {
+            try await requests(writer)
+            call.halfClose()
+          } catch {
+            call.onLoop {
+              call.abandon(RPCStatus(code: .cancelled, message: "the request writer failed: \(error)"))
+            }
+            throw error
+          }
+        }
+        let result: Result
+        do {
+          result = try await body(call)
+        } catch {
+          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)")) }
+          group.cancelAll()
+          var writerError: (any Error)? = nil
+          while true {
+            do { guard try await group.next() != nil else { break } } catch { writerError = writerError ?? error }
+          }
+          if let writerError, !(writerError is RPCError) { throw writerError }
+          throw error
+        }
+        if kind == .bidirectionalStreaming {
+          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading")) }
+        }
+        group.cancelAll()
+        while true {
+          do { guard try await group.next() != nil else { break } } catch {}
+        }
+        return result
+      }
+    } onCancel: {
+      call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+    }
+  }
+
+  private func makeHead(
+    _ method: MethodDescriptor, _ options: CallOptions
+  ) throws -> (Ordp_Rpc_V1_RequestHeaders, NIODeadline?) {
+    var head = Ordp_Rpc_V1_RequestHeaders()
+    head.method = method.path
+    if !options.metadata.isEmpty { head.metadata = options.metadata.wireEntries }
+    let now = NIODeadline.now()
+    var deadline = options.timeout.map { now + TimeAmount($0) }
+    if let inherited = RPCDeadline.current { deadline = min(deadline ?? inherited, inherited) }
+    if let deadline {
+      let remaining = deadline - now
+      guard remaining > .zero else {
+        throw RPCError(.deadlineExceeded, "deadline exceeded before the call started")
+      }
+      head.timeoutMicros = UInt64(max(1, remaining.nanoseconds / 1000))
+    }
+    return (head, deadline)
+  }
+
+  private func startCall(
+    _ kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, request: [UInt8]?, deadline: NIODeadline?
+  ) async throws -> ClientCall {
+    let connection = try await pool.pick(deadline: deadline)
+    let call = ClientCall(kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
+    call.onLoop {
+      if let deadline {
+        call.deadlineTimer = connection.eventLoop.scheduleTask(deadline: deadline) {
+          call.abandon(RPCStatus(code: .deadlineExceeded, message: "deadline exceeded"))
+        }
+      }
+      connection.handler.value.start(call)
+    }
+    return call
+  }
+}
+
+private func serialize(_ message: some Message) throws -> [UInt8] {
+  do {
+    return try message.serializedBytes()
+  } catch {
+    throw RPCError(.internal, "cannot serialize \(type(of: message).protoMessageName): \(error)")
+  }
+}
+
+private func decode<M: Message>(_ buffer: ByteBuffer) throws -> M {
+  do {
+    return try M(buffer: buffer)
+  } catch {
+    throw RPCError(.internal, "response does not decode as \(M.protoMessageName): \(error)")
+  }
+}
+
+/// Carries a non-Sendable closure into interceptor closures that run it before returning.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+extension TimeAmount {
+  init(_ duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+  }
+}

@@ -1,0 +1,102 @@
+public import SwiftProtobuf
+import NIOCore
+
+/// A service the server can host: generated service protocols refine it.
+public protocol RPCService: Sendable {
+  /// Registers the service's methods with the router.
+  func registerMethods(with router: inout RPCRouter)
+}
+
+/// Maps method paths to type-erased handlers.
+public struct RPCRouter: Sendable {
+  /// A handler with its messages decoded and encoded.
+  enum Handler: Sendable {
+    case unary(@Sendable (ByteBuffer, ServerContext) async throws -> [UInt8])
+    case serverStreaming(@Sendable (ByteBuffer, any MessageSink, ServerContext) async throws -> Void)
+    case clientStreaming(@Sendable (InboundMessageQueue, ServerContext) async throws -> [UInt8])
+    case bidirectional(
+      @Sendable (InboundMessageQueue, any MessageSink, ServerContext) async throws -> Void)
+  }
+
+  struct Route: Sendable {
+    var descriptor: MethodDescriptor
+    var handler: Handler
+  }
+
+  private(set) var routes: [String: Route] = [:]
+
+  public init() {}
+
+  /// All registered methods.
+  public var methods: [MethodDescriptor] { routes.values.map(\.descriptor) }
+
+  func route(for path: String) -> Route? { routes[path] }
+
+  public mutating func registerUnary<Request: Message & Sendable, Response: Message & Sendable>(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+  ) {
+    routes[method.path] = Route(
+      descriptor: method,
+      handler: .unary { buffer, context in
+        let request = try decode(Request.self, buffer)
+        return try encode(try await handler(request, context))
+      })
+  }
+
+  public mutating func registerServerStreaming<
+    Request: Message & Sendable, Response: Message & Sendable
+  >(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+  ) {
+    routes[method.path] = Route(
+      descriptor: method,
+      handler: .serverStreaming { buffer, sink, context in
+        let request = try decode(Request.self, buffer)
+        try await handler(request, RPCResponseWriter(sink: sink), context)
+      })
+  }
+
+  public mutating func registerClientStreaming<
+    Request: Message & Sendable, Response: Message & Sendable
+  >(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (RPCRequestStream<Request>, ServerContext) async throws -> Response
+  ) {
+    routes[method.path] = Route(
+      descriptor: method,
+      handler: .clientStreaming { queue, context in
+        try encode(try await handler(RPCRequestStream(queue: queue), context))
+      })
+  }
+
+  public mutating func registerBidirectionalStreaming<
+    Request: Message & Sendable, Response: Message & Sendable
+  >(
+    _ method: MethodDescriptor,
+    handler: @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+  ) {
+    routes[method.path] = Route(
+      descriptor: method,
+      handler: .bidirectional { queue, sink, context in
+        try await handler(RPCRequestStream(queue: queue), RPCResponseWriter(sink: sink), context)
+      })
+  }
+}
+
+private func decode<M: Message>(_ type: M.Type, _ buffer: ByteBuffer) throws -> M {
+  do {
+    return try M(buffer: buffer)
+  } catch {
+    throw RPCError(.invalidArgument, "request does not decode as \(M.protoMessageName): \(error)")
+  }
+}
+
+private func encode(_ message: some Message) throws -> [UInt8] {
+  do {
+    return try message.serializedBytes()
+  } catch {
+    throw RPCError(.internal, "cannot serialize \(type(of: message).protoMessageName): \(error)")
+  }
+}

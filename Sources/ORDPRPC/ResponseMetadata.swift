@@ -1,0 +1,23 @@
+import Synchronization
+
+/// Response headers and trailers that handlers and interceptors add to; thread-safe.
+public final class ResponseMetadata: Sendable {
+  private let state = Mutex((headers: Metadata(), trailers: Metadata()))
+
+  init() {}
+
+  /// Adds a response header (sent before the first response message).
+  public func addHeader(_ key: String, _ value: String) {
+    state.withLock { $0.headers.add(key, value) }
+  }
+
+  /// Adds a trailer (sent with the status).
+  public func addTrailer(_ key: String, _ value: String) {
+    state.withLock { $0.trailers.add(key, value) }
+  }
+
+  /// The headers added so far.
+  public var headers: Metadata { state.withLock { $0.headers } }
+  /// The trailers added so far.
+  public var trailers: Metadata { state.withLock { $0.trailers } }
+}

@@ -1,0 +1,249 @@
+import NIOCore
+
+/// One call on the server: collects its request, runs its handler as a task, writes its
+/// response frames, enforces its deadline. State is touched only on the event loop; the
+/// handler task reaches it through `onLoop`.
+final class ServerCall: @unchecked Sendable, MessageSink {
+  let streamID: UInt32
+  let route: RPCRouter.Route
+  let context: ServerContext
+  let loop: any EventLoop
+  private var connection: ServerConnectionHandler?
+  var deadlineTimer: Scheduled<Void>?
+
+  private var task: Task<Void, Never>?
+  private var queue: InboundMessageQueue?
+  private var request: ByteBuffer?
+  private var requestCount = 0
+  private var headersSent = false
+  private var finished = false
+  private var unaryResponse: [UInt8]?
+  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] = []
+
+  init(streamID: UInt32, route: RPCRouter.Route, context: ServerContext, connection: ServerConnectionHandler) {
+    self.streamID = streamID
+    self.route = route
+    self.context = context
+    self.connection = connection
+    self.loop = connection.eventLoop
+  }
+
+  // MARK: - Inbound (event loop)
+
+  func opened(endStream: Bool) {
+    if route.descriptor.kind.hasSingleRequest {
+      if endStream { failRequestCount(0) }
+    } else {
+      queue = InboundMessageQueue { [weak self] bytes in self?.consumed(bytes) }
+      start()
+      if endStream { queue?.finish() }
+    }
+  }
+
+  func receive(_ payload: ByteBuffer, endStream: Bool) {
+    guard !finished else { return }
+    if let queue {
+      queue.push(payload)
+      if endStream { queue.finish() }
+      return
+    }
+    requestCount += 1
+    guard requestCount == 1 else { return failRequestCount(requestCount) }
+    request = payload
+    if endStream { start() }
+  }
+
+  func endOfRequests() {
+    guard !finished else { return }
+    if let queue {
+      queue.finish()
+    } else if requestCount == 1 {
+      start()
+    } else {
+      failRequestCount(0)
+    }
+  }
+
+  private func failRequestCount(_ count: Int) {
+    let what = count == 0 ? "none" : "more than one"
+    finished = true
+    deadlineTimer?.cancel()
+    connection?.finishImmediately(
+      streamID,
+      RPCStatus(
+        code: .internal,
+        message: "\(route.descriptor.path) takes exactly one request message, got \(what)"))
+    connection = nil
+  }
+
+  private func consumed(_ bytes: Int) {
+    onLoop {
+      guard !self.finished, let connection = self.connection,
+        let increment = connection.machine.consumed(streamID: self.streamID, bytes: bytes)
+      else { return }
+      var payload = ByteBuffer()
+      payload.writeInteger(increment)
+      connection.writeFrame(.windowUpdate, streamID: self.streamID, bytes: Array(payload.readableBytesView))
+    }
+  }
+
+  func windowOpened() {
+    while let first = pendingSends.first {
+      guard let result = trySend(first.bytes) else { return }
+      pendingSends.removeFirst()
+      first.continuation.resume(with: result)
+    }
+  }
+
+  // MARK: - Handler task
+
+  private func start() {
+    guard let connection else { return }
+    let body: @Sendable () async -> Void = { [self] in await self.run() }
+    if let executor = connection.executor {
+      task = Task(executorPreference: executor, operation: body)
+    } else {
+      task = Task(operation: body)
+    }
+  }
+
+  private func run() async {
+    let interceptors = connection?.interceptors ?? []
+    let request = self.request
+    let queue = self.queue
+    let handler = route.handler
+    var status: RPCStatus
+    do {
+      try await RPCDeadline.$current.withValue(context.deadline) {
+        try await interceptors.run(context: context) { [self] ctx in
+          switch handler {
+          case .unary(let h):
+            self.unaryResponse = try await h(request!, ctx)
+          case .serverStreaming(let h):
+            try await h(request!, self, ctx)
+          case .clientStreaming(let h):
+            self.unaryResponse = try await h(queue!, ctx)
+          case .bidirectional(let h):
+            try await h(queue!, self, ctx)
+          }
+        }
+      }
+      status = RPCStatus(code: .ok)
+    } catch let error as any RPCErrorConvertible {
+      status = error.rpcError.status
+    } catch is CancellationError {
+      status = RPCStatus(code: .cancelled, message: "handler cancelled")
+    } catch {
+      status = RPCStatus(code: .unknown, message: "handler failed: \(error)")
+    }
+    status.metadata.add(contentsOf: context.response.trailers)
+    let final = status
+    onLoop { self.finish(final) }
+  }
+
+  // MARK: - Outbound (event loop)
+
+  private func finish(_ status: RPCStatus) {
+    guard !finished, let connection else { return }
+    var status = status
+    if status.code == .ok, let response = unaryResponse {
+      switch trySend(response) {
+      case .success?, nil: break  // nil cannot happen: a fresh stream's window is open
+      case .failure(let error):
+        status = (error as? RPCError)?.status ?? RPCStatus(code: .internal, message: "\(error)")
+      }
+    }
+    finished = true
+    deadlineTimer?.cancel()
+    connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+    failPendingSends(RPCError(.cancelled, "call already ended"))
+    connection.callFinished(streamID)
+    self.connection = nil
+  }
+
+  /// Sends a response message now; nil when the peer's window is exhausted.
+  private func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
+    guard !finished, let connection else {
+      return .failure(RPCError(.cancelled, "call already ended"))
+    }
+    guard bytes.count <= connection.maxOutboundFrameSize else {
+      return .failure(
+        RPCError(
+          .resourceExhausted,
+          "response message of \(bytes.count) bytes exceeds the client's max_frame_size \(connection.maxOutboundFrameSize)"
+        ))
+    }
+    switch connection.machine.sendMessage(streamID: streamID, bytes: bytes.count) {
+    case .send:
+      if !headersSent {
+        headersSent = true
+        let headers = context.response.headers
+        if !headers.isEmpty {
+          var h = Ordp_Rpc_V1_ResponseHeaders()
+          h.metadata = headers.wireEntries
+          connection.writeFrame(.headers, streamID: streamID, message: h)
+        }
+      }
+      connection.writeFrame(.message, streamID: streamID, bytes: bytes)
+      return .success(())
+    case .wait:
+      return nil
+    case .streamClosed:
+      return .failure(RPCError(.cancelled, "call already ended"))
+    }
+  }
+
+  func send(_ bytes: [UInt8]) async throws {
+    if loop.inEventLoop, pendingSends.isEmpty, let result = trySend(bytes) {
+      return try result.get()
+    }
+    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+      onLoop {
+        if self.pendingSends.isEmpty, let result = self.trySend(bytes) {
+          c.resume(with: result)
+        } else if self.finished {
+          c.resume(throwing: RPCError(.cancelled, "call already ended"))
+        } else {
+          self.pendingSends.append((bytes, c))
+        }
+      }
+    }
+  }
+
+  private func failPendingSends(_ error: any Error) {
+    let pending = pendingSends
+    pendingSends.removeAll()
+    for p in pending { p.continuation.resume(throwing: error) }
+  }
+
+  // MARK: - Ending early (event loop)
+
+  func deadlineExceeded() {
+    guard !finished, let connection else { return }
+    finished = true
+    connection.writeFrame(
+      .trailers, streamID: streamID,
+      message: RPCStatus(code: .deadlineExceeded, message: "deadline exceeded").wire)
+    cancelEverything(RPCError(.deadlineExceeded, "deadline exceeded"))
+    connection.callFinished(streamID)
+    self.connection = nil
+  }
+
+  /// The call is gone (client CANCEL, connection lost): stop the handler, write nothing.
+  func abort(_ error: RPCError, cancelTask: Bool) {
+    finished = true
+    connection = nil
+    cancelEverything(error)
+  }
+
+  private func cancelEverything(_ error: RPCError) {
+    deadlineTimer?.cancel()
+    queue?.fail(error)
+    failPendingSends(error)
+    task?.cancel()
+  }
+
+  private func onLoop(_ body: @escaping @Sendable () -> Void) {
+    if loop.inEventLoop { body() } else { loop.execute(body) }
+  }
+}

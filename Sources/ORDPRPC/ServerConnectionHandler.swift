@@ -1,0 +1,324 @@
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+import SwiftProtobuf
+
+/// Carries out `ServerConnectionStateMachine`'s decisions on one connection: decodes frames,
+/// dispatches calls to handlers (Swift tasks), writes their frames, runs the timers.
+/// Everything here runs on the connection's event loop.
+final class ServerConnectionHandler: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  let router: RPCRouter
+  let interceptors: [any ServerInterceptor]
+  let configuration: ServerConfiguration
+  let logger: Logger
+  let executor: EventLoopTaskExecutor?
+  let tls: Bool
+
+  var machine: ServerConnectionStateMachine
+  private let decoder: FrameDecoder
+  private var inbound: ByteBuffer?
+  private(set) var calls: [UInt32: ServerCall] = [:]
+  private(set) var context: ChannelHandlerContext?
+  private var outbound: ByteBuffer
+  private var flushScheduled = false
+  private var inRead = false
+  private var peerIdentity: String?
+  private var remoteAddress: SocketAddress?
+  private var handshakeTimer: Scheduled<Void>?
+  private var idleTimer: Scheduled<Void>?
+  private var idleSince: NIODeadline = .now()
+  private var drainTimer: Scheduled<Void>?
+
+  init(
+    router: RPCRouter, interceptors: [any ServerInterceptor], configuration: ServerConfiguration,
+    eventLoop: any EventLoop, tls: Bool, logger: Logger
+  ) {
+    self.router = router
+    self.interceptors = interceptors
+    self.configuration = configuration
+    self.machine = ServerConnectionStateMachine(configuration: configuration.connection)
+    self.decoder = FrameDecoder(maxFrameSize: configuration.connection.settings.maxFrameSize)
+    self.logger = logger
+    self.tls = tls
+    self.executor =
+      configuration.handlerExecution == .eventLoop ? EventLoopTaskExecutor(eventLoop: eventLoop) : nil
+    self.outbound = ByteBufferAllocator().buffer(capacity: 0)
+  }
+
+  // MARK: - Channel events
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    self.outbound = context.channel.allocator.buffer(capacity: 4096)
+    if context.channel.isActive { start(context: context) }
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    start(context: context)
+    context.fireChannelActive()
+  }
+
+  private func start(context: ChannelHandlerContext) {
+    guard handshakeTimer == nil else { return }
+    remoteAddress = context.channel.remoteAddress
+    handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) { [weak self] in
+      guard let self, !self.machine.helloReceived else { return }
+      self.logger.debug("handshake timeout", metadata: ["peer": "\(self.remoteAddress.map { "\($0)" } ?? "?")"])
+      self.context?.close(promise: nil)
+    }
+    scheduleIdleCheck(after: configuration.idleTimeout)
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+      if let cert = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
+        peerIdentity = cert.firstURISAN
+      }
+    }
+    context.fireUserInboundEventTriggered(event)
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    var bytes = unwrapInboundIn(data)
+    if inbound == nil || inbound!.readableBytes == 0 {
+      inbound = bytes
+    } else {
+      inbound!.writeBuffer(&bytes)
+    }
+    inRead = true
+    defer { inRead = false }
+    let now = NIODeadline.now()
+    while !machine.isClosed {
+      let frame: Frame?
+      do {
+        frame = try decoder.nextFrame(from: &inbound!)
+      } catch {
+        if case .frameTooLarge(let length, let limit) = error {
+          connectionError(ConnectionError(.frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
+        }
+        return
+      }
+      guard let frame else { break }
+      handle(machine.receive(frame, now: now))
+    }
+    if let i = inbound, i.readableBytes == 0 { inbound = nil } else { inbound?.discardReadBytes() }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    flushNow()
+    context.fireChannelReadComplete()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    handshakeTimer?.cancel()
+    idleTimer?.cancel()
+    drainTimer?.cancel()
+    _ = machine.transportClosed()
+    let open = calls
+    calls.removeAll()
+    for (_, call) in open {
+      call.abort(RPCError(.unavailable, "connection closed"), cancelTask: true)
+    }
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    logger.debug("connection error", metadata: ["error": "\(error)"])
+    context.close(promise: nil)
+  }
+
+  // MARK: - Frame actions
+
+  private func handle(_ action: ServerConnectionStateMachine.FrameAction) {
+    switch action {
+    case .none:
+      break
+    case .sendHello(let hello):
+      handshakeTimer?.cancel()
+      writeFrame(.hello, streamID: 0, message: hello)
+    case .openCall(let id, let headers, let endStream):
+      openCall(id, headers: headers, endStream: endStream)
+    case .refuseCall(let id, let reason):
+      var status = RPCStatus(code: .unavailable, message: reason)
+      status.metadata.add("ordp-refused", "1")
+      writeFrame(.cancel, streamID: id, message: status.wire)
+    case .endOfRequests(let id):
+      calls[id]?.endOfRequests()
+    case .requestMessage(let id, let payload, let endStream):
+      calls[id]?.receive(payload, endStream: endStream)
+    case .callCancelled(let id, let status):
+      calls.removeValue(forKey: id)?.abort(RPCError(status: status), cancelTask: true)
+      callRemoved()
+    case .failCall(let id, let status):
+      writeFrame(.cancel, streamID: id, message: status.wire)
+      calls.removeValue(forKey: id)?.abort(RPCError(status: status), cancelTask: true)
+      callRemoved()
+    case .windowOpened(let id):
+      calls[id]?.windowOpened()
+    case .pong(let payload):
+      var out = outbound
+      out.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
+      outbound = out
+      scheduleFlush()
+    case .peerGoingAway(let closeNow):
+      if closeNow { closeConnection() }
+    case .connectionError(let error, _):
+      connectionError(error)
+    }
+  }
+
+  private func openCall(_ id: UInt32, headers: Ordp_Rpc_V1_RequestHeaders, endStream: Bool) {
+    idleTimer?.cancel()
+    idleTimer = nil
+    guard let route = router.route(for: headers.method) else {
+      finishImmediately(id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
+      return
+    }
+    let deadline: NIODeadline? =
+      headers.timeoutMicros == 0
+      ? nil : .now() + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
+    let context = ServerContext(
+      method: route.descriptor, requestMetadata: Metadata(headers.metadata), deadline: deadline,
+      peerIdentity: peerIdentity, remoteAddress: remoteAddress)
+    let call = ServerCall(streamID: id, route: route, context: context, connection: self)
+    calls[id] = call
+    if let deadline, let loop = self.context?.eventLoop {
+      call.deadlineTimer = loop.assumeIsolated().scheduleTask(deadline: deadline) { [weak call] in
+        call?.deadlineExceeded()
+      }
+    }
+    call.opened(endStream: endStream)
+  }
+
+  /// Ends a call before any handler ran (unknown method, wrong message count).
+  func finishImmediately(_ id: UInt32, _ status: RPCStatus) {
+    writeFrame(.trailers, streamID: id, message: status.wire)
+    calls.removeValue(forKey: id)?.deadlineTimer?.cancel()
+    if machine.callEnded(streamID: id) == .close { closeConnection() }
+    callRemoved()
+  }
+
+  // MARK: - Used by calls
+
+  var eventLoop: any EventLoop { context!.eventLoop }
+  var maxOutboundFrameSize: Int { Int(machine.peerSettings.maxFrameSize) }
+
+  /// A call ended on the wire (TRAILERS or CANCEL written): forget it.
+  func callFinished(_ id: UInt32) {
+    calls[id] = nil
+    if machine.callEnded(streamID: id) == .close {
+      closeConnection()
+    }
+    callRemoved()
+  }
+
+  private func callRemoved() {
+    if calls.isEmpty {
+      idleSince = .now()
+      if idleTimer == nil { scheduleIdleCheck(after: configuration.idleTimeout) }
+    }
+  }
+
+  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message) {
+    do {
+      try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
+    } catch {
+      logger.error("cannot serialize \(type) frame: \(error)")
+    }
+    scheduleFlush()
+  }
+
+  func writeFrame(_ type: FrameType, streamID: UInt32, bytes: [UInt8]) {
+    outbound.writeFrame(type, streamID: streamID, bytes: bytes)
+    scheduleFlush()
+  }
+
+  /// Flushes at the end of the current read, or in a moment: frames written by several calls
+  /// in the same event-loop tick leave in one write.
+  func scheduleFlush() {
+    guard !inRead, !flushScheduled, let context else { return }
+    flushScheduled = true
+    context.eventLoop.assumeIsolated().execute { [self] in
+      flushScheduled = false
+      flushNow()
+    }
+  }
+
+  private func flushNow() {
+    guard outbound.readableBytes > 0, let context else { return }
+    let out = outbound
+    outbound = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
+    context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+  }
+
+  // MARK: - Connection management
+
+  /// Begins a graceful drain (SIGTERM): GOAWAY, finish open calls, close.
+  func drain() {
+    switch machine.beginDrain() {
+    case .none:
+      return
+    case .sendGoAway(let goAway, let closeNow):
+      writeFrame(.goAway, streamID: 0, message: goAway)
+      flushNow()
+      if closeNow {
+        closeConnection()
+      } else if let loop = context?.eventLoop {
+        drainTimer = loop.assumeIsolated().scheduleTask(in: configuration.drainTimeout) { [weak self] in
+          guard let self else { return }
+          for (_, call) in self.calls {
+            call.abort(RPCError(.unavailable, "server shut down before the call finished"), cancelTask: true)
+          }
+          self.closeConnection()
+        }
+      }
+    }
+  }
+
+  private func connectionError(_ error: ConnectionError) {
+    logger.debug("connection error \(error.code): \(error.message)")
+    var goAway = Ordp_Rpc_V1_GoAway()
+    goAway.lastStreamID = machine.highestStreamID
+    goAway.code = error.code.rawValue
+    goAway.message = error.message
+    _ = machine.transportClosed()
+    writeFrame(.goAway, streamID: 0, message: goAway)
+    let open = calls
+    calls.removeAll()
+    for (_, call) in open { call.abort(RPCError(.unavailable, error.message), cancelTask: true) }
+    closeConnection()
+  }
+
+  private func closeConnection() {
+    guard let context else { return }
+    if outbound.readableBytes > 0 {
+      let out = outbound
+      outbound.clear()
+      context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
+        context.close(promise: nil)
+      }
+    } else {
+      context.close(promise: nil)
+    }
+  }
+
+  private func scheduleIdleCheck(after delay: TimeAmount) {
+    guard let loop = context?.eventLoop else { return }
+    idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+      guard let self else { return }
+      self.idleTimer = nil
+      guard self.calls.isEmpty else { return }
+      let idleFor = NIODeadline.now() - self.idleSince
+      if idleFor >= self.configuration.idleTimeout, let goAway = self.machine.idleTimeoutFired() {
+        self.writeFrame(.goAway, streamID: 0, message: goAway)
+        self.closeConnection()
+      } else {
+        self.scheduleIdleCheck(after: self.configuration.idleTimeout - idleFor)
+      }
+    }
+  }
+}

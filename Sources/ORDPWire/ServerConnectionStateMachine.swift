@@ -1,0 +1,322 @@
+public import NIOCore
+
+/// The server side of one ORDP/1 connection, without I/O.
+///
+/// The connection handler feeds it every received frame and every local event (a handler
+/// wants to send, a call finished, drain, timers); each method returns what to do. It enforces
+/// the HELLO handshake, stream-id ordering, `max_concurrent_streams`, flow control, ping abuse
+/// and graceful drain as WIRE.md describes.
+public struct ServerConnectionStateMachine: Sendable {
+  /// Limits and policies of the server side.
+  public struct Configuration: Sendable, Hashable {
+    /// What the server announces in its HELLO.
+    public var settings: ConnectionSettings = .defaults
+    /// Pings closer together than this, while no call is open, count as a strike.
+    public var minPingInterval: TimeAmount = .seconds(5)
+    /// Strikes beyond this end the connection with ENHANCE_YOUR_CALM.
+    public var maxPingStrikes: Int = 2
+
+    public static var defaults: Configuration { Configuration() }
+    public init() {}
+  }
+
+  /// Per-stream state on the server.
+  struct Stream: Sendable {
+    var requestClosed: Bool
+    var inbound: FlowWindow
+    var replenisher: WindowReplenisher
+    var outbound: FlowWindow
+  }
+
+  enum Phase: Sendable, Hashable {
+    case awaitingHello
+    case open
+    case draining(lastStreamID: UInt32)
+    case closed
+  }
+
+  /// What to do about one received frame.
+  public enum FrameAction: Sendable {
+    /// Nothing (ignored or bookkeeping only).
+    case none
+    /// The client's HELLO arrived: answer with this HELLO.
+    case sendHello(Ordp_Rpc_V1_Hello)
+    /// A new call: dispatch it. `endStream` means no request message follows.
+    case openCall(streamID: UInt32, headers: Ordp_Rpc_V1_RequestHeaders, endStream: Bool)
+    /// Refuse the call without processing it (CANCEL UNAVAILABLE, `ordp-refused: 1`).
+    case refuseCall(streamID: UInt32, reason: String)
+    /// The client ended its requests with a HEADERS frame carrying END_STREAM on the open
+    /// stream (half-close after its last MESSAGE; see docs/WIRE.md, section 4).
+    case endOfRequests(streamID: UInt32)
+    /// A request message for an open call.
+    case requestMessage(streamID: UInt32, payload: ByteBuffer, endStream: Bool)
+    /// The client cancelled the call: cancel its handler; the stream is already forgotten.
+    case callCancelled(streamID: UInt32, status: RPCStatus)
+    /// The client broke the call's rules: send CANCEL with this status, cancel the handler.
+    case failCall(streamID: UInt32, status: RPCStatus)
+    /// The client granted credit on a stream whose sender may be waiting.
+    case windowOpened(streamID: UInt32)
+    /// Answer a PING with an ACK carrying the same bytes.
+    case pong(ByteBuffer)
+    /// The client is going away: close once the open calls are done (or now if none).
+    case peerGoingAway(closeNow: Bool)
+    /// Connection error: send GOAWAY and close; cancel every open call.
+    case connectionError(ConnectionError, lastStreamID: UInt32)
+  }
+
+  /// What to do when a call's sender wants to send a message.
+  public enum SendDecision: Sendable, Hashable {
+    /// Send it.
+    case send
+    /// The peer's window is exhausted: wait for `windowOpened`.
+    case wait
+    /// The stream no longer exists (cancelled or finished).
+    case streamClosed
+  }
+
+  public let configuration: Configuration
+  public private(set) var peerSettings: ConnectionSettings = .defaults
+  var phase: Phase = .awaitingHello
+  var streams: [UInt32: Stream] = [:]
+  /// The highest stream id a HEADERS frame has opened (or tried to).
+  public private(set) var highestStreamID: UInt32 = 0
+  var pingStrikes = 0
+  var lastPingTime: NIODeadline?
+
+  public init(configuration: Configuration = .defaults) {
+    self.configuration = configuration
+  }
+
+  /// The number of open calls.
+  public var openStreamCount: Int { streams.count }
+  /// Whether GOAWAY was sent for a drain.
+  public var isDraining: Bool { if case .draining = phase { return true } else { return false } }
+  /// Whether the connection is finished.
+  public var isClosed: Bool { phase == .closed }
+  /// Whether the client's HELLO has arrived.
+  public var helloReceived: Bool { phase != .awaitingHello }
+
+  // MARK: - Received frames
+
+  /// Processes one frame received from the client. `now` feeds the ping-abuse policy.
+  public mutating func receive(_ frame: Frame, now: NIODeadline) -> FrameAction {
+    switch phase {
+    case .closed:
+      return .none
+    case .awaitingHello:
+      guard frame.type == .hello else {
+        return fail(.protocolError, "the first frame must be HELLO, got \(frame.type)")
+      }
+      return receiveHello(frame)
+    case .open, .draining:
+      break
+    }
+
+    switch frame.type {
+    case .hello: return fail(.protocolError, "HELLO sent twice")
+    case .headers: return receiveHeaders(frame)
+    case .message: return receiveMessage(frame)
+    case .trailers: return fail(.protocolError, "TRAILERS may only be sent by the server")
+    case .cancel: return receiveCancel(frame)
+    case .ping: return receivePing(frame, now: now)
+    case .goAway:
+      let closeNow = streams.isEmpty
+      phase = .draining(lastStreamID: highestStreamID)
+      if closeNow { phase = .closed }
+      return .peerGoingAway(closeNow: closeNow)
+    case .windowUpdate: return receiveWindowUpdate(frame)
+    default: return .none  // unknown frame types are ignored
+    }
+  }
+
+  private mutating func receiveHello(_ frame: Frame) -> FrameAction {
+    guard frame.streamID == 0 else { return fail(.protocolError, "HELLO on stream \(frame.streamID)") }
+    guard let hello = try? Ordp_Rpc_V1_Hello(buffer: frame.payload) else {
+      return fail(.protocolError, "HELLO payload is not a Hello message")
+    }
+    guard hello.version == 0 || hello.version == ConnectionSettings.protocolVersion else {
+      return fail(.unsupportedVersion, "protocol version \(hello.version) is not supported; this server speaks 1")
+    }
+    peerSettings = ConnectionSettings(hello: hello)
+    phase = .open
+    return .sendHello(configuration.settings.hello)
+  }
+
+  private mutating func receiveHeaders(_ frame: Frame) -> FrameAction {
+    let id = frame.streamID
+    guard id != 0 else { return fail(.protocolError, "HEADERS on stream 0") }
+    if var stream = streams[id] {
+      guard frame.flags.contains(.endStream), !stream.requestClosed else {
+        return fail(.protocolError, "HEADERS reuses open stream id \(id)")
+      }
+      stream.requestClosed = true
+      streams[id] = stream
+      return .endOfRequests(streamID: id)
+    }
+    guard id > highestStreamID else {
+      return fail(.protocolError, "HEADERS reuses stream id \(id) (highest so far \(highestStreamID))")
+    }
+    guard let headers = try? Ordp_Rpc_V1_RequestHeaders(buffer: frame.payload) else {
+      return fail(.protocolError, "HEADERS payload on stream \(id) is not a RequestHeaders message")
+    }
+    highestStreamID = id
+    pingStrikes = 0
+    if case .draining(let last) = phase, id > last {
+      return .refuseCall(streamID: id, reason: "server is shutting down")
+    }
+    if streams.count >= Int(configuration.settings.maxConcurrentStreams) {
+      return .refuseCall(
+        streamID: id,
+        reason: "too many concurrent calls (max_concurrent_streams \(configuration.settings.maxConcurrentStreams))")
+    }
+    let endStream = frame.flags.contains(.endStream)
+    let window = configuration.settings.initialWindowSize
+    streams[id] = Stream(
+      requestClosed: endStream, inbound: FlowWindow(initial: window),
+      replenisher: WindowReplenisher(initialWindow: window),
+      outbound: FlowWindow(initial: peerSettings.initialWindowSize))
+    return .openCall(streamID: id, headers: headers, endStream: endStream)
+  }
+
+  private mutating func receiveMessage(_ frame: Frame) -> FrameAction {
+    let id = frame.streamID
+    guard var stream = streams[id] else { return .none }
+    pingStrikes = 0
+    if stream.requestClosed {
+      streams[id] = nil
+      return .failCall(
+        streamID: id, status: RPCStatus(code: .internal, message: "MESSAGE after END_STREAM"))
+    }
+    guard stream.inbound.consume(frame.payload.readableBytes) else {
+      return fail(.flowControlError, "MESSAGE on stream \(id) while its window was exhausted")
+    }
+    let end = frame.flags.contains(.endStream)
+    stream.requestClosed = end
+    streams[id] = stream
+    return .requestMessage(streamID: id, payload: frame.payload, endStream: end)
+  }
+
+  private mutating func receiveCancel(_ frame: Frame) -> FrameAction {
+    guard streams.removeValue(forKey: frame.streamID) != nil else { return .none }
+    let wire = (try? Ordp_Rpc_V1_Status(buffer: frame.payload)) ?? Ordp_Rpc_V1_Status()
+    var status = RPCStatus(wire)
+    if status.code == .ok { status = RPCStatus(code: .cancelled, message: "cancelled by the client") }
+    return .callCancelled(streamID: frame.streamID, status: status)
+  }
+
+  private mutating func receivePing(_ frame: Frame, now: NIODeadline) -> FrameAction {
+    guard frame.streamID == 0 else { return fail(.protocolError, "PING on stream \(frame.streamID)") }
+    if frame.flags.contains(.ack) { return .none }
+    if streams.isEmpty, let last = lastPingTime, now - last < configuration.minPingInterval {
+      pingStrikes += 1
+      if pingStrikes > configuration.maxPingStrikes {
+        return fail(.enhanceYourCalm, "too many pings")
+      }
+    }
+    lastPingTime = now
+    return .pong(frame.payload)
+  }
+
+  private mutating func receiveWindowUpdate(_ frame: Frame) -> FrameAction {
+    guard frame.streamID != 0 else { return fail(.protocolError, "WINDOW_UPDATE on stream 0") }
+    guard frame.payload.readableBytes == 4,
+      let increment = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt32.self)
+    else { return fail(.protocolError, "WINDOW_UPDATE payload must be 4 bytes") }
+    guard increment > 0 else { return fail(.protocolError, "WINDOW_UPDATE with increment 0") }
+    guard var stream = streams[frame.streamID] else { return .none }
+    let wasOpen = stream.outbound.isOpen
+    guard stream.outbound.grant(increment) else {
+      return fail(.flowControlError, "WINDOW_UPDATE overflows the window of stream \(frame.streamID)")
+    }
+    streams[frame.streamID] = stream
+    return !wasOpen && stream.outbound.isOpen ? .windowOpened(streamID: frame.streamID) : .none
+  }
+
+  private mutating func fail(_ code: GoAwayCode, _ message: String) -> FrameAction {
+    phase = .closed
+    streams.removeAll()
+    return .connectionError(ConnectionError(code, message), lastStreamID: highestStreamID)
+  }
+
+  // MARK: - Local events
+
+  /// A call's handler wants to send a message of `bytes` payload bytes.
+  public mutating func sendMessage(streamID: UInt32, bytes: Int) -> SendDecision {
+    guard var stream = streams[streamID] else { return .streamClosed }
+    guard stream.outbound.consume(bytes) else { return .wait }
+    streams[streamID] = stream
+    return .send
+  }
+
+  /// The application consumed `bytes` of request payload: the WINDOW_UPDATE increment to send,
+  /// if one is due.
+  public mutating func consumed(streamID: UInt32, bytes: Int) -> UInt32? {
+    guard var stream = streams[streamID], !stream.requestClosed else { return nil }
+    let increment = stream.replenisher.consumed(bytes)
+    if let increment { _ = stream.inbound.grant(increment) }
+    streams[streamID] = stream
+    return increment
+  }
+
+  /// What happens to the connection after a call ended.
+  public enum CallEndAction: Sendable, Hashable {
+    case none
+    /// Draining and this was the last call: close the connection.
+    case close
+  }
+
+  /// The server sent TRAILERS or CANCEL on `streamID`: forget it.
+  public mutating func callEnded(streamID: UInt32) -> CallEndAction {
+    streams[streamID] = nil
+    if case .draining = phase, streams.isEmpty {
+      phase = .closed
+      return .close
+    }
+    return .none
+  }
+
+  /// Whether the call on `streamID` is still open.
+  public func isOpen(streamID: UInt32) -> Bool { streams[streamID] != nil }
+
+  /// What to do to begin a graceful drain.
+  public enum DrainAction: Sendable, Hashable {
+    /// Already draining or closed.
+    case none
+    /// Send this GOAWAY; close at once when `closeNow`, else after the open calls end.
+    case sendGoAway(Ordp_Rpc_V1_GoAway, closeNow: Bool)
+  }
+
+  /// Begins a graceful shutdown: GOAWAY NO_ERROR with the highest id opened so far.
+  public mutating func beginDrain(message: String = "server is shutting down") -> DrainAction {
+    switch phase {
+    case .draining, .closed: return .none
+    case .awaitingHello, .open:
+      var goAway = Ordp_Rpc_V1_GoAway()
+      goAway.lastStreamID = highestStreamID
+      goAway.code = GoAwayCode.noError.rawValue
+      goAway.message = message
+      let closeNow = streams.isEmpty
+      phase = closeNow ? .closed : .draining(lastStreamID: highestStreamID)
+      return .sendGoAway(goAway, closeNow: closeNow)
+    }
+  }
+
+  /// The idle timer fired: the GOAWAY IDLE_TIMEOUT to send and close, unless calls are open.
+  public mutating func idleTimeoutFired() -> Ordp_Rpc_V1_GoAway? {
+    guard streams.isEmpty, phase != .closed else { return nil }
+    phase = .closed
+    var goAway = Ordp_Rpc_V1_GoAway()
+    goAway.lastStreamID = highestStreamID
+    goAway.code = GoAwayCode.idleTimeout.rawValue
+    goAway.message = "idle timeout"
+    return goAway
+  }
+
+  /// The transport closed: every open call is gone.
+  public mutating func transportClosed() -> [UInt32] {
+    phase = .closed
+    let ids = Array(streams.keys)
+    streams.removeAll()
+    return ids
+  }
+}
