@@ -88,7 +88,6 @@ let package = Package(
     // C client library for integrators: OpenSSL + protobuf-c.
     .target(
       name: "CORDPClient",
-      cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Wno-unused-parameter"])],
       linkerSettings: [
         .linkedLibrary("ssl"), .linkedLibrary("crypto"), .linkedLibrary("protobuf-c"),
       ]

@@ -1,1 +1,0 @@
-int ordp_placeholder(void){return 0;}

@@ -1,0 +1,226 @@
+import NIOCore
+import ORDPWire
+import Testing
+
+@Suite struct ServerConnectionStateMachineTests {
+  let now = NIODeadline.now()
+
+  func connected(_ configure: (inout ServerConnectionStateMachine.Configuration) -> Void = { _ in }) -> ServerConnectionStateMachine {
+    var config = ServerConnectionStateMachine.Configuration()
+    configure(&config)
+    var m = ServerConnectionStateMachine(configuration: config)
+    guard case .sendHello = m.receive(F.hello(), now: now) else {
+      Issue.record("HELLO not answered")
+      return m
+    }
+    return m
+  }
+
+  func expectConnectionError(_ action: ServerConnectionStateMachine.FrameAction, _ code: GoAwayCode, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard case .connectionError(let e, _) = action else {
+      Issue.record("expected connection error \(code), got \(action)", sourceLocation: sourceLocation)
+      return
+    }
+    #expect(e.code == code, sourceLocation: sourceLocation)
+  }
+
+  @Test func firstFrameMustBeHello() {
+    var m = ServerConnectionStateMachine()
+    expectConnectionError(m.receive(F.headers(1), now: now), .protocolError)
+    #expect(m.isClosed)
+    #expect({ if case .none = m.receive(F.hello(), now: now) { true } else { false } }())
+  }
+
+  @Test func helloIsAnsweredWithOurSettings() {
+    var config = ServerConnectionStateMachine.Configuration()
+    config.settings.maxConcurrentStreams = 7
+    var m = ServerConnectionStateMachine(configuration: config)
+    guard case .sendHello(let h) = m.receive(F.hello(), now: now) else { Issue.record("no hello"); return }
+    #expect(h.version == 1)
+    #expect(h.maxConcurrentStreams == 7)
+  }
+
+  @Test func unsupportedVersionAndUndecodableHello() {
+    var m = ServerConnectionStateMachine()
+    expectConnectionError(m.receive(F.hello(version: 2), now: now), .unsupportedVersion)
+    var m2 = ServerConnectionStateMachine()
+    expectConnectionError(m2.receive(F.raw(.hello, 0, bytes: [0xff, 0xff, 0xff]), now: now), .protocolError)
+  }
+
+  @Test func secondHelloIsAProtocolError() {
+    var m = connected()
+    expectConnectionError(m.receive(F.hello(), now: now), .protocolError)
+  }
+
+  @Test func opensCallsAndDeliversMessages() {
+    var m = connected()
+    guard case .openCall(1, let h, false) = m.receive(F.headers(1, method: "/a.B/C"), now: now) else {
+      Issue.record("not opened"); return
+    }
+    #expect(h.method == "/a.B/C")
+    guard case .requestMessage(1, let p, true) = m.receive(F.message(1, size: 5, end: true), now: now) else {
+      Issue.record("no message"); return
+    }
+    #expect(p.readableBytes == 5)
+    #expect(m.openStreamCount == 1)
+    let r1 = m.callEnded(streamID: 1)
+    #expect(r1 == .none)
+    #expect(m.openStreamCount == 0)
+  }
+
+  @Test(arguments: [UInt32(3), 2, 1])
+  func reusedOrDecreasingStreamIDIsAProtocolError(_ id: UInt32) {
+    var m = connected()
+    _ = m.receive(F.headers(3, end: true), now: now)
+    _ = m.callEnded(streamID: 3)
+    expectConnectionError(m.receive(F.headers(id), now: now), .protocolError)
+  }
+
+  @Test func stream0HeadersIsAProtocolError() {
+    var m = connected()
+    expectConnectionError(m.receive(F.headers(0), now: now), .protocolError)
+  }
+
+  @Test func refusesBeyondMaxConcurrentStreams() {
+    var m = connected { $0.settings.maxConcurrentStreams = 2 }
+    _ = m.receive(F.headers(1), now: now)
+    _ = m.receive(F.headers(2), now: now)
+    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else { Issue.record("not refused"); return }
+    _ = m.callEnded(streamID: 1)
+    guard case .openCall(4, _, _) = m.receive(F.headers(4), now: now) else { Issue.record("not opened"); return }
+  }
+
+  @Test func messageAfterEndStreamFailsOnlyThatCall() {
+    var m = connected()
+    _ = m.receive(F.headers(1, end: true), now: now)
+    _ = m.receive(F.headers(2), now: now)
+    guard case .failCall(1, let status) = m.receive(F.message(1), now: now) else { Issue.record("not failed"); return }
+    #expect(status.code == .internal)
+    #expect(!m.isClosed)
+    #expect(m.isOpen(streamID: 2))
+  }
+
+  @Test func framesOnUnknownStreamsAreIgnored() {
+    var m = connected()
+    for f in [F.message(9), F.raw(.cancel, 9, bytes: []), F.windowUpdate(9, 10)] {
+      guard case .none = m.receive(f, now: now) else { Issue.record("not ignored: \(f.type)"); return }
+    }
+    #expect(!m.isClosed)
+  }
+
+  @Test func unknownFrameTypesAreIgnored() {
+    var m = connected()
+    guard case .none = m.receive(F.raw(FrameType(rawValue: 0x7f), 0, bytes: [1, 2, 3]), now: now) else {
+      Issue.record("unknown type not ignored"); return
+    }
+  }
+
+  @Test func trailersFromClientAndZeroWindowUpdateAreProtocolErrors() {
+    var m = connected()
+    _ = m.receive(F.headers(1), now: now)
+    expectConnectionError(m.receive(F.raw(.trailers, 1, bytes: []), now: now), .protocolError)
+    var m2 = connected()
+    _ = m2.receive(F.headers(1), now: now)
+    expectConnectionError(m2.receive(F.windowUpdate(1, 0), now: now), .protocolError)
+  }
+
+  @Test func sendingWithAnExhaustedWindowIsAFlowControlError() {
+    var m = connected { $0.settings.initialWindowSize = 10 }
+    _ = m.receive(F.headers(1), now: now)
+    guard case .requestMessage = m.receive(F.message(1, size: 50), now: now) else { Issue.record("first message refused"); return }
+    expectConnectionError(m.receive(F.message(1, size: 1), now: now), .flowControlError)
+  }
+
+  @Test func consumptionGrantsCredit() {
+    var m = connected { $0.settings.initialWindowSize = 10 }
+    _ = m.receive(F.headers(1), now: now)
+    _ = m.receive(F.message(1, size: 10), now: now)
+    let r2 = m.consumed(streamID: 1, bytes: 10)
+    #expect(r2 == 10)
+    guard case .requestMessage = m.receive(F.message(1, size: 1), now: now) else { Issue.record("credit not granted"); return }
+  }
+
+  @Test func outboundWindowBlocksAndReopens() {
+    var m = ServerConnectionStateMachine()
+    var hello = Ordp_Rpc_V1_Hello()
+    hello.initialWindowSize = 10
+    _ = m.receive(F.frame(.hello, 0, hello), now: now)
+    _ = m.receive(F.headers(1, end: true), now: now)
+    let r3 = m.sendMessage(streamID: 1, bytes: 30)
+    #expect(r3 == .send)
+    let r4 = m.sendMessage(streamID: 1, bytes: 1)
+    #expect(r4 == .wait)
+    guard case .none = m.receive(F.windowUpdate(1, 10), now: now) else { Issue.record("opened too early"); return }
+    guard case .windowOpened(1) = m.receive(F.windowUpdate(1, 11), now: now) else { Issue.record("not reopened"); return }
+    let r5 = m.sendMessage(streamID: 1, bytes: 1)
+    #expect(r5 == .send)
+  }
+
+  @Test func cancelEndsTheCall() {
+    var m = connected()
+    _ = m.receive(F.headers(1), now: now)
+    guard case .callCancelled(1, let status) = m.receive(F.raw(.cancel, 1, bytes: []), now: now) else {
+      Issue.record("not cancelled"); return
+    }
+    #expect(status.code == .cancelled)
+    #expect(m.openStreamCount == 0)
+  }
+
+  @Test func halfCloseWithHeadersEndStream() {
+    var m = connected()
+    _ = m.receive(F.headers(1), now: now)
+    _ = m.receive(F.message(1), now: now)
+    guard case .endOfRequests(1) = m.receive(F.raw(.headers, 1, flags: .endStream, bytes: []), now: now) else {
+      Issue.record("no end of requests"); return
+    }
+    guard case .failCall(1, _) = m.receive(F.message(1), now: now) else { Issue.record("message after end accepted"); return }
+  }
+
+  @Test func pingsAreAnsweredUntilTheyFlood() {
+    var m = connected { $0.maxPingStrikes = 2 }
+    let ping = F.raw(.ping, 0, bytes: Array(1...8))
+    var t = now
+    for _ in 0..<3 {
+      guard case .pong(let p) = m.receive(ping, now: t) else { Issue.record("ping not answered"); return }
+      #expect(Array(p.readableBytesView) == Array(1...8))
+      t = t + .milliseconds(10)
+    }
+    expectConnectionError(m.receive(ping, now: t), .enhanceYourCalm)
+  }
+
+  @Test func slowPingsNeverStrike() {
+    var m = connected()
+    var t = now
+    for _ in 0..<20 {
+      guard case .pong = m.receive(F.raw(.ping, 0, bytes: Array(repeating: 0, count: 8)), now: t) else {
+        Issue.record("ping refused"); return
+      }
+      t = t + .seconds(6)
+    }
+  }
+
+  @Test func drainRefusesNewCallsAndClosesAfterTheLast() {
+    var m = connected()
+    _ = m.receive(F.headers(1), now: now)
+    _ = m.receive(F.headers(2), now: now)
+    guard case .sendGoAway(let g, closeNow: false) = m.beginDrain() else { Issue.record("no goaway"); return }
+    #expect(g.lastStreamID == 2)
+    #expect(g.code == GoAwayCode.noError.rawValue)
+    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else { Issue.record("not refused"); return }
+    let r6 = m.callEnded(streamID: 1)
+    #expect(r6 == .none)
+    let r7 = m.callEnded(streamID: 2)
+    #expect(r7 == .close)
+    #expect(m.isClosed)
+  }
+
+  @Test func idleTimeoutOnlyWithoutCalls() {
+    var m = connected()
+    _ = m.receive(F.headers(1), now: now)
+    let r8 = m.idleTimeoutFired()
+    #expect(r8 == nil)
+    _ = m.callEnded(streamID: 1)
+    let r9 = m.idleTimeoutFired()
+    #expect(r9?.code == GoAwayCode.idleTimeout.rawValue)
+  }
+}
