@@ -94,7 +94,11 @@ final class ClientCall: @unchecked Sendable, MessageSink {
 
   func receiveStatus(_ status: RPCStatus) {
     guard !done else { return }
-    if status.code != .ok { return fail(RPCError(status: status)) }
+    if status.code != .ok {
+      // Responses that arrived before the error are still delivered, then the error.
+      responses?.finish(throwing: RPCError(status: status))
+      return fail(RPCError(status: status))
+    }
     if responses == nil, singleResponse == nil {
       return fail(RPCError(.internal, "server ended the call with OK but sent no response message"))
     }

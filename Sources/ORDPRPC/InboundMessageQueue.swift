@@ -48,8 +48,10 @@ final class InboundMessageQueue: Sendable {
   }
 
   /// Producer: fail at once, dropping buffered messages (cancellation, connection loss).
+  /// No effect once the stream has ended.
   func fail(_ error: any Error) {
     let waiter: CheckedContinuation<ByteBuffer?, any Error>? = state.withLock { s in
+      guard s.end == nil else { return nil }
       s.buffer.removeAll()
       s.head = 0
       s.end = .failure(error)

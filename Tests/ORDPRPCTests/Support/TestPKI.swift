@@ -11,6 +11,7 @@ enum TestPKI {
     let server: DevelopmentCA.Identity
     let client: DevelopmentCA.Identity
     let otherCAClient: DevelopmentCA.Identity
+    let otherCAPEM: String
 
     var caFile: String { directory.appendingPathComponent("ca.pem").path }
     var clientCertFile: String { directory.appendingPathComponent("client.pem").path }
@@ -28,7 +29,8 @@ enum TestPKI {
         commonName: "server", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
         uris: ["spiffe://ordp/service/test"]),
       client: try! ca.issue(commonName: "client", uris: ["spiffe://ordp/service/catalogue"]),
-      otherCAClient: try! other.issue(commonName: "intruder", uris: ["spiffe://ordp/service/intruder"]))
+      otherCAClient: try! other.issue(commonName: "intruder", uris: ["spiffe://ordp/service/intruder"]),
+      otherCAPEM: try! other.certificatePEM)
     try! m.caPEM.write(to: dir.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
     try! m.client.certificatePEM.write(to: dir.appendingPathComponent("client.pem"), atomically: true, encoding: .utf8)
     try! m.client.privateKeyPEM.write(to: dir.appendingPathComponent("client-key.pem"), atomically: true, encoding: .utf8)
