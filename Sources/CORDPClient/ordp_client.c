@@ -219,7 +219,8 @@ static void send_goaway(ordp_conn *c, uint32_t code, const char *message) {
   c->broken = 1;
 }
 
-/* Reads the next frame into c->payload, answering PINGs and noting HELLO and GOAWAY. */
+/* Reads the next frame into c->payload, answering PINGs and noting HELLO and GOAWAY
+ * (callers skip frames that are not theirs). */
 static uint32_t read_frame(ordp_conn *c, frame_header *h, uint64_t deadline_ms, ordp_status *st) {
   for (;;) {
     uint8_t hdr[HEADER_SIZE];
@@ -258,7 +259,7 @@ static uint32_t read_frame(ordp_conn *c, frame_header *h, uint64_t deadline_ms, 
       c->peer_max_frame = hello->max_frame_size ? hello->max_frame_size : 4194304;
       snprintf(c->agent, sizeof c->agent, "%s", hello->agent ? hello->agent : "");
       ordp__rpc__v1__hello__free_unpacked(hello, NULL);
-      continue;
+      return ORDP_OK;
     }
     if (h->type == FRAME_GOAWAY) {
       Ordp__Rpc__V1__GoAway *g = ordp__rpc__v1__go_away__unpack(NULL, h->length, c->payload);

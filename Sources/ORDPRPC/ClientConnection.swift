@@ -36,7 +36,9 @@ final class ClientConnection: Sendable {
     } else {
       sslContext = nil
     }
-    let sniName = serverHostname
+    // SNI carries names only; for an IP literal NIOSSL checks the certificate against the
+    // connected address instead.
+    let sniName = serverHostname.flatMap { isIPAddress($0) ? nil : $0 }
     let channel = try await ClientBootstrap(group: group)
       .connectTimeout(configuration.connectTimeout)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -86,4 +88,8 @@ final class ClientConnection: Sendable {
   func close() {
     channel.close(promise: nil)
   }
+}
+
+private func isIPAddress(_ s: String) -> Bool {
+  (try? SocketAddress(ipAddress: s, port: 0)) != nil
 }

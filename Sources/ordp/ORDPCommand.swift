@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `ordp`: the command-line tool for integrators and operators.
+@main
+struct ORDPCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ordp",
+    abstract: "The Open Regional Data Platform's command-line tool.",
+    subcommands: [Dev.self, Health.self, Echo.self])
+}
+
+/// `ordp dev …`: a local platform for development.
+struct Dev: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run ORDP locally for development.", subcommands: [DevUp.self, DevCerts.self])
+}
