@@ -1,13 +1,14 @@
-import NIOCore
+public import NIOCore
 
-/// Runs Swift tasks on a NIO event loop, so a handler that prefers it runs on the same thread
-/// as its connection: no hop between the loop and the cooperative pool per call.
-final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
-  let eventLoop: any EventLoop
+/// Runs Swift tasks on a NIO event loop. Server handlers prefer their connection's loop, and
+/// callers that prefer a client connection's loop (`Task(executorPreference:)`) make calls
+/// without any thread hop: the request is written and the response resumed on that thread.
+public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+  public let eventLoop: any EventLoop
 
-  init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+  public init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-  func enqueue(_ job: consuming ExecutorJob) {
+  public func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     eventLoop.execute {
       job.runSynchronously(on: self.asUnownedTaskExecutor())

@@ -1,0 +1,108 @@
+import Foundation
+import Histogram
+import ORDPRPC
+
+/// What one row measured.
+struct LoadResult {
+  var calls: Int
+  var seconds: Double
+  var histogram: Histogram<UInt64>
+  var callsPerSecond: Double { Double(calls) / seconds }
+  var p50Micros: Double { Double(histogram.valueAtPercentile(50)) / 1000 }
+  var p99Micros: Double { Double(histogram.valueAtPercentile(99)) / 1000 }
+}
+
+/// Runs `inFlight` callers in a closed loop, each making one call after the other.
+enum LoadRunner {
+  static func measure(
+    inFlight: Int, duration: Duration, warmup: Duration, executor: (any TaskExecutor)?,
+    call: @escaping @Sendable () async throws -> Void
+  ) async throws -> LoadResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let measureFrom = start + warmup
+    let end = measureFrom + duration
+    let results = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
+      for _ in 0..<inFlight {
+        let body: @Sendable () async throws -> (Int, Histogram<UInt64>) = {
+          var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+          var count = 0
+          while true {
+            let t0 = clock.now
+            if t0 >= end { break }
+            try await call()
+            if t0 >= measureFrom {
+              let elapsed = clock.now - t0
+              _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000))
+              count += 1
+            }
+          }
+          return (count, histogram)
+        }
+        if let executor { group.addTask(executorPreference: executor, operation: body) } else { group.addTask(operation: body) }
+      }
+      var total = 0
+      var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+      for try await (count, h) in group {
+        total += count
+        merged.add(h)
+      }
+      return (total, merged)
+    }
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    return LoadResult(calls: results.0, seconds: seconds, histogram: results.1)
+  }
+}
+
+/// One printed row.
+struct Row {
+  var name: String
+  var inFlight: Int
+  var result: LoadResult
+
+  static func printTable(_ rows: [Row]) {
+    print("| transport | in flight | calls/s | p50 µs | p99 µs | vs floor |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in rows {
+      let floor = rows.first { $0.name.contains("floor") && $0.inFlight == row.inFlight }
+      let ratio = floor.map { row.result.callsPerSecond / $0.result.callsPerSecond } ?? 0
+      print(
+        String(
+          format: "| %@ | %d | %.0f | %.1f | %.1f | %.2f |", row.name, row.inFlight,
+          row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros, ratio))
+    }
+  }
+}
+
+/// A server stream of small messages, consumed as fast as possible.
+enum StreamRun {
+  static func messagesPerSecond(channel: RPCChannel, count: Int, executor: any TaskExecutor) async throws -> Double {
+    let client = ORDPEchoClientFactory.make(channel)
+    return try await Task(executorPreference: executor) {
+      var request = ORDPEchoClientFactory.request(repeat: count)
+      request.text = "0123456789abcdef"
+      let clock = ContinuousClock()
+      let start = clock.now
+      let received = try await client.expand(request) { stream in
+        var n = 0
+        for try await _ in stream { n += 1 }
+        return n
+      }
+      let elapsed = clock.now - start
+      precondition(received == count, "stream delivered \(received) of \(count)")
+      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      return Double(received) / seconds
+    }.value
+  }
+}
+
+import ORDPEcho
+
+enum ORDPEchoClientFactory {
+  static func make(_ channel: RPCChannel) -> Ordp_Echo_V1_Echo_Client { Ordp_Echo_V1_Echo_Client(channel: channel) }
+  static func request(repeat count: Int) -> Ordp_Echo_V1_EchoRequest {
+    var r = Ordp_Echo_V1_EchoRequest()
+    r.repeat = UInt32(count)
+    return r
+  }
+}
