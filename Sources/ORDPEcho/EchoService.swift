@@ -36,7 +36,9 @@ public struct EchoService: Ordp_Echo_V1_Echo_ServiceProtocol {
       if request.delayMicros > 0 { try await Task.sleep(for: .microseconds(request.delayMicros)) }
       try await responses.write(Self.response(request, context: context, index: i))
     }
-    if request.failCode != 0 { throw RPCError(StatusCode(rawValue: request.failCode), request.text) }
+    if request.failCode != 0 {
+      throw RPCError(StatusCode(rawValue: request.failCode), request.text)
+    }
   }
 
   public func update(
@@ -53,7 +55,9 @@ public struct EchoService: Ordp_Echo_V1_Echo_ServiceProtocol {
 
   private static func behave(_ request: Ordp_Echo_V1_EchoRequest) async throws {
     if request.delayMicros > 0 { try await Task.sleep(for: .microseconds(request.delayMicros)) }
-    if request.failCode != 0 { throw RPCError(StatusCode(rawValue: request.failCode), request.text) }
+    if request.failCode != 0 {
+      throw RPCError(StatusCode(rawValue: request.failCode), request.text)
+    }
   }
 
   private static func response(

@@ -14,7 +14,9 @@ public struct DevelopmentCA: Sendable {
 
   let certificate: Certificate
   let keyPEM: String
-  private var key: P256.Signing.PrivateKey { try! P256.Signing.PrivateKey(pemRepresentation: keyPEM) }
+  private var key: P256.Signing.PrivateKey {
+    try! P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+  }
 
   /// The CA certificate, PEM-encoded (the trust root clients and servers load).
   public var certificatePEM: String {
@@ -25,7 +27,9 @@ public struct DevelopmentCA: Sendable {
   public var privateKeyPEM: String { keyPEM }
 
   /// A new CA valid for `validity` seconds.
-  public init(commonName: String = "ORDP Development CA", validity: TimeInterval = 3 * 365 * 86_400) throws {
+  public init(
+    commonName: String = "ORDP Development CA", validity: TimeInterval = 3 * 365 * 86_400
+  ) throws {
     let key = P256.Signing.PrivateKey()
     let name = try DistinguishedName { CommonName(commonName) }
     let now = Date()
@@ -61,7 +65,9 @@ public struct DevelopmentCA: Sendable {
     let key = P256.Signing.PrivateKey()
     let now = Date()
     var names: [GeneralName] = dnsNames.map { .dnsName($0) }
-    names += ipAddresses.compactMap { Self.ipBytes($0).map { .ipAddress(ASN1OctetString(contentBytes: $0[...])) } }
+    names += ipAddresses.compactMap {
+      Self.ipBytes($0).map { .ipAddress(ASN1OctetString(contentBytes: $0[...])) }
+    }
     names += uris.map { .uniformResourceIdentifier($0) }
     let sans = names
     let certificate = try Certificate(
@@ -77,7 +83,9 @@ public struct DevelopmentCA: Sendable {
         SubjectAlternativeNames(sans)
       },
       issuerPrivateKey: Certificate.PrivateKey(self.key))
-    return Identity(certificatePEM: try certificate.serializeAsPEM().pemString, privateKeyPEM: key.pemRepresentation)
+    return Identity(
+      certificatePEM: try certificate.serializeAsPEM().pemString,
+      privateKeyPEM: key.pemRepresentation)
   }
 
   private static func ipBytes(_ address: String) -> [UInt8]? {
@@ -103,7 +111,9 @@ public struct DevelopmentPKIDirectory: Sendable {
   /// Creates the CA (or loads it, when present) and the identities that are missing.
   /// Returns the CA.
   @discardableResult
-  public func ensure(identities: [(name: String, dnsNames: [String], ipAddresses: [String], uris: [String])]) throws
+  public func ensure(
+    identities: [(name: String, dnsNames: [String], ipAddresses: [String], uris: [String])]
+  ) throws
     -> DevelopmentCA
   {
     let fm = FileManager.default

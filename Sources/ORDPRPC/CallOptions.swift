@@ -9,7 +9,9 @@ public struct CallOptions: Sendable {
   /// is retried on another connection. Only calls with a single request message are retried.
   public var maxTransparentRetries: Int
 
-  public init(timeout: Duration? = nil, metadata: Metadata = Metadata(), maxTransparentRetries: Int = 3) {
+  public init(
+    timeout: Duration? = nil, metadata: Metadata = Metadata(), maxTransparentRetries: Int = 3
+  ) {
     self.timeout = timeout
     self.metadata = metadata
     self.maxTransparentRetries = maxTransparentRetries

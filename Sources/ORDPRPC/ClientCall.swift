@@ -24,10 +24,13 @@ final class ClientCall: @unchecked Sendable, MessageSink {
   /// Why the call failed, once it did (read after `firstEventPromise` or `statusPromise`).
   private(set) var failure: RPCError?
   private var halfClosePending = false
-  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] = []
+  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] =
+    []
   var deadlineTimer: Scheduled<Void>?
 
-  init(kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, singleRequest: [UInt8]?, loop: any EventLoop) {
+  init(
+    kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, singleRequest: [UInt8]?, loop: any EventLoop
+  ) {
     self.loop = loop
     self.kind = kind
     self.head = head
@@ -139,7 +142,8 @@ final class ClientCall: @unchecked Sendable, MessageSink {
       else { return }
       var b = ByteBuffer()
       b.writeInteger(increment)
-      connection.writeFrame(.windowUpdate, streamID: self.streamID, bytes: Array(b.readableBytesView))
+      connection.writeFrame(
+        .windowUpdate, streamID: self.streamID, bytes: Array(b.readableBytesView))
     }
   }
 

@@ -120,7 +120,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         frame = try decoder.nextFrame(from: &inbound!)
       } catch {
         if case .frameTooLarge(let length, let limit) = error {
-          connectionError(ConnectionError(.frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
+          connectionError(
+            ConnectionError(
+              .frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
         }
         return
       }
@@ -167,7 +169,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         if code != .noError {
           let open = calls
           calls.removeAll()
-          for (_, call) in open { call.fail(RPCError(.unavailable, "connection error \(code): \(message)")) }
+          for (_, call) in open {
+            call.fail(RPCError(.unavailable, "connection error \(code): \(message)"))
+          }
         }
         if calls.isEmpty { context?.close(promise: nil) }
       }
@@ -191,7 +195,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     flushNow()
     let open = calls
     calls.removeAll()
-    for (_, call) in open { call.fail(RPCError(.internal, "protocol error from server: \(error.message)")) }
+    for (_, call) in open {
+      call.fail(RPCError(.internal, "protocol error from server: \(error.message)"))
+    }
     notifyUnavailable()
     context?.close(promise: nil)
   }
@@ -249,7 +255,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   // MARK: - Writing
 
-  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message) {
+  func writeFrame(
+    _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message
+  ) {
     do {
       try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
     } catch {

@@ -26,7 +26,8 @@ final class ClientHelloGuardHandler: ChannelInboundHandler, RemovableChannelHand
       context.close(promise: nil)
     case .alpnMismatch:
       decided = true
-      let alert = context.channel.allocator.buffer(bytes: TLSClientHelloInspector.noApplicationProtocolAlert)
+      let alert = context.channel.allocator.buffer(
+        bytes: TLSClientHelloInspector.noApplicationProtocolAlert)
       context.writeAndFlush(wrapOutboundOut(alert)).assumeIsolated().whenComplete { _ in
         context.close(promise: nil)
       }

@@ -91,7 +91,9 @@ final class ConnectionPool: Sendable {
             break
           }
         }
-        if !connect.isEmpty || connecting { return .wait(connect: connect, generation: s.generation) }
+        if !connect.isEmpty || connecting {
+          return .wait(connect: connect, generation: s.generation)
+        }
         return .backoff(until: earliest ?? now, lastError: lastError)
       }
       switch decision {

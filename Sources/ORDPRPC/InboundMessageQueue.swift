@@ -65,7 +65,8 @@ final class InboundMessageQueue: Sendable {
   func next() async throws -> ByteBuffer? {
     if let ready = try takeBuffered() { return ready.message }
     return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (c: CheckedContinuation<ByteBuffer?, any Error>) in
+      try await withCheckedThrowingContinuation {
+        (c: CheckedContinuation<ByteBuffer?, any Error>) in
         let immediate: Result<ByteBuffer?, any Error>? = state.withLock { s in
           if s.head < s.buffer.count {
             let m = s.buffer[s.head]

@@ -52,9 +52,13 @@ public final class ORDPServer: Service, Sendable {
     get async throws {
       try await withCheckedThrowingContinuation { c in
         state.withLock { s in
-          if let a = s.address { c.resume(returning: a) } else if let e = s.failed {
+          if let a = s.address {
+            c.resume(returning: a)
+          } else if let e = s.failed {
             c.resume(throwing: e)
-          } else { s.addressWaiters.append(c) }
+          } else {
+            s.addressWaiters.append(c)
+          }
         }
       }
     }
@@ -144,7 +148,11 @@ final class ConnectionRegistry: Sendable {
     let handler: NIOLoopBound<ServerConnectionHandler>
   }
 
-  private let state = Mutex((entries: [ObjectIdentifier: Entry](), draining: false, waiters: [CheckedContinuation<Void, Never>]()))
+  private let state = Mutex(
+    (
+      entries: [ObjectIdentifier: Entry](), draining: false,
+      waiters: [CheckedContinuation<Void, Never>]()
+    ))
 
   func add(_ channel: any Channel, handler: ServerConnectionHandler) {
     let id = ObjectIdentifier(channel)

@@ -17,7 +17,9 @@ extension RPCChannel {
   }
 
   /// A server-streaming call: `onResponse` reads the responses; the call ends when it returns.
-  public func serverStreaming<Request: Message & Sendable, Response: Message & Sendable, Result: Sendable>(
+  public func serverStreaming<
+    Request: Message & Sendable, Response: Message & Sendable, Result: Sendable
+  >(
     _ method: MethodDescriptor, request: Request, options: CallOptions = .defaults,
     onResponse: (RPCResponseStream<Response>) async throws -> Result
   ) async throws -> Result {
@@ -26,7 +28,8 @@ extension RPCChannel {
       let box = UncheckedSendable(onResponse)
       return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
         head in
-        try await self.serverStreamingCall(head.method, options: head.options, request: bytes, onResponse: box.value)
+        try await self.serverStreamingCall(
+          head.method, options: head.options, request: bytes, onResponse: box.value)
       }
     }
   }
@@ -46,7 +49,9 @@ extension RPCChannel {
   }
 
   /// A bidirectional-streaming call: `requests` writes while `onResponse` reads.
-  public func bidirectionalStreaming<Request: Message & Sendable, Response: Message & Sendable, Result: Sendable>(
+  public func bidirectionalStreaming<
+    Request: Message & Sendable, Response: Message & Sendable, Result: Sendable
+  >(
     _ method: MethodDescriptor, options: CallOptions = .defaults,
     requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void,
     onResponse: (RPCResponseStream<Response>) async throws -> Result
@@ -76,10 +81,13 @@ extension RPCChannel {
         _ = try await withTaskCancellationHandler {
           try await call.statusPromise.futureResult.get()
         } onCancel: {
-          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+          call.onLoop {
+            call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
+          }
         }
         return try decode(call.singleResponse!)
-      } catch let error as RPCError where error.isRefused && attempt < options.maxTransparentRetries {
+      } catch let error as RPCError where error.isRefused && attempt < options.maxTransparentRetries
+      {
         attempt += 1
       }
     }
@@ -92,11 +100,14 @@ extension RPCChannel {
     let (head, deadline) = try makeHead(method, options)
     var attempt = 0
     while true {
-      let call = try await startCall(.serverStreaming, head: head, request: request, deadline: deadline)
+      let call = try await startCall(
+        .serverStreaming, head: head, request: request, deadline: deadline)
       try await withTaskCancellationHandler {
         try await call.firstEventPromise.futureResult.get()
       } onCancel: {
-        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+        call.onLoop {
+          call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
+        }
       }
       if let failure = call.failure, failure.isRefused, attempt < options.maxTransparentRetries {
         attempt += 1
@@ -106,12 +117,18 @@ extension RPCChannel {
         let result = try await withTaskCancellationHandler {
           try await onResponse(RPCResponseStream(queue: call.responses!))
         } onCancel: {
-          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller")) }
+          call.onLoop {
+            call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
+          }
         }
-        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading")) }
+        call.onLoop {
+          call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading"))
+        }
         return result
       } catch {
-        call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)")) }
+        call.onLoop {
+          call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)"))
+        }
         throw error
       }
     }
@@ -134,7 +151,8 @@ extension RPCChannel {
             call.halfClose()
           } catch {
             call.onLoop {
-              call.abandon(RPCStatus(code: .cancelled, message: "the request writer failed: \(error)"))
+              call.abandon(
+                RPCStatus(code: .cancelled, message: "the request writer failed: \(error)"))
             }
             throw error
           }
@@ -143,17 +161,23 @@ extension RPCChannel {
         do {
           result = try await body(call)
         } catch {
-          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)")) }
+          call.onLoop {
+            call.abandon(RPCStatus(code: .cancelled, message: "the caller failed: \(error)"))
+          }
           group.cancelAll()
           var writerError: (any Error)? = nil
           while true {
-            do { guard try await group.next() != nil else { break } } catch { writerError = writerError ?? error }
+            do { guard try await group.next() != nil else { break } } catch {
+              writerError = writerError ?? error
+            }
           }
           if let writerError, !(writerError is RPCError) { throw writerError }
           throw error
         }
         if kind == .bidirectionalStreaming {
-          call.onLoop { call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading")) }
+          call.onLoop {
+            call.abandon(RPCStatus(code: .cancelled, message: "the caller stopped reading"))
+          }
         }
         group.cancelAll()
         while true {
@@ -189,7 +213,8 @@ extension RPCChannel {
     _ kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, request: [UInt8]?, deadline: NIODeadline?
   ) async throws -> ClientCall {
     let connection = try await pool.pick(deadline: deadline)
-    let call = ClientCall(kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
+    let call = ClientCall(
+      kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
     call.onLoop {
       if let deadline {
         call.deadlineTimer = connection.eventLoop.scheduleTask(deadline: deadline) {

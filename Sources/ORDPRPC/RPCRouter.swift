@@ -1,5 +1,5 @@
-public import SwiftProtobuf
 import NIOCore
+public import SwiftProtobuf
 
 /// A service the server can host: generated service protocols refine it.
 public protocol RPCService: Sendable {
@@ -12,7 +12,8 @@ public struct RPCRouter: Sendable {
   /// A handler with its messages decoded and encoded.
   enum Handler: Sendable {
     case unary(@Sendable (ByteBuffer, ServerContext) async throws -> [UInt8])
-    case serverStreaming(@Sendable (ByteBuffer, any MessageSink, ServerContext) async throws -> Void)
+    case serverStreaming(
+      @Sendable (ByteBuffer, any MessageSink, ServerContext) async throws -> Void)
     case clientStreaming(@Sendable (InboundMessageQueue, ServerContext) async throws -> [UInt8])
     case bidirectional(
       @Sendable (InboundMessageQueue, any MessageSink, ServerContext) async throws -> Void)
@@ -48,7 +49,8 @@ public struct RPCRouter: Sendable {
     Request: Message & Sendable, Response: Message & Sendable
   >(
     _ method: MethodDescriptor,
-    handler: @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+    handler:
+      @escaping @Sendable (Request, RPCResponseWriter<Response>, ServerContext) async throws -> Void
   ) {
     routes[method.path] = Route(
       descriptor: method,
@@ -75,7 +77,9 @@ public struct RPCRouter: Sendable {
     Request: Message & Sendable, Response: Message & Sendable
   >(
     _ method: MethodDescriptor,
-    handler: @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext) async throws -> Void
+    handler:
+      @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, ServerContext)
+      async throws -> Void
   ) {
     routes[method.path] = Route(
       descriptor: method,

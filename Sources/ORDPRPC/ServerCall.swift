@@ -18,9 +18,13 @@ final class ServerCall: @unchecked Sendable, MessageSink {
   private var headersSent = false
   private var finished = false
   private var unaryResponse: [UInt8]?
-  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] = []
+  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] =
+    []
 
-  init(streamID: UInt32, route: RPCRouter.Route, context: ServerContext, connection: ServerConnectionHandler) {
+  init(
+    streamID: UInt32, route: RPCRouter.Route, context: ServerContext,
+    connection: ServerConnectionHandler
+  ) {
     self.streamID = streamID
     self.route = route
     self.context = context
@@ -83,7 +87,8 @@ final class ServerCall: @unchecked Sendable, MessageSink {
       else { return }
       var payload = ByteBuffer()
       payload.writeInteger(increment)
-      connection.writeFrame(.windowUpdate, streamID: self.streamID, bytes: Array(payload.readableBytesView))
+      connection.writeFrame(
+        .windowUpdate, streamID: self.streamID, bytes: Array(payload.readableBytesView))
     }
   }
 

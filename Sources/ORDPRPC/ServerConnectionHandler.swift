@@ -45,7 +45,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     self.logger = logger
     self.tls = tls
     self.executor =
-      configuration.handlerExecution == .eventLoop ? EventLoopTaskExecutor(eventLoop: eventLoop) : nil
+      configuration.handlerExecution == .eventLoop
+      ? EventLoopTaskExecutor(eventLoop: eventLoop) : nil
     self.outbound = ByteBufferAllocator().buffer(capacity: 0)
   }
 
@@ -65,9 +66,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private func start(context: ChannelHandlerContext) {
     guard handshakeTimer == nil else { return }
     remoteAddress = context.channel.remoteAddress
-    handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) { [weak self] in
+    handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(
+      in: configuration.handshakeTimeout
+    ) { [weak self] in
       guard let self, !self.machine.helloReceived else { return }
-      self.logger.debug("handshake timeout", metadata: ["peer": "\(self.remoteAddress.map { "\($0)" } ?? "?")"])
+      self.logger.debug(
+        "handshake timeout", metadata: ["peer": "\(self.remoteAddress.map { "\($0)" } ?? "?")"])
       self.context?.close(promise: nil)
     }
     scheduleIdleCheck(after: configuration.idleTimeout)
@@ -98,7 +102,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         frame = try decoder.nextFrame(from: &inbound!)
       } catch {
         if case .frameTooLarge(let length, let limit) = error {
-          connectionError(ConnectionError(.frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
+          connectionError(
+            ConnectionError(
+              .frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
         }
         return
       }
@@ -175,12 +181,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     idleTimer?.cancel()
     idleTimer = nil
     guard let route = router.route(for: headers.method) else {
-      finishImmediately(id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
+      finishImmediately(
+        id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
       return
     }
     let deadline: NIODeadline? =
       headers.timeoutMicros == 0
-      ? nil : .now() + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
+      ? nil
+      : .now()
+        + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
     let context = ServerContext(
       method: route.descriptor, requestMetadata: Metadata(headers.metadata), deadline: deadline,
       peerIdentity: peerIdentity, remoteAddress: remoteAddress)
@@ -223,7 +232,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
   }
 
-  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message) {
+  func writeFrame(
+    _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message
+  ) {
     do {
       try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
     } catch {
@@ -268,10 +279,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
       if closeNow {
         closeConnection()
       } else if let loop = context?.eventLoop {
-        drainTimer = loop.assumeIsolated().scheduleTask(in: configuration.drainTimeout) { [weak self] in
+        drainTimer = loop.assumeIsolated().scheduleTask(in: configuration.drainTimeout) {
+          [weak self] in
           guard let self else { return }
           for (_, call) in self.calls {
-            call.abort(RPCError(.unavailable, "server shut down before the call finished"), cancelTask: true)
+            call.abort(
+              RPCError(.unavailable, "server shut down before the call finished"), cancelTask: true)
           }
           self.closeConnection()
         }

@@ -28,7 +28,8 @@ public struct ServerSecurity: Sendable {
     clientCertificates: ClientCertificates = .none
   ) -> ServerSecurity {
     var config = TLSConfiguration.makeServerConfiguration(
-      certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+      certificateChain: certificateChain.map { .certificate($0) },
+      privateKey: .privateKey(privateKey))
     config.minimumTLSVersion = .tlsv12
     config.applicationProtocols = [ORDPProtocol.alpn]
     switch clientCertificates {
@@ -77,7 +78,8 @@ public struct ClientSecurity: Sendable {
     config.minimumTLSVersion = .tlsv12
     config.applicationProtocols = [ORDPProtocol.alpn]
     if let trustRoots { config.trustRoots = .certificates(trustRoots) }
-    config.certificateVerification = serverHostname == nil ? .noHostnameVerification : .fullVerification
+    config.certificateVerification =
+      serverHostname == nil ? .noHostnameVerification : .fullVerification
     if let clientPrivateKey {
       config.certificateChain = clientCertificateChain.map { .certificate($0) }
       config.privateKey = .privateKey(clientPrivateKey)
@@ -86,7 +88,9 @@ public struct ClientSecurity: Sendable {
   }
 
   /// A fully custom TLS configuration; ALPN `ordp/1` is set on it.
-  public static func tls(_ configuration: TLSConfiguration, serverHostname: String?) -> ClientSecurity {
+  public static func tls(
+    _ configuration: TLSConfiguration, serverHostname: String?
+  ) -> ClientSecurity {
     var config = configuration
     config.applicationProtocols = [ORDPProtocol.alpn]
     return ClientSecurity(mode: .tls(config, serverHostname: serverHostname))

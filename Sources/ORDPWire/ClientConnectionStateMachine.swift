@@ -87,7 +87,9 @@ public struct ClientConnectionStateMachine: Sendable {
   }
 
   /// The caller wants to send a request message of `bytes` payload bytes.
-  public mutating func sendMessage(streamID: UInt32, bytes: Int) -> ServerConnectionStateMachine.SendDecision {
+  public mutating func sendMessage(
+    streamID: UInt32, bytes: Int
+  ) -> ServerConnectionStateMachine.SendDecision {
     guard var stream = streams[streamID], !stream.localClosed else { return .streamClosed }
     guard stream.outbound.consume(bytes) else { return .wait }
     streams[streamID] = stream
@@ -143,7 +145,11 @@ public struct ClientConnectionStateMachine: Sendable {
       let delta = Int64(settings.initialWindowSize) - Int64(peerSettings.initialWindowSize)
       if delta != 0 {
         for (id, var s) in streams {
-          if delta > 0 { _ = s.outbound.grant(UInt32(delta)) } else { _ = s.outbound.consume(Int(-delta)) }
+          if delta > 0 {
+            _ = s.outbound.grant(UInt32(delta))
+          } else {
+            _ = s.outbound.consume(Int(-delta))
+          }
           streams[id] = s
         }
       }
@@ -159,7 +165,8 @@ public struct ClientConnectionStateMachine: Sendable {
     case .message:
       guard var stream = streams[frame.streamID] else { return .none }
       guard stream.inbound.consume(frame.payload.readableBytes) else {
-        return fail(.flowControlError, "MESSAGE on stream \(frame.streamID) while its window was exhausted")
+        return fail(
+          .flowControlError, "MESSAGE on stream \(frame.streamID) while its window was exhausted")
       }
       streams[frame.streamID] = stream
       return .responseMessage(streamID: frame.streamID, payload: frame.payload)
@@ -176,7 +183,9 @@ public struct ClientConnectionStateMachine: Sendable {
       }
       return .callEnded(streamID: frame.streamID, status: status)
     case .ping:
-      guard frame.streamID == 0 else { return fail(.protocolError, "PING on stream \(frame.streamID)") }
+      guard frame.streamID == 0 else {
+        return fail(.protocolError, "PING on stream \(frame.streamID)")
+      }
       return frame.flags.contains(.ack) ? .pingAck(frame.payload) : .pong(frame.payload)
     case .goAway:
       let g = (try? Ordp_Rpc_V1_GoAway(buffer: frame.payload)) ?? Ordp_Rpc_V1_GoAway()

@@ -18,9 +18,12 @@ public struct ConnectionSettings: Sendable, Hashable {
   /// Reads a peer's HELLO; zero fields take the defaults, an oversized frame size is capped.
   public init(hello: Ordp_Rpc_V1_Hello) {
     let d = ConnectionSettings.defaults
-    self.maxFrameSize = hello.maxFrameSize == 0 ? d.maxFrameSize : min(hello.maxFrameSize, Self.maxFrameSizeLimit)
-    self.maxConcurrentStreams = hello.maxConcurrentStreams == 0 ? d.maxConcurrentStreams : hello.maxConcurrentStreams
-    self.initialWindowSize = hello.initialWindowSize == 0 ? d.initialWindowSize : hello.initialWindowSize
+    self.maxFrameSize =
+      hello.maxFrameSize == 0 ? d.maxFrameSize : min(hello.maxFrameSize, Self.maxFrameSizeLimit)
+    self.maxConcurrentStreams =
+      hello.maxConcurrentStreams == 0 ? d.maxConcurrentStreams : hello.maxConcurrentStreams
+    self.initialWindowSize =
+      hello.initialWindowSize == 0 ? d.initialWindowSize : hello.initialWindowSize
     self.agent = hello.agent
   }
 

@@ -130,12 +130,16 @@ public struct ServerConnectionStateMachine: Sendable {
   }
 
   private mutating func receiveHello(_ frame: Frame) -> FrameAction {
-    guard frame.streamID == 0 else { return fail(.protocolError, "HELLO on stream \(frame.streamID)") }
+    guard frame.streamID == 0 else {
+      return fail(.protocolError, "HELLO on stream \(frame.streamID)")
+    }
     guard let hello = try? Ordp_Rpc_V1_Hello(buffer: frame.payload) else {
       return fail(.protocolError, "HELLO payload is not a Hello message")
     }
     guard hello.version == 0 || hello.version == ConnectionSettings.protocolVersion else {
-      return fail(.unsupportedVersion, "protocol version \(hello.version) is not supported; this server speaks 1")
+      return fail(
+        .unsupportedVersion,
+        "protocol version \(hello.version) is not supported; this server speaks 1")
     }
     peerSettings = ConnectionSettings(hello: hello)
     phase = .open
@@ -154,7 +158,8 @@ public struct ServerConnectionStateMachine: Sendable {
       return .endOfRequests(streamID: id)
     }
     guard id > highestStreamID else {
-      return fail(.protocolError, "HEADERS reuses stream id \(id) (highest so far \(highestStreamID))")
+      return fail(
+        .protocolError, "HEADERS reuses stream id \(id) (highest so far \(highestStreamID))")
     }
     guard let headers = try? Ordp_Rpc_V1_RequestHeaders(buffer: frame.payload) else {
       return fail(.protocolError, "HEADERS payload on stream \(id) is not a RequestHeaders message")
@@ -167,7 +172,9 @@ public struct ServerConnectionStateMachine: Sendable {
     if streams.count >= Int(configuration.settings.maxConcurrentStreams) {
       return .refuseCall(
         streamID: id,
-        reason: "too many concurrent calls (max_concurrent_streams \(configuration.settings.maxConcurrentStreams))")
+        reason:
+          "too many concurrent calls (max_concurrent_streams \(configuration.settings.maxConcurrentStreams))"
+      )
     }
     let endStream = frame.flags.contains(.endStream)
     let window = configuration.settings.initialWindowSize
@@ -200,12 +207,16 @@ public struct ServerConnectionStateMachine: Sendable {
     guard streams.removeValue(forKey: frame.streamID) != nil else { return .none }
     let wire = (try? Ordp_Rpc_V1_Status(buffer: frame.payload)) ?? Ordp_Rpc_V1_Status()
     var status = RPCStatus(wire)
-    if status.code == .ok { status = RPCStatus(code: .cancelled, message: "cancelled by the client") }
+    if status.code == .ok {
+      status = RPCStatus(code: .cancelled, message: "cancelled by the client")
+    }
     return .callCancelled(streamID: frame.streamID, status: status)
   }
 
   private mutating func receivePing(_ frame: Frame, now: NIODeadline) -> FrameAction {
-    guard frame.streamID == 0 else { return fail(.protocolError, "PING on stream \(frame.streamID)") }
+    guard frame.streamID == 0 else {
+      return fail(.protocolError, "PING on stream \(frame.streamID)")
+    }
     if frame.flags.contains(.ack) { return .none }
     if streams.isEmpty, let last = lastPingTime, now - last < configuration.minPingInterval {
       pingStrikes += 1
@@ -226,7 +237,8 @@ public struct ServerConnectionStateMachine: Sendable {
     guard var stream = streams[frame.streamID] else { return .none }
     let wasOpen = stream.outbound.isOpen
     guard stream.outbound.grant(increment) else {
-      return fail(.flowControlError, "WINDOW_UPDATE overflows the window of stream \(frame.streamID)")
+      return fail(
+        .flowControlError, "WINDOW_UPDATE overflows the window of stream \(frame.streamID)")
     }
     streams[frame.streamID] = stream
     return !wasOpen && stream.outbound.isOpen ? .windowOpened(streamID: frame.streamID) : .none

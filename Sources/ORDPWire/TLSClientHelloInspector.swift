@@ -27,7 +27,9 @@ public struct TLSClientHelloInspector: Sendable {
   }
 
   /// The TLS alert record `fatal no_application_protocol(120)`.
-  public static let noApplicationProtocolAlert: [UInt8] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x78]
+  public static let noApplicationProtocolAlert: [UInt8] = [
+    0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x78,
+  ]
 
   /// Inspects all bytes received so far (not consumed).
   public func inspect(_ bytes: ByteBuffer) -> Verdict {

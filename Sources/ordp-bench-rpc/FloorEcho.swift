@@ -20,7 +20,8 @@ enum FloorEcho {
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-          try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixDecoder()))
+          try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(LengthPrefixDecoder()))
           try channel.pipeline.syncOperations.addHandler(EchoHandler())
         }
       }
@@ -30,7 +31,9 @@ enum FloorEcho {
 
   struct LengthPrefixDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    mutating func decode(
+      context: ChannelHandlerContext, buffer: inout ByteBuffer
+    ) throws -> DecodingState {
       guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
         buffer.readableBytes >= 4 + Int(length)
       else { return .needMoreData }
@@ -67,21 +70,25 @@ enum FloorEcho {
       self.handler = handler
     }
 
-    static func connect(port: Int, group: any EventLoopGroup, pki: BenchPKI) async throws -> Client {
+    static func connect(port: Int, group: any EventLoopGroup, pki: BenchPKI) async throws -> Client
+    {
       let context = try NIOSSLContext(configuration: pki.clientTLS)
       let channel = try await ClientBootstrap(group: group)
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixDecoder()))
+            try channel.pipeline.syncOperations.addHandler(
+              NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+            try channel.pipeline.syncOperations.addHandler(
+              ByteToMessageHandler(LengthPrefixDecoder()))
             try channel.pipeline.syncOperations.addHandler(ResponseHandler())
           }
         }
         .connect(host: "127.0.0.1", port: port).get()
       let handler = try await channel.eventLoop.submit {
         NIOLoopBound(
-          try channel.pipeline.syncOperations.handler(type: ResponseHandler.self), eventLoop: channel.eventLoop)
+          try channel.pipeline.syncOperations.handler(type: ResponseHandler.self),
+          eventLoop: channel.eventLoop)
       }.get()
       return Client(channel: channel, handler: handler)
     }

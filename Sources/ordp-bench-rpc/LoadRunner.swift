@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import ORDPEcho
 import ORDPRPC
 
 /// What one row measured.
@@ -25,7 +26,8 @@ enum LoadRunner {
     let results = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
       for _ in 0..<inFlight {
         let body: @Sendable () async throws -> (Int, Histogram<UInt64>) = {
-          var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+          var histogram = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
           var count = 0
           while true {
             let t0 = clock.now
@@ -33,23 +35,32 @@ enum LoadRunner {
             try await call()
             if t0 >= measureFrom {
               let elapsed = clock.now - t0
-              _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000))
+              _ = histogram.record(
+                UInt64(
+                  elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds
+                    * 1_000_000_000))
               count += 1
             }
           }
           return (count, histogram)
         }
-        if let executor { group.addTask(executorPreference: executor, operation: body) } else { group.addTask(operation: body) }
+        if let executor {
+          group.addTask(executorPreference: executor, operation: body)
+        } else {
+          group.addTask(operation: body)
+        }
       }
       var total = 0
-      var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+      var merged = Histogram<UInt64>(
+        highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
       for try await (count, h) in group {
         total += count
         merged.add(h)
       }
       return (total, merged)
     }
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    let seconds =
+      Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     return LoadResult(calls: results.0, seconds: seconds, histogram: results.1)
   }
 }
@@ -76,7 +87,9 @@ struct Row {
 
 /// A server stream of small messages, consumed as fast as possible.
 enum StreamRun {
-  static func messagesPerSecond(channel: RPCChannel, count: Int, executor: any TaskExecutor) async throws -> Double {
+  static func messagesPerSecond(
+    channel: RPCChannel, count: Int, executor: any TaskExecutor
+  ) async throws -> Double {
     let client = ORDPEchoClientFactory.make(channel)
     return try await Task(executorPreference: executor) {
       var request = ORDPEchoClientFactory.request(repeat: count)
@@ -90,16 +103,17 @@ enum StreamRun {
       }
       let elapsed = clock.now - start
       precondition(received == count, "stream delivered \(received) of \(count)")
-      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
       return Double(received) / seconds
     }.value
   }
 }
 
-import ORDPEcho
-
 enum ORDPEchoClientFactory {
-  static func make(_ channel: RPCChannel) -> Ordp_Echo_V1_Echo_Client { Ordp_Echo_V1_Echo_Client(channel: channel) }
+  static func make(_ channel: RPCChannel) -> Ordp_Echo_V1_Echo_Client {
+    Ordp_Echo_V1_Echo_Client(channel: channel)
+  }
   static func request(repeat count: Int) -> Ordp_Echo_V1_EchoRequest {
     var r = Ordp_Echo_V1_EchoRequest()
     r.repeat = UInt32(count)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -13,7 +14,8 @@ import ORDPRPC
 @main
 struct RPCBenchmark: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ordp-bench-rpc", abstract: "Benchmark the ORDP/1 runtime against a bare NIO echo.")
+    commandName: "ordp-bench-rpc", abstract: "Benchmark the ORDP/1 runtime against a bare NIO echo."
+  )
 
   @Option(help: "Seconds measured per row.") var seconds: Double = 3
   @Option(help: "Seconds of warm-up per row.") var warmup: Double = 1
@@ -27,14 +29,21 @@ struct RPCBenchmark: AsyncParsableCommand {
     let pki = try BenchPKI()
     let duration = Duration.milliseconds(Int64(seconds * 1000))
     let warm = Duration.milliseconds(Int64(warmup * 1000))
-    print("ORDP/1 RPC benchmark: unary echo of a 16-byte text, one connection, client and server in one process")
-    print("cores: \(ProcessInfo.processInfo.activeProcessorCount), server loop: 1 thread, client loop: 1 thread, \(seconds) s per row\n")
+    print(
+      "ORDP/1 RPC benchmark: unary echo of a 16-byte text, one connection, client and server in one process"
+    )
+    print(
+      "cores: \(ProcessInfo.processInfo.activeProcessorCount), server loop: 1 thread, client loop: 1 thread, \(seconds) s per row\n"
+    )
 
     var rows: [Row] = []
     let floor = try await FloorEcho.start(group: serverGroup, pki: pki)
     for n in levels {
-      let client = try await FloorEcho.Client.connect(port: floor.port, group: clientGroup, pki: pki)
-      let r = try await LoadRunner.measure(inFlight: n, duration: duration, warmup: warm, executor: nil) {
+      let client = try await FloorEcho.Client.connect(
+        port: floor.port, group: clientGroup, pki: pki)
+      let r = try await LoadRunner.measure(
+        inFlight: n, duration: duration, warmup: warm, executor: nil
+      ) {
         try await client.call()
       }
       rows.append(Row(name: "NIO echo TLS (floor)", inFlight: n, result: r))
@@ -45,19 +54,23 @@ struct RPCBenchmark: AsyncParsableCommand {
     for (name, tls) in [("ORDP/1 TLS", true), ("ORDP/1 plaintext", false)] {
       let server = ORDPServer(
         configuration: ServerConfiguration(security: tls ? pki.serverSecurity : .plaintext),
-        services: [EchoService()], group: serverGroup, logger: .init(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        services: [EchoService()], group: serverGroup,
+        logger: .init(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         let port = try await server.localAddress.port!
         let loop = clientGroup.next()
         for n in levels {
           let channel = RPCChannel(
-            configuration: .init(targets: [.init(host: "127.0.0.1", port: port)], security: tls ? pki.clientSecurity : .plaintext),
+            configuration: .init(
+              targets: [.init(host: "127.0.0.1", port: port)],
+              security: tls ? pki.clientSecurity : .plaintext),
             group: loop, logger: .init(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
           let client = Ordp_Echo_V1_Echo_Client(channel: channel)
           let request = Ordp_Echo_V1_EchoRequest.with { $0.text = "0123456789abcdef" }
           let r = try await LoadRunner.measure(
-            inFlight: n, duration: duration, warmup: warm, executor: EventLoopTaskExecutor(eventLoop: loop)
+            inFlight: n, duration: duration, warmup: warm,
+            executor: EventLoopTaskExecutor(eventLoop: loop)
           ) {
             _ = try await client.get(request)
           }
@@ -66,10 +79,17 @@ struct RPCBenchmark: AsyncParsableCommand {
         }
         if tls {
           let channel = RPCChannel(
-            configuration: .init(targets: [.init(host: "127.0.0.1", port: port)], security: pki.clientSecurity),
+            configuration: .init(
+              targets: [.init(host: "127.0.0.1", port: port)], security: pki.clientSecurity),
             group: loop, logger: .init(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-          let rate = try await StreamRun.messagesPerSecond(channel: channel, count: streamMessages, executor: EventLoopTaskExecutor(eventLoop: loop))
-          print(String(format: "server stream over TLS: %d messages of 16 bytes in one call: %.0f messages/s\n", streamMessages, rate))
+          let rate = try await StreamRun.messagesPerSecond(
+            channel: channel, count: streamMessages,
+            executor: EventLoopTaskExecutor(eventLoop: loop))
+          print(
+            String(
+              format:
+                "server stream over TLS: %d messages of 16 bytes in one call: %.0f messages/s\n",
+              streamMessages, rate))
           channel.close()
         }
         server.beginGracefulShutdown()
@@ -81,5 +101,3 @@ struct RPCBenchmark: AsyncParsableCommand {
     try await clientGroup.shutdownGracefully()
   }
 }
-
-import Logging

@@ -20,7 +20,10 @@ struct DevCerts: AsyncParsableCommand {
 enum DevelopmentIdentities {
   static func ensure(_ pki: DevelopmentPKIDirectory) throws {
     try pki.ensure(identities: [
-      (name: "server", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"], uris: ["spiffe://ordp/service/dev"]),
+      (
+        name: "server", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"],
+        uris: ["spiffe://ordp/service/dev"]
+      ),
       (name: "client", dnsNames: [], ipAddresses: [], uris: ["spiffe://ordp/client/dev"]),
     ])
   }

@@ -22,8 +22,10 @@ struct DevUp: AsyncParsableCommand {
   @Flag(help: "Serve without TLS (local tests and benchmarks only).") var plaintext = false
   @Flag(help: "Require client certificates from the development CA (mutual TLS).")
   var requireClientCert = false
-  @Option(help: "Seconds a connection may take for TLS and HELLO.") var handshakeTimeout: Double = 10
-  @Option(help: "Seconds without calls before a connection is closed.") var idleTimeout: Double = 300
+  @Option(help: "Seconds a connection may take for TLS and HELLO.") var handshakeTimeout: Double =
+    10
+  @Option(help: "Seconds without calls before a connection is closed.") var idleTimeout: Double =
+    300
 
   func run() async throws {
     LoggingSystem.bootstrap { label in
@@ -42,7 +44,8 @@ struct DevUp: AsyncParsableCommand {
       security = .tls(
         certificateChain: try NIOSSLCertificate.fromPEMFile(pki.path("server.pem")),
         privateKey: try NIOSSLPrivateKey(file: pki.path("server-key.pem"), format: .pem),
-        clientCertificates: requireClientCert ? .required(trustRoots: ca) : .optional(trustRoots: ca))
+        clientCertificates: requireClientCert
+          ? .required(trustRoots: ca) : .optional(trustRoots: ca))
     }
     let configuration = ServerConfiguration(
       host: host, port: port, security: security,
@@ -58,7 +61,8 @@ struct DevUp: AsyncParsableCommand {
       tasks.addTask { try await group.run() }
       let address = try await server.localAddress
       // One line on stdout for scripts and tests: where the platform listens.
-      let line = "ordp dev up: listening on \(host):\(address.port ?? port) (\(plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"))\n"
+      let line =
+        "ordp dev up: listening on \(host):\(address.port ?? port) (\(plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"))\n"
       FileHandle.standardOutput.write(Data(line.utf8))
       try await tasks.waitForAll()
     }

@@ -15,7 +15,8 @@ struct Echo: AsyncParsableCommand {
     var request = Ordp_Echo_V1_EchoRequest()
     request.text = text
     do {
-      let r = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(request, options: connection.callOptions)
+      let r = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(
+        request, options: connection.callOptions)
       print(r.text + (r.peerIdentity.isEmpty ? "" : "  (you are \(r.peerIdentity))"))
     } catch let error as RPCError {
       print("error: \(error)")

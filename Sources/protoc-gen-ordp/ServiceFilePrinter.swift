@@ -55,7 +55,8 @@ final class ServiceFilePrinter {
           comment("`\(method.name)`: \(kindDescription(method)).")
           line(
             "\(a) static let \(methodName(method)) = MethodDescriptor("
-              + "service: \"\(service.fullName)\", method: \"\(method.name)\", kind: .\(kind(method)))")
+              + "service: \"\(service.fullName)\", method: \"\(method.name)\", kind: .\(kind(method)))"
+          )
         }
         comment("All methods of the service.")
         line(
@@ -108,7 +109,9 @@ final class ServiceFilePrinter {
           let name = methodName(method)
           switch kind(method) {
           case "unary":
-            block("router.registerUnary(\(descriptor)) { (request: \(input), context) -> \(output) in") {
+            block(
+              "router.registerUnary(\(descriptor)) { (request: \(input), context) -> \(output) in"
+            ) {
               line("try await self.\(name)(request: request, context: context)")
             }
           case "clientStreaming":
@@ -121,14 +124,16 @@ final class ServiceFilePrinter {
             block(
               "router.registerServerStreaming(\(descriptor)) { (request: \(input), responses: RPCResponseWriter<\(output)>, context) in"
             ) {
-              line("try await self.\(name)(request: request, responses: responses, context: context)")
+              line(
+                "try await self.\(name)(request: request, responses: responses, context: context)")
             }
           default:
             block(
               "router.registerBidirectionalStreaming(\(descriptor)) { (requests: RPCRequestStream<\(input)>, responses: RPCResponseWriter<\(output)>, context) in"
             ) {
               line(
-                "try await self.\(name)(requests: requests, responses: responses, context: context)")
+                "try await self.\(name)(requests: requests, responses: responses, context: context)"
+              )
             }
           }
         }
@@ -164,7 +169,8 @@ final class ServiceFilePrinter {
             "\(a) func \(name)(options: CallOptions = .defaults, requests: @escaping @Sendable (RPCRequestWriter<\(input)>) async throws -> Void) async throws -> \(output)"
           ) {
             line(
-              "try await channel.clientStreaming(\(descriptor), options: options, requests: requests)")
+              "try await channel.clientStreaming(\(descriptor), options: options, requests: requests)"
+            )
           }
         case "serverStreaming":
           block(

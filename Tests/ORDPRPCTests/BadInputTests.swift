@@ -10,7 +10,9 @@ import Testing
   static let get = "/ordp.echo.v1.Echo/Get"
 
   /// A well-behaved client on its own connection still gets answers.
-  static func expectHealthy(port: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+  static func expectHealthy(
+    port: Int, sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws {
     let channel = makeChannel(port: port, security: .plaintext)
     defer { channel.close() }
     let r = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(echoRequest("still here"))
@@ -26,7 +28,9 @@ import Testing
     configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
     _ body: (Int) async throws -> Void
   ) async throws {
-    try await withServer(security: .plaintext, configure: configure) { _, port in try await body(port) }
+    try await withServer(security: .plaintext, configure: configure) { _, port in
+      try await body(port)
+    }
   }
 
   @Test func oversizedFrameIsRejectedFromItsHeader() async throws {
@@ -125,7 +129,8 @@ import Testing
       h.method = Self.get
       try await raw.send(.headers, stream: 1, message: h)
       try await raw.send(.message, stream: 1, bytes: try echoRequest("one").serializedBytes())
-      try await raw.send(.message, flags: .endStream, stream: 1, bytes: try echoRequest("two").serializedBytes())
+      try await raw.send(
+        .message, flags: .endStream, stream: 1, bytes: try echoRequest("two").serializedBytes())
       let s = try Self.status(try await raw.nextFrame(on: 1))
       #expect(s?.code == .internal)
       try await raw.call(2, method: Self.get, request: try echoRequest("next").serializedBytes())
@@ -137,7 +142,9 @@ import Testing
     try await plaintextServer { port in
       let raw = try await RawConnection.connect(port: port)
       defer { raw.close() }
-      try await raw.call(1, method: Self.get, request: try echoRequest("slow", delayMicros: 500_000).serializedBytes())
+      try await raw.call(
+        1, method: Self.get,
+        request: try echoRequest("slow", delayMicros: 500_000).serializedBytes())
       try await raw.send(.message, stream: 1, bytes: [])
       let f = try await raw.nextFrame(on: 1)
       #expect(f?.type == .cancel)
@@ -148,7 +155,8 @@ import Testing
   }
 
   @Test func tooManyConcurrentStreamsAreRefusedAsUnprocessed() async throws {
-    try await plaintextServer(configure: { $0.connection.settings.maxConcurrentStreams = 2 }) { port in
+    try await plaintextServer(configure: { $0.connection.settings.maxConcurrentStreams = 2 }) {
+      port in
       let raw = try await RawConnection.connect(port: port)
       defer { raw.close() }
       let slow: [UInt8] = try echoRequest("slow", delayMicros: 300_000).serializedBytes()
@@ -211,7 +219,9 @@ import Testing
       for frame in [(FrameType.trailers, [UInt8]()), (FrameType.windowUpdate, [0, 0, 0, 0])] {
         let raw = try await RawConnection.connect(port: port)
         defer { raw.close() }
-        try await raw.call(1, method: Self.get, request: try echoRequest("x", delayMicros: 300_000).serializedBytes())
+        try await raw.call(
+          1, method: Self.get, request: try echoRequest("x", delayMicros: 300_000).serializedBytes()
+        )
         try await raw.send(frame.0, stream: 1, bytes: frame.1)
         let goAway = try await raw.goAway()
         #expect(goAway?.code == GoAwayCode.protocolError.rawValue)

@@ -24,7 +24,8 @@ import Testing
 
   /// Connects with the C library and runs `body` on the connection.
   func withCConnection(
-    port: Int, host: String = "localhost", ca: String? = TestPKI.shared.caFile, clientCert: Bool = false,
+    port: Int, host: String = "localhost", ca: String? = TestPKI.shared.caFile,
+    clientCert: Bool = false,
     plaintext: Bool = false, _ body: @escaping @Sendable (OpaquePointer) -> Outcome
   ) async throws -> Outcome {
     try await blocking {
@@ -43,7 +44,9 @@ import Testing
               options.io_timeout_ms = 5000
               var conn: OpaquePointer? = nil
               let code = ordp_connect(&options, &conn, &status)
-              guard code == 0, let conn else { return Outcome(code: code, message: message(of: &status)) }
+              guard code == 0, let conn else {
+                return Outcome(code: code, message: message(of: &status))
+              }
               defer { ordp_close(conn) }
               return body(conn)
             }
@@ -63,25 +66,31 @@ import Testing
         let code = withUnsafeMutablePointer(to: &request) { req in
           req.withMemoryRebound(to: ProtobufCMessage.self, capacity: 1) { base in
             ordp_unary(
-              conn, "/grpc.health.v1.Health/Check", base, withUnsafePointer(to: grpc__health__v1__health_check_response__descriptor) { $0 },
+              conn, "/grpc.health.v1.Health/Check", base,
+              withUnsafePointer(to: grpc__health__v1__health_check_response__descriptor) { $0 },
               &response, nil, &status)
           }
         }
         var outcome = Outcome(code: code, message: message(of: &status))
         if let response {
-          let r = UnsafeMutableRawPointer(response).assumingMemoryBound(to: Grpc__Health__V1__HealthCheckResponse.self)
+          let r = UnsafeMutableRawPointer(response).assumingMemoryBound(
+            to: Grpc__Health__V1__HealthCheckResponse.self)
           outcome.texts = ["\(r.pointee.status.rawValue)"]
           protobuf_c_message_free_unpacked(response, nil)
         }
         return outcome
       }
       #expect(outcome.code == 0, "\(outcome.message)")
-      #expect(outcome.texts == ["\(GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING.rawValue)"])
+      #expect(
+        outcome.texts == [
+          "\(GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING.rawValue)"
+        ])
     }
   }
 
   @Test func unaryEchoWithMutualTLSAndMetadata() async throws {
-    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) { _, port in
+    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) {
+      _, port in
       let outcome = try await withCConnection(port: port, clientCert: true) { conn in
         cEcho(conn, text: "aus C", metadata: ("x-echo", "Olpe"))
       }
@@ -93,18 +102,25 @@ import Testing
 
   @Test func statusCodesAndMessagesComeThrough() async throws {
     try await withServer { _, port in
-      let failing = try await withCConnection(port: port) { conn in cEcho(conn, text: "kein Zugriff", failCode: 7) }
+      let failing = try await withCConnection(port: port) { conn in
+        cEcho(conn, text: "kein Zugriff", failCode: 7)
+      }
       #expect(failing.code == 7)
       #expect(failing.message == "kein Zugriff")
-      let unknown = try await withCConnection(port: port) { conn in cEcho(conn, text: "x", method: "/ordp.echo.v1.Echo/Missing") }
+      let unknown = try await withCConnection(port: port) { conn in
+        cEcho(conn, text: "x", method: "/ordp.echo.v1.Echo/Missing")
+      }
       #expect(unknown.code == 12)
-      let late = try await withCConnection(port: port) { conn in cEcho(conn, text: "x", delayMicros: 2_000_000, timeoutMicros: 200_000) }
+      let late = try await withCConnection(port: port) { conn in
+        cEcho(conn, text: "x", delayMicros: 2_000_000, timeoutMicros: 200_000)
+      }
       #expect(late.code == 4)
       // The connection survives failed calls.
       let again = try await withCConnection(port: port) { conn in
         let first = cEcho(conn, text: "eins", failCode: 5)
         let second = cEcho(conn, text: "zwei")
-        return Outcome(code: first.code * 100 + second.code, message: second.message, texts: second.texts)
+        return Outcome(
+          code: first.code * 100 + second.code, message: second.message, texts: second.texts)
       }
       #expect(again.code == 500)
       #expect(again.texts.first == "zwei")
@@ -124,7 +140,9 @@ import Testing
 
   @Test func untrustedServerAndPlaintextMismatchFailCleanly() async throws {
     try await withServer { _, port in
-      let untrusted = try await withCConnection(port: port, ca: "/etc/ssl/certs/ca-certificates.crt") { _ in
+      let untrusted = try await withCConnection(
+        port: port, ca: "/etc/ssl/certs/ca-certificates.crt"
+      ) { _ in
         Outcome(code: 0, message: "connected")
       }
       #expect(untrusted.code == 14)
@@ -138,14 +156,19 @@ import Testing
 
   @Test func healthCheckExampleProgram() async throws {
     let binary = productsDirectory.appendingPathComponent("ordp-health-check")
-    try #require(FileManager.default.fileExists(atPath: binary.path), "build ordp-health-check first")
+    try #require(
+      FileManager.default.fileExists(atPath: binary.path), "build ordp-health-check first")
     try await withServer { _, port in
       let (status, output) = try await run(
         binary, ["--host", "localhost", "--port", "\(port)", "--ca", TestPKI.shared.caFile])
       #expect(status == 0)
       #expect(output.contains("SERVING"))
       let (badStatus, _) = try await run(
-        binary, ["--host", "localhost", "--port", "\(port)", "--ca", TestPKI.shared.caFile, "--service", "nope"])
+        binary,
+        [
+          "--host", "localhost", "--port", "\(port)", "--ca", TestPKI.shared.caFile, "--service",
+          "nope",
+        ])
       #expect(badStatus == 1)
     }
   }
@@ -164,10 +187,13 @@ private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?
   return s.withCString { body($0) }
 }
 
-private func string(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+private func string(_ p: UnsafeMutablePointer<CChar>?) -> String {
+  p.map { String(cString: $0) } ?? ""
+}
 
 private func cEcho(
-  _ conn: OpaquePointer, text: String, method: String = "/ordp.echo.v1.Echo/Get", failCode: UInt32 = 0,
+  _ conn: OpaquePointer, text: String, method: String = "/ordp.echo.v1.Echo/Get",
+  failCode: UInt32 = 0,
   delayMicros: UInt64 = 0, timeoutMicros: UInt64 = 0, metadata: (String, String)? = nil
 ) -> CLibraryTests.Outcome {
   var request = Ordp__Echo__V1__EchoRequest()
@@ -201,7 +227,8 @@ private func cEcho(
   }
   var outcome = CLibraryTests.Outcome(code: code, message: message(of: &status))
   if let response {
-    let r = UnsafeMutableRawPointer(response).assumingMemoryBound(to: Ordp__Echo__V1__EchoResponse.self)
+    let r = UnsafeMutableRawPointer(response).assumingMemoryBound(
+      to: Ordp__Echo__V1__EchoResponse.self)
     outcome.texts = [string(r.pointee.text), string(r.pointee.echoed_metadata)]
     outcome.peer = string(r.pointee.peer_identity)
     protobuf_c_message_free_unpacked(response, nil)
@@ -209,7 +236,9 @@ private func cEcho(
   return outcome
 }
 
-private func cExpand(_ conn: OpaquePointer, repeat count: UInt32, payload: Int) -> CLibraryTests.Outcome {
+private func cExpand(
+  _ conn: OpaquePointer, repeat count: UInt32, payload: Int
+) -> CLibraryTests.Outcome {
   var request = Ordp__Echo__V1__EchoRequest()
   ordp__echo__v1__echo_request__init(&request)
   let textC = strdup("stream")
@@ -233,8 +262,12 @@ private func cExpand(_ conn: OpaquePointer, repeat count: UInt32, payload: Int) 
   defer { ordp_stream_free(stream) }
   var outcome = CLibraryTests.Outcome(code: 0, message: "")
   var message_: UnsafeMutablePointer<ProtobufCMessage>? = nil
-  while withUnsafePointer(to: ordp__echo__v1__echo_response__descriptor, { ordp_stream_next(stream, $0, &message_, &status) }) == 1 {
-    let r = UnsafeMutableRawPointer(message_!).assumingMemoryBound(to: Ordp__Echo__V1__EchoResponse.self)
+  while withUnsafePointer(
+    to: ordp__echo__v1__echo_response__descriptor,
+    { ordp_stream_next(stream, $0, &message_, &status) }) == 1
+  {
+    let r = UnsafeMutableRawPointer(message_!).assumingMemoryBound(
+      to: Ordp__Echo__V1__EchoResponse.self)
     outcome.texts.append(string(r.pointee.text))
     outcome.payloadBytes += r.pointee.payload.len
     protobuf_c_message_free_unpacked(message_, nil)

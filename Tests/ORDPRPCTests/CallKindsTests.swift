@@ -7,7 +7,8 @@ import Testing
   @Test(arguments: [false, true])
   func unaryOverTLSAndPlaintext(_ plaintext: Bool) async throws {
     try await withServer(security: plaintext ? .plaintext : TestPKI.serverSecurity()) { _, port in
-      let channel = makeChannel(port: port, security: plaintext ? .plaintext : TestPKI.clientSecurity())
+      let channel = makeChannel(
+        port: port, security: plaintext ? .plaintext : TestPKI.clientSecurity())
       defer { channel.close() }
       let client = Ordp_Echo_V1_Echo_Client(channel: channel)
       var options = CallOptions()
@@ -60,7 +61,8 @@ import Testing
       defer { channel.close() }
       let client = Ordp_Echo_V1_Echo_Client(channel: channel)
       // 64 × 64 KiB = 4 MiB, four times the default 1 MiB window: needs WINDOW_UPDATEs.
-      let indices = try await client.expand(echoRequest("x", payload: 65_536, repeat: 64)) { stream in
+      let indices = try await client.expand(echoRequest("x", payload: 65_536, repeat: 64)) {
+        stream in
         var seen: [UInt32] = []
         for try await r in stream {
           #expect(r.payload.count == 65_536)
@@ -127,7 +129,8 @@ import Testing
       defer { channel.close() }
       let missing = MethodDescriptor(service: "ordp.echo.v1.Echo", method: "Nope", kind: .unary)
       do {
-        let _: Ordp_Echo_V1_EchoResponse = try await channel.unary(missing, request: echoRequest("x"))
+        let _: Ordp_Echo_V1_EchoResponse = try await channel.unary(
+          missing, request: echoRequest("x"))
         Issue.record("no error")
       } catch let error as RPCError {
         #expect(error.code == .unimplemented)
@@ -155,7 +158,9 @@ import Testing
         var seen: [Grpc_Health_V1_HealthCheckResponse.ServingStatus] = []
         for try await update in stream {
           seen.append(update.status)
-          if seen.count == 1 { server.health.setStatus(.notServing, forService: "ordp.echo.v1.Echo") }
+          if seen.count == 1 {
+            server.health.setStatus(.notServing, forService: "ordp.echo.v1.Echo")
+          }
           if seen.count == 2 { break }
         }
         return seen

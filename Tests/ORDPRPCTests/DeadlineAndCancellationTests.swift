@@ -12,7 +12,8 @@ import Testing
       let start = ContinuousClock.now
       do {
         let _: Ordp_Echo_V1_EchoResponse = try await channel.unary(
-          ProbeService.hang, request: echoRequest("d"), options: CallOptions(timeout: .milliseconds(200)))
+          ProbeService.hang, request: echoRequest("d"),
+          options: CallOptions(timeout: .milliseconds(200)))
         Issue.record("no error")
       } catch let error as RPCError {
         #expect(error.code == .deadlineExceeded)
@@ -28,7 +29,9 @@ import Testing
     try await withServer(security: .plaintext, services: [ProbeService(probe: probe)]) { _, port in
       let raw = try await RawConnection.connect(port: port)
       defer { raw.close() }
-      try await raw.call(1, method: ProbeService.hang.path, request: try echoRequest("w").serializedBytes(), timeoutMicros: 100_000)
+      try await raw.call(
+        1, method: ProbeService.hang.path, request: try echoRequest("w").serializedBytes(),
+        timeoutMicros: 100_000)
       let frame = try await raw.nextFrame(on: 1)
       #expect(frame?.type == .trailers)
       let status = try Ordp_Rpc_V1_Status(buffer: frame!.payload)
@@ -44,7 +47,8 @@ import Testing
       let channel = makeChannel(port: port)
       defer { channel.close() }
       let task = Task {
-        let _: Ordp_Echo_V1_EchoResponse = try await channel.unary(ProbeService.hang, request: echoRequest("c"))
+        let _: Ordp_Echo_V1_EchoResponse = try await channel.unary(
+          ProbeService.hang, request: echoRequest("c"))
       }
       let w3 = try await probe.wait(for: "started c")
       #expect(w3)
@@ -65,7 +69,8 @@ import Testing
     try await withServer(services: [ProbeService(probe: probe)]) { _, backendPort in
       let backend = makeChannel(port: backendPort)
       defer { backend.close() }
-      try await withServer(services: [ProbeService(probe: probe, relayChannel: backend)]) { _, port in
+      try await withServer(services: [ProbeService(probe: probe, relayChannel: backend)]) {
+        _, port in
         let channel = makeChannel(port: port)
         defer { channel.close() }
         let r: Ordp_Echo_V1_EchoResponse = try await channel.unary(

@@ -9,13 +9,16 @@ import Testing
     try await withServer(security: .plaintext) { server, port in
       let raw = try await RawConnection.connect(port: port)
       defer { raw.close() }
-      try await raw.call(1, method: "/ordp.echo.v1.Echo/Get", request: try echoRequest("in flight", delayMicros: 400_000).serializedBytes())
+      try await raw.call(
+        1, method: "/ordp.echo.v1.Echo/Get",
+        request: try echoRequest("in flight", delayMicros: 400_000).serializedBytes())
       try await Task.sleep(for: .milliseconds(100))
       server.beginGracefulShutdown()
       let goAway = try await raw.goAway()
       #expect(goAway?.code == GoAwayCode.noError.rawValue)
       #expect(goAway?.lastStreamID == 1)
-      try await raw.call(2, method: "/ordp.echo.v1.Echo/Get", request: try echoRequest("late").serializedBytes())
+      try await raw.call(
+        2, method: "/ordp.echo.v1.Echo/Get", request: try echoRequest("late").serializedBytes())
       var frames: [UInt32: [FrameType]] = [:]
       while let f = try await raw.nextFrame() { frames[f.streamID, default: []].append(f.type) }
       #expect(frames[1] == [.message, .trailers])
@@ -30,7 +33,9 @@ import Testing
       try await withServer(security: .plaintext) { _, portB in
         let channel = RPCChannel(
           configuration: .init(
-            targets: [.init(host: "127.0.0.1", port: portA), .init(host: "127.0.0.1", port: portB)],
+            targets: [
+              .init(host: "127.0.0.1", port: portA), .init(host: "127.0.0.1", port: portB),
+            ],
             security: .plaintext))
         defer { channel.close() }
         let client = Ordp_Echo_V1_Echo_Client(channel: channel)
@@ -62,7 +67,9 @@ import Testing
     let channel = RPCChannel(
       configuration: .init(
         targets: [.init(host: "127.0.0.1", port: port)], security: .plaintext,
-        backoff: { var b = Backoff(); b.initial = .milliseconds(20); return b }()))
+        backoff: {
+          var b = Backoff(); b.initial = .milliseconds(20); return b
+        }()))
     defer { channel.close() }
     let client = Ordp_Echo_V1_Echo_Client(channel: channel)
     await #expect(throws: RPCError.self) { try await client.get(echoRequest("nobody home")) }

@@ -13,13 +13,16 @@ import Testing
 
     init(extraArguments: [String] = []) async throws {
       let ordp = productsDirectory.appendingPathComponent("ordp")
-      try #require(FileManager.default.fileExists(atPath: ordp.path), "build the ordp executable first")
-      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ordp-e2e-\(UUID().uuidString)")
+      try #require(
+        FileManager.default.fileExists(atPath: ordp.path), "build the ordp executable first")
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "ordp-e2e-\(UUID().uuidString)")
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
       pkiDirectory = dir.appendingPathComponent("pki")
       process = Process()
       process.executableURL = ordp
-      process.arguments = ["dev", "up", "--port", "0", "--pki-dir", pkiDirectory.path] + extraArguments
+      process.arguments =
+        ["dev", "up", "--port", "0", "--pki-dir", pkiDirectory.path] + extraArguments
       let pipe = Pipe()
       process.standardOutput = pipe
       process.standardError = FileHandle.nullDevice
@@ -45,7 +48,8 @@ import Testing
 
     func channel() throws -> RPCChannel {
       let ca = try NIOSSLCertificate.fromPEMFile(pkiDirectory.appendingPathComponent("ca.pem").path)
-      return RPCChannel(host: "127.0.0.1", port: port, security: .tls(trustRoots: ca, serverHostname: "localhost"))
+      return RPCChannel(
+        host: "127.0.0.1", port: port, security: .tls(trustRoots: ca, serverHostname: "localhost"))
     }
 
     func stop() -> Int32 {
@@ -63,11 +67,15 @@ import Testing
     request.service = "ordp.echo.v1.Echo"
     let health = try await Grpc_Health_V1_Health_Client(channel: channel).check(request)
     #expect(health.status == .serving)
-    let echo = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(echoRequest("Bad Berleburg"))
+    let echo = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(
+      echoRequest("Bad Berleburg"))
     #expect(echo.text == "Bad Berleburg")
     let (status, output) = try await run(
       productsDirectory.appendingPathComponent("ordp-health-check"),
-      ["--host", "localhost", "--port", "\(platform.port)", "--ca", platform.pkiDirectory.appendingPathComponent("ca.pem").path])
+      [
+        "--host", "localhost", "--port", "\(platform.port)", "--ca",
+        platform.pkiDirectory.appendingPathComponent("ca.pem").path,
+      ])
     #expect(status == 0)
     #expect(output.contains("SERVING"))
     #expect(platform.stop() == 0)

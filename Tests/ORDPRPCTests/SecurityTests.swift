@@ -5,8 +5,10 @@ import Testing
 
 @Suite struct SecurityTests {
   @Test func mutualTLSShowsThePeerIdentityToHandlers() async throws {
-    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) { _, port in
-      let channel = makeChannel(port: port, security: TestPKI.clientSecurity(identity: TestPKI.shared.client))
+    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) {
+      _, port in
+      let channel = makeChannel(
+        port: port, security: TestPKI.clientSecurity(identity: TestPKI.shared.client))
       defer { channel.close() }
       let r = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(echoRequest("mtls"))
       #expect(r.peerIdentity == "spiffe://ordp/service/catalogue")
@@ -14,7 +16,8 @@ import Testing
   }
 
   @Test func requiredClientCertificateRefusesOthers() async throws {
-    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) { _, port in
+    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .required)) {
+      _, port in
       for identity in [nil, TestPKI.shared.otherCAClient] {
         let channel = makeChannel(port: port, security: TestPKI.clientSecurity(identity: identity))
         defer { channel.close() }
@@ -26,12 +29,14 @@ import Testing
   }
 
   @Test func optionalClientCertificate() async throws {
-    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .optional)) { _, port in
+    try await withServer(security: TestPKI.serverSecurity(clientCertificates: .optional)) {
+      _, port in
       let anonymous = makeChannel(port: port)
       defer { anonymous.close() }
       let a = try await Ordp_Echo_V1_Echo_Client(channel: anonymous).get(echoRequest("a"))
       #expect(a.peerIdentity == "")
-      let known = makeChannel(port: port, security: TestPKI.clientSecurity(identity: TestPKI.shared.client))
+      let known = makeChannel(
+        port: port, security: TestPKI.clientSecurity(identity: TestPKI.shared.client))
       defer { known.close() }
       let k = try await Ordp_Echo_V1_Echo_Client(channel: known).get(echoRequest("k"))
       #expect(k.peerIdentity == "spiffe://ordp/service/catalogue")
@@ -40,7 +45,8 @@ import Testing
 
   @Test func clientRefusesAServerItDoesNotTrust() async throws {
     try await withServer { _, port in
-      let untrusting = ClientSecurity.tls(trustRoots: [TestPKI.cert(TestPKI.shared.otherCAPEM)], serverHostname: "localhost")
+      let untrusting = ClientSecurity.tls(
+        trustRoots: [TestPKI.cert(TestPKI.shared.otherCAPEM)], serverHostname: "localhost")
       let channel = makeChannel(port: port, security: untrusting)
       defer { channel.close() }
       await #expect(throws: RPCError.self) {
@@ -58,7 +64,9 @@ import Testing
       #expect(w2 == nil)
       let none = try await RawConnection.connect(port: port, tls: [])
       defer { none.close() }
-      try await none.call(1, method: "/ordp.echo.v1.Echo/Get", request: try echoRequest("plain tls").serializedBytes())
+      try await none.call(
+        1, method: "/ordp.echo.v1.Echo/Get", request: try echoRequest("plain tls").serializedBytes()
+      )
       let f = try await none.nextFrame(on: 1)
       #expect(f?.type == .message)
       let r = try Ordp_Echo_V1_EchoResponse(buffer: f!.payload)
@@ -82,7 +90,9 @@ import Testing
 }
 
 struct BearerAuth: ServerInterceptor {
-  func intercept(context: ServerContext, next: @Sendable (ServerContext) async throws -> Void) async throws {
+  func intercept(
+    context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
+  ) async throws {
     guard context.method.service != "grpc.health.v1.Health" else { return try await next(context) }
     guard let header = context.requestMetadata["authorization"], header == "Bearer good" else {
       throw RPCError(.unauthenticated, "missing or invalid bearer token")
@@ -96,7 +106,9 @@ struct BearerAuth: ServerInterceptor {
 
 struct AddToken: ClientInterceptor {
   let token: String
-  func intercept<Result: Sendable>(head: ClientCallHead, next: @Sendable (ClientCallHead) async throws -> Result) async throws -> Result {
+  func intercept<Result: Sendable>(
+    head: ClientCallHead, next: @Sendable (ClientCallHead) async throws -> Result
+  ) async throws -> Result {
     var head = head
     head.options.metadata.replace("authorization", "Bearer \(token)")
     return try await next(head)
@@ -105,11 +117,13 @@ struct AddToken: ClientInterceptor {
 
 @Suite struct InterceptorTests {
   @Test func serverInterceptorAuthenticatesAndPassesAttributes() async throws {
-    try await withServer(services: [ProbeService(probe: Probe())], interceptors: [BearerAuth()]) { _, port in
+    try await withServer(services: [ProbeService(probe: Probe())], interceptors: [BearerAuth()]) {
+      _, port in
       let anonymous = makeChannel(port: port)
       defer { anonymous.close() }
       do {
-        let _: Ordp_Echo_V1_EchoResponse = try await anonymous.unary(ProbeService.whoAmI, request: echoRequest(""))
+        let _: Ordp_Echo_V1_EchoResponse = try await anonymous.unary(
+          ProbeService.whoAmI, request: echoRequest(""))
         Issue.record("no error")
       } catch let error as RPCError {
         #expect(error.code == .unauthenticated)
@@ -117,11 +131,13 @@ struct AddToken: ClientInterceptor {
       let bad = makeChannel(port: port, interceptors: [AddToken(token: "forged")])
       defer { bad.close() }
       await #expect(throws: RPCError.self) {
-        let _: Ordp_Echo_V1_EchoResponse = try await bad.unary(ProbeService.whoAmI, request: echoRequest(""))
+        let _: Ordp_Echo_V1_EchoResponse = try await bad.unary(
+          ProbeService.whoAmI, request: echoRequest(""))
       }
       let good = makeChannel(port: port, interceptors: [AddToken(token: "good")])
       defer { good.close() }
-      let r: Ordp_Echo_V1_EchoResponse = try await good.unary(ProbeService.whoAmI, request: echoRequest(""))
+      let r: Ordp_Echo_V1_EchoResponse = try await good.unary(
+        ProbeService.whoAmI, request: echoRequest(""))
       #expect(r.text == "editor@soest")
     }
   }

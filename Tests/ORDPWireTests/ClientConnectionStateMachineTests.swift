@@ -27,7 +27,9 @@ import Testing
 
   @Test func serverMustStartWithHello() {
     var m = ClientConnectionStateMachine()
-    guard case .connectionError(let e) = m.receive(F.message(1)) else { Issue.record("accepted"); return }
+    guard case .connectionError(let e) = m.receive(F.message(1)) else {
+      Issue.record("accepted"); return
+    }
     #expect(e.code == .protocolError)
   }
 
@@ -37,7 +39,9 @@ import Testing
     _ = m.openStream()
     var status = RPCStatus(code: .unavailable, message: "busy")
     status.metadata.add("ordp-refused", "1")
-    guard case .callEnded(1, let s) = m.receive(F.frame(.cancel, 1, status.wire)) else { Issue.record("not ended"); return }
+    guard case .callEnded(1, let s) = m.receive(F.frame(.cancel, 1, status.wire)) else {
+      Issue.record("not ended"); return
+    }
     #expect(s.isRefused)
     #expect(m.openStreamCount == 0)
   }
@@ -48,7 +52,10 @@ import Testing
     for _ in 0..<4 { _ = m.openStream() }
     var g = Ordp_Rpc_V1_GoAway()
     g.lastStreamID = 2
-    guard case .goAway(.noError, _, let unprocessed, closeNow: false) = m.receive(F.frame(.goAway, 0, g)) else {
+    guard
+      case .goAway(.noError, _, let unprocessed, closeNow: false) = m.receive(
+        F.frame(.goAway, 0, g))
+    else {
       Issue.record("no goaway"); return
     }
     #expect(unprocessed == [3, 4])
@@ -73,11 +80,18 @@ import Testing
   }
 
   @Test func responseFlowControlIsEnforced() {
-    var m = ClientConnectionStateMachine(localSettings: { var s = ConnectionSettings(); s.initialWindowSize = 8; return s }())
+    var m = ClientConnectionStateMachine(
+      localSettings: {
+        var s = ConnectionSettings(); s.initialWindowSize = 8; return s
+      }())
     _ = m.receive(serverHello())
     _ = m.openStream()
-    guard case .responseMessage = m.receive(F.message(1, size: 8)) else { Issue.record("refused"); return }
-    guard case .connectionError(let e) = m.receive(F.message(1, size: 1)) else { Issue.record("accepted"); return }
+    guard case .responseMessage = m.receive(F.message(1, size: 8)) else {
+      Issue.record("refused"); return
+    }
+    guard case .connectionError(let e) = m.receive(F.message(1, size: 1)) else {
+      Issue.record("accepted"); return
+    }
     #expect(e.code == .flowControlError)
   }
 }

@@ -6,7 +6,8 @@ import Testing
   @Test func roundTripsEveryFrameTypeIncludingUnknown() throws {
     let frames = [
       F.hello(), F.headers(1), F.message(1, size: 10, end: true),
-      F.raw(FrameType(rawValue: 0x42), 7, bytes: [1, 2]), F.raw(.ping, 0, flags: .ack, bytes: Array(0..<8)),
+      F.raw(FrameType(rawValue: 0x42), 7, bytes: [1, 2]),
+      F.raw(.ping, 0, flags: .ack, bytes: Array(0..<8)),
     ]
     var buffer = F.encode(frames)
     let decoder = FrameDecoder(maxFrameSize: 1024)
@@ -37,7 +38,8 @@ import Testing
 
   @Test func acceptsAFrameOfExactlyTheLimit() throws {
     var buffer = F.encode([F.message(1, size: 100)])
-    #expect(try FrameDecoder(maxFrameSize: 100).nextFrame(from: &buffer)?.payload.readableBytes == 100)
+    #expect(
+      try FrameDecoder(maxFrameSize: 100).nextFrame(from: &buffer)?.payload.readableBytes == 100)
   }
 
   @Test func headerLayoutIsBigEndianAsInWireMd() {

@@ -4,13 +4,17 @@ import SwiftProtobuf
 
 /// Builds frames for tests.
 enum F {
-  static func frame(_ type: FrameType, _ stream: UInt32 = 0, flags: FrameFlags = [], _ message: (any Message)? = nil) -> Frame {
+  static func frame(
+    _ type: FrameType, _ stream: UInt32 = 0, flags: FrameFlags = [], _ message: (any Message)? = nil
+  ) -> Frame {
     var payload = ByteBuffer()
     if let message { payload.writeBytes(try! message.serializedBytes() as [UInt8]) }
     return Frame(type: type, flags: flags, streamID: stream, payload: payload)
   }
 
-  static func raw(_ type: FrameType, _ stream: UInt32 = 0, flags: FrameFlags = [], bytes: [UInt8]) -> Frame {
+  static func raw(
+    _ type: FrameType, _ stream: UInt32 = 0, flags: FrameFlags = [], bytes: [UInt8]
+  ) -> Frame {
     Frame(type: type, flags: flags, streamID: stream, payload: ByteBuffer(bytes: bytes))
   }
 
@@ -38,7 +42,9 @@ enum F {
 
   static func encode(_ frames: [Frame]) -> ByteBuffer {
     var b = ByteBuffer()
-    for f in frames { b.writeFrame(f.type, flags: f.flags, streamID: f.streamID, payload: f.payload) }
+    for f in frames {
+      b.writeFrame(f.type, flags: f.flags, streamID: f.streamID, payload: f.payload)
+    }
     return b
   }
 }

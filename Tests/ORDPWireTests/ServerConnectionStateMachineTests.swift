@@ -5,7 +5,9 @@ import Testing
 @Suite struct ServerConnectionStateMachineTests {
   let now = NIODeadline.now()
 
-  func connected(_ configure: (inout ServerConnectionStateMachine.Configuration) -> Void = { _ in }) -> ServerConnectionStateMachine {
+  func connected(
+    _ configure: (inout ServerConnectionStateMachine.Configuration) -> Void = { _ in }
+  ) -> ServerConnectionStateMachine {
     var config = ServerConnectionStateMachine.Configuration()
     configure(&config)
     var m = ServerConnectionStateMachine(configuration: config)
@@ -16,9 +18,13 @@ import Testing
     return m
   }
 
-  func expectConnectionError(_ action: ServerConnectionStateMachine.FrameAction, _ code: GoAwayCode, sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectConnectionError(
+    _ action: ServerConnectionStateMachine.FrameAction, _ code: GoAwayCode,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     guard case .connectionError(let e, _) = action else {
-      Issue.record("expected connection error \(code), got \(action)", sourceLocation: sourceLocation)
+      Issue.record(
+        "expected connection error \(code), got \(action)", sourceLocation: sourceLocation)
       return
     }
     #expect(e.code == code, sourceLocation: sourceLocation)
@@ -35,7 +41,9 @@ import Testing
     var config = ServerConnectionStateMachine.Configuration()
     config.settings.maxConcurrentStreams = 7
     var m = ServerConnectionStateMachine(configuration: config)
-    guard case .sendHello(let h) = m.receive(F.hello(), now: now) else { Issue.record("no hello"); return }
+    guard case .sendHello(let h) = m.receive(F.hello(), now: now) else {
+      Issue.record("no hello"); return
+    }
     #expect(h.version == 1)
     #expect(h.maxConcurrentStreams == 7)
   }
@@ -44,7 +52,8 @@ import Testing
     var m = ServerConnectionStateMachine()
     expectConnectionError(m.receive(F.hello(version: 2), now: now), .unsupportedVersion)
     var m2 = ServerConnectionStateMachine()
-    expectConnectionError(m2.receive(F.raw(.hello, 0, bytes: [0xff, 0xff, 0xff]), now: now), .protocolError)
+    expectConnectionError(
+      m2.receive(F.raw(.hello, 0, bytes: [0xff, 0xff, 0xff]), now: now), .protocolError)
   }
 
   @Test func secondHelloIsAProtocolError() {
@@ -54,11 +63,14 @@ import Testing
 
   @Test func opensCallsAndDeliversMessages() {
     var m = connected()
-    guard case .openCall(1, let h, false) = m.receive(F.headers(1, method: "/a.B/C"), now: now) else {
+    guard case .openCall(1, let h, false) = m.receive(F.headers(1, method: "/a.B/C"), now: now)
+    else {
       Issue.record("not opened"); return
     }
     #expect(h.method == "/a.B/C")
-    guard case .requestMessage(1, let p, true) = m.receive(F.message(1, size: 5, end: true), now: now) else {
+    guard
+      case .requestMessage(1, let p, true) = m.receive(F.message(1, size: 5, end: true), now: now)
+    else {
       Issue.record("no message"); return
     }
     #expect(p.readableBytes == 5)
@@ -85,16 +97,22 @@ import Testing
     var m = connected { $0.settings.maxConcurrentStreams = 2 }
     _ = m.receive(F.headers(1), now: now)
     _ = m.receive(F.headers(2), now: now)
-    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else { Issue.record("not refused"); return }
+    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else {
+      Issue.record("not refused"); return
+    }
     _ = m.callEnded(streamID: 1)
-    guard case .openCall(4, _, _) = m.receive(F.headers(4), now: now) else { Issue.record("not opened"); return }
+    guard case .openCall(4, _, _) = m.receive(F.headers(4), now: now) else {
+      Issue.record("not opened"); return
+    }
   }
 
   @Test func messageAfterEndStreamFailsOnlyThatCall() {
     var m = connected()
     _ = m.receive(F.headers(1, end: true), now: now)
     _ = m.receive(F.headers(2), now: now)
-    guard case .failCall(1, let status) = m.receive(F.message(1), now: now) else { Issue.record("not failed"); return }
+    guard case .failCall(1, let status) = m.receive(F.message(1), now: now) else {
+      Issue.record("not failed"); return
+    }
     #expect(status.code == .internal)
     #expect(!m.isClosed)
     #expect(m.isOpen(streamID: 2))
@@ -103,14 +121,17 @@ import Testing
   @Test func framesOnUnknownStreamsAreIgnored() {
     var m = connected()
     for f in [F.message(9), F.raw(.cancel, 9, bytes: []), F.windowUpdate(9, 10)] {
-      guard case .none = m.receive(f, now: now) else { Issue.record("not ignored: \(f.type)"); return }
+      guard case .none = m.receive(f, now: now) else {
+        Issue.record("not ignored: \(f.type)"); return
+      }
     }
     #expect(!m.isClosed)
   }
 
   @Test func unknownFrameTypesAreIgnored() {
     var m = connected()
-    guard case .none = m.receive(F.raw(FrameType(rawValue: 0x7f), 0, bytes: [1, 2, 3]), now: now) else {
+    guard case .none = m.receive(F.raw(FrameType(rawValue: 0x7f), 0, bytes: [1, 2, 3]), now: now)
+    else {
       Issue.record("unknown type not ignored"); return
     }
   }
@@ -127,7 +148,9 @@ import Testing
   @Test func sendingWithAnExhaustedWindowIsAFlowControlError() {
     var m = connected { $0.settings.initialWindowSize = 10 }
     _ = m.receive(F.headers(1), now: now)
-    guard case .requestMessage = m.receive(F.message(1, size: 50), now: now) else { Issue.record("first message refused"); return }
+    guard case .requestMessage = m.receive(F.message(1, size: 50), now: now) else {
+      Issue.record("first message refused"); return
+    }
     expectConnectionError(m.receive(F.message(1, size: 1), now: now), .flowControlError)
   }
 
@@ -137,7 +160,9 @@ import Testing
     _ = m.receive(F.message(1, size: 10), now: now)
     let r2 = m.consumed(streamID: 1, bytes: 10)
     #expect(r2 == 10)
-    guard case .requestMessage = m.receive(F.message(1, size: 1), now: now) else { Issue.record("credit not granted"); return }
+    guard case .requestMessage = m.receive(F.message(1, size: 1), now: now) else {
+      Issue.record("credit not granted"); return
+    }
   }
 
   @Test func outboundWindowBlocksAndReopens() {
@@ -150,8 +175,12 @@ import Testing
     #expect(r3 == .send)
     let r4 = m.sendMessage(streamID: 1, bytes: 1)
     #expect(r4 == .wait)
-    guard case .none = m.receive(F.windowUpdate(1, 10), now: now) else { Issue.record("opened too early"); return }
-    guard case .windowOpened(1) = m.receive(F.windowUpdate(1, 11), now: now) else { Issue.record("not reopened"); return }
+    guard case .none = m.receive(F.windowUpdate(1, 10), now: now) else {
+      Issue.record("opened too early"); return
+    }
+    guard case .windowOpened(1) = m.receive(F.windowUpdate(1, 11), now: now) else {
+      Issue.record("not reopened"); return
+    }
     let r5 = m.sendMessage(streamID: 1, bytes: 1)
     #expect(r5 == .send)
   }
@@ -159,7 +188,8 @@ import Testing
   @Test func cancelEndsTheCall() {
     var m = connected()
     _ = m.receive(F.headers(1), now: now)
-    guard case .callCancelled(1, let status) = m.receive(F.raw(.cancel, 1, bytes: []), now: now) else {
+    guard case .callCancelled(1, let status) = m.receive(F.raw(.cancel, 1, bytes: []), now: now)
+    else {
       Issue.record("not cancelled"); return
     }
     #expect(status.code == .cancelled)
@@ -170,10 +200,14 @@ import Testing
     var m = connected()
     _ = m.receive(F.headers(1), now: now)
     _ = m.receive(F.message(1), now: now)
-    guard case .endOfRequests(1) = m.receive(F.raw(.headers, 1, flags: .endStream, bytes: []), now: now) else {
+    guard
+      case .endOfRequests(1) = m.receive(F.raw(.headers, 1, flags: .endStream, bytes: []), now: now)
+    else {
       Issue.record("no end of requests"); return
     }
-    guard case .failCall(1, _) = m.receive(F.message(1), now: now) else { Issue.record("message after end accepted"); return }
+    guard case .failCall(1, _) = m.receive(F.message(1), now: now) else {
+      Issue.record("message after end accepted"); return
+    }
   }
 
   @Test func pingsAreAnsweredUntilTheyFlood() {
@@ -181,7 +215,9 @@ import Testing
     let ping = F.raw(.ping, 0, bytes: Array(1...8))
     var t = now
     for _ in 0..<3 {
-      guard case .pong(let p) = m.receive(ping, now: t) else { Issue.record("ping not answered"); return }
+      guard case .pong(let p) = m.receive(ping, now: t) else {
+        Issue.record("ping not answered"); return
+      }
       #expect(Array(p.readableBytesView) == Array(1...8))
       t = t + .milliseconds(10)
     }
@@ -192,7 +228,8 @@ import Testing
     var m = connected()
     var t = now
     for _ in 0..<20 {
-      guard case .pong = m.receive(F.raw(.ping, 0, bytes: Array(repeating: 0, count: 8)), now: t) else {
+      guard case .pong = m.receive(F.raw(.ping, 0, bytes: Array(repeating: 0, count: 8)), now: t)
+      else {
         Issue.record("ping refused"); return
       }
       t = t + .seconds(6)
@@ -203,10 +240,14 @@ import Testing
     var m = connected()
     _ = m.receive(F.headers(1), now: now)
     _ = m.receive(F.headers(2), now: now)
-    guard case .sendGoAway(let g, closeNow: false) = m.beginDrain() else { Issue.record("no goaway"); return }
+    guard case .sendGoAway(let g, closeNow: false) = m.beginDrain() else {
+      Issue.record("no goaway"); return
+    }
     #expect(g.lastStreamID == 2)
     #expect(g.code == GoAwayCode.noError.rawValue)
-    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else { Issue.record("not refused"); return }
+    guard case .refuseCall(3, _) = m.receive(F.headers(3), now: now) else {
+      Issue.record("not refused"); return
+    }
     let r6 = m.callEnded(streamID: 1)
     #expect(r6 == .none)
     let r7 = m.callEnded(streamID: 2)

@@ -38,7 +38,10 @@ import Testing
     var out = ByteBuffer()
     let chunks: [ByteBuffer] =
       splitRecords
-      ? [handshake.getSlice(at: 0, length: 10)!, handshake.getSlice(at: 10, length: handshake.readableBytes - 10)!]
+      ? [
+        handshake.getSlice(at: 0, length: 10)!,
+        handshake.getSlice(at: 10, length: handshake.readableBytes - 10)!,
+      ]
       : [handshake]
     for var c in chunks {
       out.writeBytes([0x16, 0x03, 0x01])
@@ -51,7 +54,9 @@ import Testing
   let inspector = TLSClientHelloInspector()
 
   @Test func acceptsOfferWithOrdp() {
-    #expect(inspector.inspect(Self.clientHello(alpn: ["h2", "ordp/1"])) == .accept(offeredALPN: ["h2", "ordp/1"]))
+    #expect(
+      inspector.inspect(Self.clientHello(alpn: ["h2", "ordp/1"]))
+        == .accept(offeredALPN: ["h2", "ordp/1"]))
   }
 
   @Test func acceptsNoALPN() {
@@ -59,7 +64,9 @@ import Testing
   }
 
   @Test func refusesOfferWithoutOrdp() {
-    #expect(inspector.inspect(Self.clientHello(alpn: ["h2", "http/1.1"])) == .alpnMismatch(offered: ["h2", "http/1.1"]))
+    #expect(
+      inspector.inspect(Self.clientHello(alpn: ["h2", "http/1.1"]))
+        == .alpnMismatch(offered: ["h2", "http/1.1"]))
   }
 
   @Test func reassemblesAcrossRecordsAndWaitsForMore() {
@@ -72,6 +79,8 @@ import Testing
 
   @Test func garbageIsNotTLS() {
     #expect(inspector.inspect(ByteBuffer(string: "GET / HTTP/1.1\r\n")) == .notTLS)
-    #expect(inspector.inspect(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0])) == .notTLS)
+    #expect(
+      inspector.inspect(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0]))
+        == .notTLS)
   }
 }

@@ -34,7 +34,8 @@ struct ProbeService: RPCService {
 
   func registerMethods(with router: inout RPCRouter) {
     let probe = self.probe
-    router.registerUnary(Self.hang) { (request: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
+    router.registerUnary(Self.hang) {
+      (request: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
       probe.record("started \(request.text)")
       do {
         try await Task.sleep(for: .seconds(60))
@@ -44,18 +45,22 @@ struct ProbeService: RPCService {
       }
       return Ordp_Echo_V1_EchoResponse()
     }
-    router.registerUnary(Self.remaining) { (_: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
+    router.registerUnary(Self.remaining) {
+      (_: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
       var r = Ordp_Echo_V1_EchoResponse()
       r.index = UInt32(max(0, (context.remainingTime ?? .hours(1)).nanoseconds / 1_000_000))
       return r
     }
     let relayChannel = self.relayChannel
-    router.registerUnary(Self.relay) { (request: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
+    router.registerUnary(Self.relay) {
+      (request: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
       try await Task.sleep(for: .microseconds(request.delayMicros))
       // Asks for far more time than the incoming call has left.
-      return try await relayChannel!.unary(Self.remaining, request: request, options: CallOptions(timeout: .seconds(600)))
+      return try await relayChannel!.unary(
+        Self.remaining, request: request, options: CallOptions(timeout: .seconds(600)))
     }
-    router.registerUnary(Self.whoAmI) { (_: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
+    router.registerUnary(Self.whoAmI) {
+      (_: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
       var r = Ordp_Echo_V1_EchoResponse()
       r.text = context.attributes[AuthenticatedUser.self]?.name ?? ""
       return r

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ORDPRPC
+import SwiftProtobuf
 import Synchronization
 
 /// A hand-driven connection for feeding a server bytes and frames it should refuse.
@@ -31,7 +32,9 @@ final class RawConnection: Sendable {
   }
 
   /// Connects; with `alpn` set, over TLS offering exactly those protocols ([] offers none).
-  static func connect(port: Int, tls alpn: [String]? = nil, hello: Bool = true) async throws -> RawConnection {
+  static func connect(
+    port: Int, tls alpn: [String]? = nil, hello: Bool = true
+  ) async throws -> RawConnection {
     let collector = Collector()
     var sslContext: NIOSSLContext? = nil
     if let alpn {
@@ -46,7 +49,8 @@ final class RawConnection: Sendable {
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           if let context {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+            try channel.pipeline.syncOperations.addHandler(
+              NIOSSLClientHandler(context: context, serverHostname: nil))
           }
           try channel.pipeline.syncOperations.addHandler(collector)
         }
@@ -65,25 +69,33 @@ final class RawConnection: Sendable {
     try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
   }
 
-  func send(_ type: FrameType, flags: FrameFlags = [], stream: UInt32 = 0, message: some SwiftProtobufMessage) async throws {
+  func send(
+    _ type: FrameType, flags: FrameFlags = [], stream: UInt32 = 0,
+    message: some SwiftProtobufMessage
+  ) async throws {
     var b = ByteBuffer()
     try b.writeFrame(type, flags: flags, streamID: stream, message: message)
     try await channel.writeAndFlush(b)
   }
 
-  func send(_ type: FrameType, flags: FrameFlags = [], stream: UInt32 = 0, bytes: [UInt8]) async throws {
+  func send(
+    _ type: FrameType, flags: FrameFlags = [], stream: UInt32 = 0, bytes: [UInt8]
+  ) async throws {
     var b = ByteBuffer()
     b.writeFrame(type, flags: flags, streamID: stream, bytes: bytes)
     try await channel.writeAndFlush(b)
   }
 
   /// Opens a call: HEADERS, then (optionally) one MESSAGE with END_STREAM.
-  func call(_ stream: UInt32, method: String, request: [UInt8]?, timeoutMicros: UInt64 = 0) async throws {
+  func call(
+    _ stream: UInt32, method: String, request: [UInt8]?, timeoutMicros: UInt64 = 0
+  ) async throws {
     var h = Ordp_Rpc_V1_RequestHeaders()
     h.method = method
     h.timeoutMicros = timeoutMicros
     var b = ByteBuffer()
-    try b.writeFrame(.headers, flags: request == nil ? .endStream : [], streamID: stream, message: h)
+    try b.writeFrame(
+      .headers, flags: request == nil ? .endStream : [], streamID: stream, message: h)
     if let request { b.writeFrame(.message, flags: .endStream, streamID: stream, bytes: request) }
     try await channel.writeAndFlush(b)
   }
@@ -137,4 +149,3 @@ final class RawConnection: Sendable {
 }
 
 typealias SwiftProtobufMessage = SwiftProtobuf.Message
-import SwiftProtobuf

@@ -21,7 +21,8 @@ enum TestPKI {
   static let shared: Material = {
     let ca = try! DevelopmentCA()
     let other = try! DevelopmentCA(commonName: "Some Other CA")
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ordp-test-pki-\(getpid())")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-test-pki-\(getpid())")
     try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let m = Material(
       directory: dir, caPEM: try! ca.certificatePEM,
@@ -29,18 +30,27 @@ enum TestPKI {
         commonName: "server", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
         uris: ["spiffe://ordp/service/test"]),
       client: try! ca.issue(commonName: "client", uris: ["spiffe://ordp/service/catalogue"]),
-      otherCAClient: try! other.issue(commonName: "intruder", uris: ["spiffe://ordp/service/intruder"]),
+      otherCAClient: try! other.issue(
+        commonName: "intruder", uris: ["spiffe://ordp/service/intruder"]),
       otherCAPEM: try! other.certificatePEM)
     try! m.caPEM.write(to: dir.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
-    try! m.client.certificatePEM.write(to: dir.appendingPathComponent("client.pem"), atomically: true, encoding: .utf8)
-    try! m.client.privateKeyPEM.write(to: dir.appendingPathComponent("client-key.pem"), atomically: true, encoding: .utf8)
+    try! m.client.certificatePEM.write(
+      to: dir.appendingPathComponent("client.pem"), atomically: true, encoding: .utf8)
+    try! m.client.privateKeyPEM.write(
+      to: dir.appendingPathComponent("client-key.pem"), atomically: true, encoding: .utf8)
     return m
   }()
 
-  static func cert(_ pem: String) -> NIOSSLCertificate { try! NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem) }
-  static func key(_ pem: String) -> NIOSSLPrivateKey { try! NIOSSLPrivateKey(bytes: Array(pem.utf8), format: .pem) }
+  static func cert(_ pem: String) -> NIOSSLCertificate {
+    try! NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem)
+  }
+  static func key(_ pem: String) -> NIOSSLPrivateKey {
+    try! NIOSSLPrivateKey(bytes: Array(pem.utf8), format: .pem)
+  }
 
-  static func serverSecurity(clientCertificates: ClientCertificateRequirement = .none) -> ServerSecurity {
+  static func serverSecurity(
+    clientCertificates: ClientCertificateRequirement = .none
+  ) -> ServerSecurity {
     let m = shared
     let roots = [cert(m.caPEM)]
     let mode: ServerSecurity.ClientCertificates
@@ -49,12 +59,16 @@ enum TestPKI {
     case .optional: mode = .optional(trustRoots: roots)
     case .required: mode = .required(trustRoots: roots)
     }
-    return .tls(certificateChain: [cert(m.server.certificatePEM)], privateKey: key(m.server.privateKeyPEM), clientCertificates: mode)
+    return .tls(
+      certificateChain: [cert(m.server.certificatePEM)], privateKey: key(m.server.privateKeyPEM),
+      clientCertificates: mode)
   }
 
   enum ClientCertificateRequirement { case none, optional, required }
 
-  static func clientSecurity(identity: DevelopmentCA.Identity? = nil, hostname: String? = "localhost") -> ClientSecurity {
+  static func clientSecurity(
+    identity: DevelopmentCA.Identity? = nil, hostname: String? = "localhost"
+  ) -> ClientSecurity {
     let m = shared
     return .tls(
       trustRoots: [cert(m.caPEM)], serverHostname: hostname,

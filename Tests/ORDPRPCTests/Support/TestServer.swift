@@ -39,12 +39,16 @@ func makeChannel(
   interceptors: [any ClientInterceptor] = [],
   configure: (inout RPCChannel.Configuration) -> Void = { _ in }
 ) -> RPCChannel {
-  var config = RPCChannel.Configuration(targets: [.init(host: "127.0.0.1", port: port)], security: security)
+  var config = RPCChannel.Configuration(
+    targets: [.init(host: "127.0.0.1", port: port)], security: security)
   configure(&config)
   return RPCChannel(configuration: config, interceptors: interceptors)
 }
 
-func echoRequest(_ text: String, payload: Int = 0, repeat count: UInt32 = 0, delayMicros: UInt64 = 0, failCode: UInt32 = 0) -> Ordp_Echo_V1_EchoRequest {
+func echoRequest(
+  _ text: String, payload: Int = 0, repeat count: UInt32 = 0, delayMicros: UInt64 = 0,
+  failCode: UInt32 = 0
+) -> Ordp_Echo_V1_EchoRequest {
   var r = Ordp_Echo_V1_EchoRequest()
   r.text = text
   r.payload = .init(repeating: 7, count: payload)

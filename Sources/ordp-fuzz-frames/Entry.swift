@@ -1,0 +1,54 @@
+import Foundation
+
+#if ORDP_FUZZING
+/// libFuzzer's entry point (built with `scripts/fuzz.sh`).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  fuzzOneInput(UnsafeRawBufferPointer(start: data, count: size))
+  return 0
+}
+#else
+/// Without libFuzzer: replays corpus files and directories given as arguments, then a bounded
+/// number of pseudo-random inputs, so a normal build still exercises the fuzz target.
+@main
+struct ReplayCorpus {
+  static func main() throws {
+    var inputs = 0
+    for path in CommandLine.arguments.dropFirst() {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        continue
+      }
+      let files =
+        isDirectory.boolValue
+        ? try FileManager.default.contentsOfDirectory(atPath: path).map { "\(path)/\($0)" } : [path]
+      for file in files {
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        data.withUnsafeBytes { fuzzOneInput($0) }
+        inputs += 1
+      }
+    }
+    var generator = SplitMix64(seed: 0x0D0D_F00D)
+    for _ in 0..<20_000 {
+      let count = Int(generator.next() % 256)
+      let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      bytes.withUnsafeBytes { fuzzOneInput($0) }
+      inputs += 1
+    }
+    print("replayed \(inputs) inputs without a crash")
+  }
+}
+
+/// A small deterministic generator for the replay mode.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+#endif

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the platform locally: installs missing Debian packages, builds, starts `ordp dev up`
+# (TLS on 127.0.0.1:7443, development certificates in .ordp/dev/pki). Extra arguments go to
+# `ordp dev up` (see `ordp dev up --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+scripts/install-deps.sh
+swift build --product ordp
+exec "$(swift build --show-bin-path)/ordp" dev up "$@"

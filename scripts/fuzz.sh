@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Fuzzes the frame decoder and the connection state machines with libFuzzer for a bounded
+# time. Usage: scripts/fuzz.sh [SECONDS] (default 60). Crashes land in fuzz-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+seconds="${1:-60}"
+scratch=.build-fuzz
+swift build --scratch-path "$scratch" --product ordp-fuzz-frames \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DORDP_FUZZING -Xswiftc -parse-as-library
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)/ordp-fuzz-frames"
+mkdir -p fuzz-artifacts "$scratch/corpus"
+cp Fuzz/corpus/frames/* "$scratch/corpus/"
+"$bin" -max_total_time="$seconds" -max_len=4096 -artifact_prefix=fuzz-artifacts/ \
+  -print_final_stats=1 "$scratch/corpus" 2>&1 | tail -15
