@@ -10,8 +10,9 @@ final class ClientCall: @unchecked Sendable, MessageSink {
   let singleRequest: [UInt8]?
   /// Completed when the call ends: success for OK, an `RPCError` otherwise.
   let statusPromise: EventLoopPromise<RPCStatus>
-  /// Completed at the first sign of life (headers, message or end), for transparent retry.
-  let firstEventPromise: EventLoopPromise<Void>
+  /// Server streaming only: completed at the first sign of life (headers, message or end), so
+  /// that a refused call can be retried before its responses are handed out.
+  let firstEventPromise: EventLoopPromise<Void>?
   /// Responses of streaming-response calls.
   let responses: InboundMessageQueue?
 
@@ -36,23 +37,22 @@ final class ClientCall: @unchecked Sendable, MessageSink {
     self.head = head
     self.singleRequest = singleRequest
     self.statusPromise = loop.makePromise()
-    self.firstEventPromise = loop.makePromise()
-    let ref = WeakCallReference()
+    self.firstEventPromise = kind == .serverStreaming ? loop.makePromise() : nil
     if kind == .serverStreaming || kind == .bidirectionalStreaming {
+      let ref = WeakCallReference()
       self.responses = InboundMessageQueue { bytes in ref.call?.consumed(bytes) }
+      ref.call = self
     } else {
       self.responses = nil
     }
-    ref.call = self
   }
 
   // MARK: - Connection events (event loop)
 
+  /// Whether the call has ended (the caller may give up while it waits for a stream).
+  var isDone: Bool { done }
+
   func opened(streamID: UInt32, connection: ClientConnectionHandler) {
-    guard !done else {
-      connection.cancel(self, status: RPCStatus(code: .cancelled))
-      return
-    }
     self.streamID = streamID
     self.connection = connection
     if let request = singleRequest {
@@ -68,6 +68,7 @@ final class ClientCall: @unchecked Sendable, MessageSink {
       _ = connection.machine.sendMessage(streamID: streamID, bytes: request.count)
       connection.machine.halfClose(streamID: streamID)
       connection.writeFrame(.message, flags: .endStream, streamID: streamID, bytes: request)
+      connection.flushIfAlone()
     } else {
       connection.writeFrame(.headers, streamID: streamID, message: head)
       windowOpened()
@@ -76,11 +77,11 @@ final class ClientCall: @unchecked Sendable, MessageSink {
 
   func receiveHeaders(_ metadata: Metadata) {
     responseHeaders = metadata
-    firstEventPromise.succeed()
+    firstEventPromise?.succeed()
   }
 
   func receiveMessage(_ payload: ByteBuffer) {
-    firstEventPromise.succeed()
+    firstEventPromise?.succeed()
     if let responses {
       responses.push(payload)
       return
@@ -110,7 +111,7 @@ final class ClientCall: @unchecked Sendable, MessageSink {
     deadlineTimer?.cancel()
     responses?.finish()
     failPendingSends(RPCError(.cancelled, "call already ended"))
-    firstEventPromise.succeed()
+    firstEventPromise?.succeed()
     statusPromise.succeed(status)
   }
 
@@ -123,7 +124,7 @@ final class ClientCall: @unchecked Sendable, MessageSink {
     deadlineTimer?.cancel()
     responses?.fail(error)
     failPendingSends(error)
-    firstEventPromise.succeed()
+    firstEventPromise?.succeed()
     statusPromise.fail(error)
   }
 

@@ -30,6 +30,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   private var lastRead: NIODeadline = .now()
   private var keepaliveTimer: Scheduled<Void>?
   private var pingOutstanding = false
+  private var pingSentAt: NIODeadline = .now()
   let readyPromise: EventLoopPromise<Void>
   /// Called once when the connection stops taking new calls (GOAWAY or closed).
   var onUnavailable: (() -> Void)?
@@ -228,9 +229,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   }
 
   private func openWaitingStreams() {
-    while !waitingForStream.isEmpty {
+    while let call = waitingForStream.first {
+      if call.isDone {
+        waitingForStream.removeFirst()
+        continue
+      }
       guard case .open(let id) = machine.openStream() else { return }
-      let call = waitingForStream.removeFirst()
+      waitingForStream.removeFirst()
       calls[id] = call
       call.opened(streamID: id, connection: self)
     }
@@ -271,6 +276,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     scheduleFlush()
   }
 
+  /// Flushes now when no other call of this connection could add to the write (one call in
+  /// flight: the lowest latency); otherwise leaves it to the scheduled flush, which coalesces.
+  func flushIfAlone() {
+    if calls.count <= 1, !inRead { flushNow() }
+  }
+
   func scheduleFlush() {
     guard !inRead, !flushScheduled, let context else { return }
     flushScheduled = true
@@ -298,21 +309,23 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   private func keepaliveTick() {
     guard let interval = keepalive.interval, let context else { return }
-    let quiet = NIODeadline.now() - lastRead
+    let now = NIODeadline.now()
     if pingOutstanding {
-      if quiet >= interval + keepalive.timeout {
+      if now - pingSentAt >= keepalive.timeout {
         logger.debug("keepalive timeout: closing connection")
         context.close(promise: nil)
         return
       }
-    } else if quiet >= interval {
+    } else if now - lastRead >= interval {
       pingOutstanding = true
+      pingSentAt = now
       writeFrame(.ping, streamID: 0, bytes: [0, 0, 0, 0, 0, 0, 0, 1])
     }
     keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(
-      in: pingOutstanding ? keepalive.timeout : interval - min(quiet, interval) + .milliseconds(1)
+      in: min(interval, keepalive.timeout)
     ) { [weak self] in
       self?.keepaliveTick()
     }
   }
+
 }

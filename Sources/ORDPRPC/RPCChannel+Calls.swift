@@ -103,7 +103,7 @@ extension RPCChannel {
       let call = try await startCall(
         .serverStreaming, head: head, request: request, deadline: deadline)
       try await withTaskCancellationHandler {
-        try await call.firstEventPromise.futureResult.get()
+        try await call.firstEventPromise!.futureResult.get()
       } onCancel: {
         call.onLoop {
           call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
@@ -196,11 +196,10 @@ extension RPCChannel {
     var head = Ordp_Rpc_V1_RequestHeaders()
     head.method = method.path
     if !options.metadata.isEmpty { head.metadata = options.metadata.wireEntries }
-    let now = NIODeadline.now()
-    var deadline = options.timeout.map { now + TimeAmount($0) }
+    var deadline = options.timeout.map { NIODeadline.now() + TimeAmount($0) }
     if let inherited = RPCDeadline.current { deadline = min(deadline ?? inherited, inherited) }
     if let deadline {
-      let remaining = deadline - now
+      let remaining = deadline - .now()
       guard remaining > .zero else {
         throw RPCError(.deadlineExceeded, "deadline exceeded before the call started")
       }

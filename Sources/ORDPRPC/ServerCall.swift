@@ -118,20 +118,27 @@ final class ServerCall: @unchecked Sendable, MessageSink {
     let queue = self.queue
     let handler = route.handler
     var status: RPCStatus
+    let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
+      switch handler {
+      case .unary(let h):
+        self.unaryResponse = try await h(request!, ctx)
+      case .serverStreaming(let h):
+        try await h(request!, self, ctx)
+      case .clientStreaming(let h):
+        self.unaryResponse = try await h(queue!, ctx)
+      case .bidirectional(let h):
+        try await h(queue!, self, ctx)
+      }
+    }
     do {
-      try await RPCDeadline.$current.withValue(context.deadline) {
-        try await interceptors.run(context: context) { [self] ctx in
-          switch handler {
-          case .unary(let h):
-            self.unaryResponse = try await h(request!, ctx)
-          case .serverStreaming(let h):
-            try await h(request!, self, ctx)
-          case .clientStreaming(let h):
-            self.unaryResponse = try await h(queue!, ctx)
-          case .bidirectional(let h):
-            try await h(queue!, self, ctx)
-          }
+      if let deadline = context.deadline {
+        try await RPCDeadline.$current.withValue(deadline) {
+          try await interceptors.run(context: context, body: body)
         }
+      } else if interceptors.isEmpty {
+        try await body(context)
+      } else {
+        try await interceptors.run(context: context, body: body)
       }
       status = RPCStatus(code: .ok)
     } catch let error as any RPCErrorConvertible {
@@ -141,7 +148,8 @@ final class ServerCall: @unchecked Sendable, MessageSink {
     } catch {
       status = RPCStatus(code: .unknown, message: "handler failed: \(error)")
     }
-    status.metadata.add(contentsOf: context.response.trailers)
+    let trailers = context.response.trailers
+    if !trailers.isEmpty { status.metadata.add(contentsOf: trailers) }
     let final = status
     onLoop { self.finish(final) }
   }
@@ -160,8 +168,14 @@ final class ServerCall: @unchecked Sendable, MessageSink {
     }
     finished = true
     deadlineTimer?.cancel()
-    connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+    if status.code == .ok, status.message.isEmpty, status.metadata.isEmpty {
+      // An OK status without message or trailers serializes to zero bytes.
+      connection.writeFrame(.trailers, streamID: streamID, bytes: [])
+    } else {
+      connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+    }
     failPendingSends(RPCError(.cancelled, "call already ended"))
+    connection.flushIfAlone()
     connection.callFinished(streamID)
     self.connection = nil
   }

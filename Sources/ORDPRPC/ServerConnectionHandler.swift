@@ -166,9 +166,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     case .windowOpened(let id):
       calls[id]?.windowOpened()
     case .pong(let payload):
-      var out = outbound
-      out.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
-      outbound = out
+      outbound.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
       scheduleFlush()
     case .peerGoingAway(let closeNow):
       if closeNow { closeConnection() }
@@ -178,8 +176,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   }
 
   private func openCall(_ id: UInt32, headers: Ordp_Rpc_V1_RequestHeaders, endStream: Bool) {
-    idleTimer?.cancel()
-    idleTimer = nil
     guard let route = router.route(for: headers.method) else {
       finishImmediately(
         id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
@@ -225,11 +221,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     callRemoved()
   }
 
+  /// The idle timer stays scheduled; it checks when it fires (no timer churn per call).
   private func callRemoved() {
-    if calls.isEmpty {
-      idleSince = .now()
-      if idleTimer == nil { scheduleIdleCheck(after: configuration.idleTimeout) }
-    }
+    if calls.isEmpty { idleSince = .now() }
   }
 
   func writeFrame(
@@ -250,6 +244,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   /// Flushes at the end of the current read, or in a moment: frames written by several calls
   /// in the same event-loop tick leave in one write.
+  /// Flushes now when no other call of this connection could add to the write (one call in
+  /// flight: the lowest latency); otherwise leaves it to the scheduled flush, which coalesces.
+  func flushIfAlone() {
+    if calls.count <= 1, !inRead { flushNow() }
+  }
+
   func scheduleFlush() {
     guard !inRead, !flushScheduled, let context else { return }
     flushScheduled = true
@@ -259,7 +259,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
   }
 
-  private func flushNow() {
+  func flushNow() {
     guard outbound.readableBytes > 0, let context else { return }
     let out = outbound
     outbound = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
@@ -324,7 +324,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
       guard let self else { return }
       self.idleTimer = nil
-      guard self.calls.isEmpty else { return }
+      guard !self.machine.isClosed else { return }
+      guard self.calls.isEmpty else {
+        return self.scheduleIdleCheck(after: self.configuration.idleTimeout)
+      }
       let idleFor = NIODeadline.now() - self.idleSince
       if idleFor >= self.configuration.idleTimeout, let goAway = self.machine.idleTimeoutFired() {
         self.writeFrame(.goAway, streamID: 0, message: goAway)

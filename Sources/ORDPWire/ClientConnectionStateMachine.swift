@@ -172,6 +172,9 @@ public struct ClientConnectionStateMachine: Sendable {
       return .responseMessage(streamID: frame.streamID, payload: frame.payload)
     case .trailers, .cancel:
       guard streams.removeValue(forKey: frame.streamID) != nil else { return .none }
+      if frame.type == .trailers, frame.payload.readableBytes == 0 {
+        return .callEnded(streamID: frame.streamID, status: .ok)
+      }
       guard let wire = try? Ordp_Rpc_V1_Status(buffer: frame.payload) else {
         return .callEnded(
           streamID: frame.streamID,

@@ -21,6 +21,8 @@ struct RPCBenchmark: AsyncParsableCommand {
   @Option(help: "Seconds of warm-up per row.") var warmup: Double = 1
   @Option(help: "Calls in flight, comma separated.") var inFlight = "1,16,64"
   @Option(help: "Messages in the streaming run.") var streamMessages = 500_000
+  @Option(help: "Rows to run: floor, tls, plaintext (comma separated).")
+  var transports = "floor,tls,plaintext"
 
   func run() async throws {
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
@@ -37,8 +39,9 @@ struct RPCBenchmark: AsyncParsableCommand {
     )
 
     var rows: [Row] = []
+    let selected = Set(transports.split(separator: ",").map(String.init))
     let floor = try await FloorEcho.start(group: serverGroup, pki: pki)
-    for n in levels {
+    for n in levels where selected.contains("floor") {
       let client = try await FloorEcho.Client.connect(
         port: floor.port, group: clientGroup, pki: pki)
       let r = try await LoadRunner.measure(
@@ -51,7 +54,8 @@ struct RPCBenchmark: AsyncParsableCommand {
     }
     try await floor.close()
 
-    for (name, tls) in [("ORDP/1 TLS", true), ("ORDP/1 plaintext", false)] {
+    for (name, tls) in [("ORDP/1 TLS", true), ("ORDP/1 plaintext", false)]
+    where selected.contains(tls ? "tls" : "plaintext") {
       let server = ORDPServer(
         configuration: ServerConfiguration(security: tls ? pki.serverSecurity : .plaintext),
         services: [EchoService()], group: serverGroup,

@@ -28,7 +28,7 @@ import Testing
       process.standardError = FileHandle.nullDevice
       try process.run()
       let handle = pipe.fileHandleForReading
-      let line = try await Task.detached { () -> String in
+      let line = await Task.detached { () -> String in
         var data = Data()
         while !data.contains(UInt8(ascii: "\n")) {
           let chunk = handle.availableData
