@@ -2,7 +2,7 @@ import NIOCore
 
 /// One call on the client, on its connection's event loop: writes the request frames,
 /// collects the response, carries the outcome to the awaiting caller.
-final class ClientCall: @unchecked Sendable, MessageSink {
+final class ClientCall: @unchecked Sendable, FlowControlledSender {
   let loop: any EventLoop
   let kind: RPCKind
   let head: Ordp_Rpc_V1_RequestHeaders
@@ -25,8 +25,8 @@ final class ClientCall: @unchecked Sendable, MessageSink {
   /// Why the call failed, once it did (read after `firstEventPromise` or `statusPromise`).
   private(set) var failure: RPCError?
   private var halfClosePending = false
-  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] =
-    []
+  var pendingSends: [PendingSend] = []
+  var hasEnded: Bool { done }
   var deadlineTimer: Scheduled<Void>?
 
   init(
@@ -151,15 +151,11 @@ final class ClientCall: @unchecked Sendable, MessageSink {
   // MARK: - Request messages of streaming calls
 
   func windowOpened() {
-    while let first = pendingSends.first {
-      guard let result = trySend(first.bytes) else { return }
-      pendingSends.removeFirst()
-      first.continuation.resume(with: result)
-    }
+    sendPending()
     if halfClosePending { halfCloseNow() }
   }
 
-  private func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
+  func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
     if done { return .failure(RPCError(.cancelled, "call already ended")) }
     guard let connection else { return nil }  // still waiting for a stream
     guard bytes.count <= connection.maxOutboundFrameSize else {
@@ -177,23 +173,6 @@ final class ClientCall: @unchecked Sendable, MessageSink {
       return nil
     case .streamClosed:
       return .failure(RPCError(.cancelled, "call already ended"))
-    }
-  }
-
-  func send(_ bytes: [UInt8]) async throws {
-    if loop.inEventLoop, pendingSends.isEmpty, let result = trySend(bytes) {
-      return try result.get()
-    }
-    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-      onLoop {
-        if self.pendingSends.isEmpty, let result = self.trySend(bytes) {
-          c.resume(with: result)
-        } else if self.done {
-          c.resume(throwing: RPCError(.cancelled, "call already ended"))
-        } else {
-          self.pendingSends.append((bytes, c))
-        }
-      }
     }
   }
 
@@ -216,15 +195,6 @@ final class ClientCall: @unchecked Sendable, MessageSink {
     connection.writeFrame(.headers, flags: .endStream, streamID: streamID, bytes: [])
   }
 
-  private func failPendingSends(_ error: any Error) {
-    let pending = pendingSends
-    pendingSends.removeAll()
-    for p in pending { p.continuation.resume(throwing: error) }
-  }
-
-  func onLoop(_ body: @escaping @Sendable () -> Void) {
-    if loop.inEventLoop { body() } else { loop.execute(body) }
-  }
 }
 
 /// Lets a response queue report consumption to its call without keeping it alive.

@@ -17,10 +17,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   }
 
   var machine: ClientConnectionStateMachine
-  private let decoder: FrameDecoder
+  private var reader: FrameReader
   private let keepalive: Keepalive
   private let logger: Logger
-  private var inbound: ByteBuffer?
   private var calls: [UInt32: ClientCall] = [:]
   private var waitingForStream: [ClientCall] = []
   private(set) var context: ChannelHandlerContext?
@@ -41,7 +40,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   ) {
     self.tls = tls
     self.machine = ClientConnectionStateMachine(localSettings: settings)
-    self.decoder = FrameDecoder(maxFrameSize: settings.maxFrameSize)
+    self.reader = FrameReader(maxFrameSize: settings.maxFrameSize)
     self.keepalive = keepalive
     self.logger = logger
     self.readyPromise = eventLoop.makePromise()
@@ -105,32 +104,24 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    var bytes = unwrapInboundIn(data)
+    let bytes = unwrapInboundIn(data)
     lastRead = .now()
     pingOutstanding = false
-    if inbound == nil || inbound!.readableBytes == 0 {
-      inbound = bytes
-    } else {
-      inbound!.writeBuffer(&bytes)
-    }
+    reader.append(bytes)
     inRead = true
     defer { inRead = false }
     while !machine.isClosed {
       let frame: Frame?
       do {
-        frame = try decoder.nextFrame(from: &inbound!)
+        frame = try reader.next()
       } catch {
-        if case .frameTooLarge(let length, let limit) = error {
-          connectionError(
-            ConnectionError(
-              .frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
-        }
+        connectionError(error)
         return
       }
       guard let frame else { break }
       handle(machine.receive(frame))
     }
-    if let i = inbound, i.readableBytes == 0 { inbound = nil } else { inbound?.discardReadBytes() }
+    reader.compact()
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {

@@ -3,7 +3,7 @@ import NIOCore
 /// One call on the server: collects its request, runs its handler as a task, writes its
 /// response frames, enforces its deadline. State is touched only on the event loop; the
 /// handler task reaches it through `onLoop`.
-final class ServerCall: @unchecked Sendable, MessageSink {
+final class ServerCall: @unchecked Sendable, FlowControlledSender {
   let streamID: UInt32
   let route: RPCRouter.Route
   let context: ServerContext
@@ -18,8 +18,8 @@ final class ServerCall: @unchecked Sendable, MessageSink {
   private var headersSent = false
   private var finished = false
   private var unaryResponse: [UInt8]?
-  private var pendingSends: [(bytes: [UInt8], continuation: CheckedContinuation<Void, any Error>)] =
-    []
+  var pendingSends: [PendingSend] = []
+  var hasEnded: Bool { finished }
 
   init(
     streamID: UInt32, route: RPCRouter.Route, context: ServerContext,
@@ -93,11 +93,7 @@ final class ServerCall: @unchecked Sendable, MessageSink {
   }
 
   func windowOpened() {
-    while let first = pendingSends.first {
-      guard let result = trySend(first.bytes) else { return }
-      pendingSends.removeFirst()
-      first.continuation.resume(with: result)
-    }
+    sendPending()
   }
 
   // MARK: - Handler task
@@ -181,7 +177,7 @@ final class ServerCall: @unchecked Sendable, MessageSink {
   }
 
   /// Sends a response message now; nil when the peer's window is exhausted.
-  private func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
+  func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
     guard !finished, let connection else {
       return .failure(RPCError(.cancelled, "call already ended"))
     }
@@ -212,29 +208,6 @@ final class ServerCall: @unchecked Sendable, MessageSink {
     }
   }
 
-  func send(_ bytes: [UInt8]) async throws {
-    if loop.inEventLoop, pendingSends.isEmpty, let result = trySend(bytes) {
-      return try result.get()
-    }
-    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-      onLoop {
-        if self.pendingSends.isEmpty, let result = self.trySend(bytes) {
-          c.resume(with: result)
-        } else if self.finished {
-          c.resume(throwing: RPCError(.cancelled, "call already ended"))
-        } else {
-          self.pendingSends.append((bytes, c))
-        }
-      }
-    }
-  }
-
-  private func failPendingSends(_ error: any Error) {
-    let pending = pendingSends
-    pendingSends.removeAll()
-    for p in pending { p.continuation.resume(throwing: error) }
-  }
-
   // MARK: - Ending early (event loop)
 
   func deadlineExceeded() {
@@ -262,7 +235,4 @@ final class ServerCall: @unchecked Sendable, MessageSink {
     task?.cancel()
   }
 
-  private func onLoop(_ body: @escaping @Sendable () -> Void) {
-    if loop.inEventLoop { body() } else { loop.execute(body) }
-  }
 }

@@ -19,8 +19,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   let tls: Bool
 
   var machine: ServerConnectionStateMachine
-  private let decoder: FrameDecoder
-  private var inbound: ByteBuffer?
+  private var reader: FrameReader
   private(set) var calls: [UInt32: ServerCall] = [:]
   private(set) var context: ChannelHandlerContext?
   private var outbound: ByteBuffer
@@ -41,7 +40,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     self.interceptors = interceptors
     self.configuration = configuration
     self.machine = ServerConnectionStateMachine(configuration: configuration.connection)
-    self.decoder = FrameDecoder(maxFrameSize: configuration.connection.settings.maxFrameSize)
+    self.reader = FrameReader(maxFrameSize: configuration.connection.settings.maxFrameSize)
     self.logger = logger
     self.tls = tls
     self.executor =
@@ -87,31 +86,23 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    var bytes = unwrapInboundIn(data)
-    if inbound == nil || inbound!.readableBytes == 0 {
-      inbound = bytes
-    } else {
-      inbound!.writeBuffer(&bytes)
-    }
+    let bytes = unwrapInboundIn(data)
+    reader.append(bytes)
     inRead = true
     defer { inRead = false }
     let now = NIODeadline.now()
     while !machine.isClosed {
       let frame: Frame?
       do {
-        frame = try decoder.nextFrame(from: &inbound!)
+        frame = try reader.next()
       } catch {
-        if case .frameTooLarge(let length, let limit) = error {
-          connectionError(
-            ConnectionError(
-              .frameTooLarge, "frame of \(length) bytes exceeds max_frame_size \(limit)"))
-        }
+        connectionError(error)
         return
       }
       guard let frame else { break }
       handle(machine.receive(frame, now: now))
     }
-    if let i = inbound, i.readableBytes == 0 { inbound = nil } else { inbound?.discardReadBytes() }
+    reader.compact()
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {

@@ -26,7 +26,7 @@ func run(_ executable: URL, _ arguments: [String]) async throws -> (Int32, Strin
   process.standardOutput = pipe
   process.standardError = FileHandle.nullDevice
   try process.run()
-  let data = try await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
+  let data = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -12,7 +12,7 @@ final class RawConnection: Sendable {
     let state = Mutex((buffer: ByteBuffer(), closed: false))
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
       var bytes = unwrapInboundIn(data)
-      state.withLock { $0.buffer.writeBuffer(&bytes) }
+      state.withLock { _ = $0.buffer.writeBuffer(&bytes) }
     }
     func channelInactive(context: ChannelHandlerContext) {
       state.withLock { $0.closed = true }
