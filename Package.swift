@@ -93,6 +93,7 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "ordp-health-check", dependencies: ["CORDPClient"]),
+    .target(name: "CFuzzerSupport"),
     .executableTarget(
       name: "ordp",
       dependencies: [
@@ -119,7 +120,9 @@ let package = Package(
     ),
     .executableTarget(
       name: "ordp-fuzz-frames",
-      dependencies: ["ORDPWire", .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "ORDPWire", "CFuzzerSupport", .product(name: "NIOCore", package: "swift-nio"),
+      ],
       swiftSettings: strict
     ),
     .testTarget(

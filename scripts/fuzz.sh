@@ -7,7 +7,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 seconds="${1:-60}"
 scratch=.build-fuzz
 swift build --scratch-path "$scratch" --product ordp-fuzz-frames \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DORDP_FUZZING -Xswiftc -parse-as-library
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DORDP_FUZZING
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)/ordp-fuzz-frames"
 mkdir -p fuzz-artifacts "$scratch/corpus"
 cp Fuzz/corpus/frames/* "$scratch/corpus/"
