@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 seconds="${1:-60}"
 scratch=.build-fuzz
+# (gold warns once per ASan helper symbol that it cannot export it: harmless, filtered)
 swift build --scratch-path "$scratch" --product ordp-fuzz-frames \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DORDP_FUZZING
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DORDP_FUZZING 2>&1 |
+  { grep -v "Cannot export local symbol" || true; }
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)/ordp-fuzz-frames"
 mkdir -p fuzz-artifacts "$scratch/corpus"
 cp Fuzz/corpus/frames/* "$scratch/corpus/"

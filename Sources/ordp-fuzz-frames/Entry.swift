@@ -3,6 +3,13 @@ import Foundation
 #if ORDP_FUZZING
 import CFuzzerSupport
 
+/// libFuzzer's per-input callback; its archive's `main` may reference it directly.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  fuzzOneInput(UnsafeRawBufferPointer(start: data, count: size))
+  return 0
+}
+
 /// The fuzz target's entry point (built with `scripts/fuzz.sh`). SwiftPM links executables
 /// with its own `main` symbol, so this hands control to libFuzzer's driver explicitly.
 @main
@@ -11,7 +18,9 @@ struct FuzzFrames {
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
     let status = withUnsafeMutablePointer(to: &argv) { argvPointer in
-      argvPointer.withMemoryRebound(to: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?.self, capacity: 1) {
+      argvPointer.withMemoryRebound(
+        to: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?.self, capacity: 1
+      ) {
         LLVMFuzzerRunDriver(&argc, $0) { data, size in
           fuzzOneInput(UnsafeRawBufferPointer(start: data, count: size))
           return 0
@@ -30,7 +39,9 @@ struct ReplayCorpus {
     var inputs = 0
     for path in CommandLine.arguments.dropFirst() {
       var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        continue
+      }
       let files =
         isDirectory.boolValue
         ? try FileManager.default.contentsOfDirectory(atPath: path).map { "\(path)/\($0)" } : [path]
