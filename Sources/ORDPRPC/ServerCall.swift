@@ -102,7 +102,9 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     guard let connection else { return }
     let body: @Sendable () async -> Void = { [self] in await self.run() }
     if let executor = connection.executor {
-      task = Task(executorPreference: executor, operation: body)
+      // Starts right here, inside the read of its request, on the connection's loop: a handler
+      // that does not suspend answers within the same read cycle, with no task-queue hop.
+      task = Task.immediate(executorPreference: executor, operation: body)
     } else {
       task = Task(operation: body)
     }
