@@ -23,9 +23,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   private var calls: [UInt32: ClientCall] = [:]
   private var waitingForStream: [ClientCall] = []
   private(set) var context: ChannelHandlerContext?
-  private var outbound = ByteBuffer()
-  private var flushScheduled = false
-  private var inRead = false
+  private let outbound: OutboundFrames
   private var lastRead: NIODeadline = .now()
   private var keepaliveTimer: Scheduled<Void>?
   private var pingOutstanding = false
@@ -43,6 +41,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     self.reader = FrameReader(maxFrameSize: settings.maxFrameSize)
     self.keepalive = keepalive
     self.logger = logger
+    self.outbound = OutboundFrames(logger: logger)
     self.readyPromise = eventLoop.makePromise()
   }
 
@@ -54,7 +53,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
-    outbound = context.channel.allocator.buffer(capacity: 4096)
+    outbound.attach(context)
     if context.channel.isActive { sendHello() }
   }
 
@@ -100,6 +99,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     for call in waiting { call.fail(Self.unprocessed("connection closed")) }
     notifyUnavailable()
     self.context = nil
+    outbound.detach()
     context.fireChannelInactive()
   }
 
@@ -108,8 +108,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     lastRead = .now()
     pingOutstanding = false
     reader.append(bytes)
-    inRead = true
-    defer { inRead = false }
+    outbound.inRead = true
+    defer { outbound.inRead = false }
     while !machine.isClosed {
       let frame: Frame?
       do {
@@ -147,7 +147,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     case .windowOpened(let id):
       calls[id]?.windowOpened()
     case .pong(let payload):
-      outbound.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
+      outbound.write(.ping, flags: .ack, streamID: 0, payload: payload)
     case .goAway(let code, let message, let unprocessed, let closeNow):
       logger.debug("GOAWAY \(code): \(message)")
       for id in unprocessed {
@@ -254,40 +254,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   func writeFrame(
     _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message
   ) {
-    do {
-      try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
-    } catch {
-      logger.error("cannot serialize \(type) frame: \(error)")
-    }
-    scheduleFlush()
+    outbound.write(type, flags: flags, streamID: streamID, message: message)
   }
 
   func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: [UInt8]) {
-    outbound.writeFrame(type, flags: flags, streamID: streamID, bytes: bytes)
-    scheduleFlush()
+    outbound.write(type, flags: flags, streamID: streamID, bytes: bytes)
   }
 
-  /// Flushes now when no other call of this connection could add to the write (one call in
-  /// flight: the lowest latency); otherwise leaves it to the scheduled flush, which coalesces.
-  func flushIfAlone() {
-    if calls.count <= 1, !inRead { flushNow() }
-  }
+  /// See `OutboundFrames.flushIfAlone`.
+  func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
 
-  func scheduleFlush() {
-    guard !inRead, !flushScheduled, let context else { return }
-    flushScheduled = true
-    context.eventLoop.assumeIsolated().execute { [self] in
-      flushScheduled = false
-      flushNow()
-    }
-  }
-
-  func flushNow() {
-    guard outbound.readableBytes > 0, let context else { return }
-    let out = outbound
-    outbound = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
-    context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-  }
+  func flushNow() { outbound.flushNow() }
 
   // MARK: - Keepalive
 

@@ -22,9 +22,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private var reader: FrameReader
   private(set) var calls: [UInt32: ServerCall] = [:]
   private(set) var context: ChannelHandlerContext?
-  private var outbound: ByteBuffer
-  private var flushScheduled = false
-  private var inRead = false
+  private let outbound: OutboundFrames
   private var peerIdentity: String?
   private var remoteAddress: SocketAddress?
   private var handshakeTimer: Scheduled<Void>?
@@ -42,18 +40,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     self.machine = ServerConnectionStateMachine(configuration: configuration.connection)
     self.reader = FrameReader(maxFrameSize: configuration.connection.settings.maxFrameSize)
     self.logger = logger
+    self.outbound = OutboundFrames(logger: logger)
     self.tls = tls
     self.executor =
       configuration.handlerExecution == .eventLoop
       ? EventLoopTaskExecutor(eventLoop: eventLoop) : nil
-    self.outbound = ByteBufferAllocator().buffer(capacity: 0)
   }
 
   // MARK: - Channel events
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
-    self.outbound = context.channel.allocator.buffer(capacity: 4096)
+    outbound.attach(context)
     if context.channel.isActive { start(context: context) }
   }
 
@@ -88,8 +86,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let bytes = unwrapInboundIn(data)
     reader.append(bytes)
-    inRead = true
-    defer { inRead = false }
+    outbound.inRead = true
+    defer { outbound.inRead = false }
     let now = NIODeadline.now()
     while !machine.isClosed {
       let frame: Frame?
@@ -157,8 +155,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     case .windowOpened(let id):
       calls[id]?.windowOpened()
     case .pong(let payload):
-      outbound.writeFrame(.ping, flags: .ack, streamID: 0, payload: payload)
-      scheduleFlush()
+      outbound.write(.ping, flags: .ack, streamID: 0, payload: payload)
     case .peerGoingAway(let closeNow):
       if closeNow { closeConnection() }
     case .connectionError(let error, _):
@@ -220,42 +217,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   func writeFrame(
     _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some SwiftProtobuf.Message
   ) {
-    do {
-      try outbound.writeFrame(type, flags: flags, streamID: streamID, message: message)
-    } catch {
-      logger.error("cannot serialize \(type) frame: \(error)")
-    }
-    scheduleFlush()
+    outbound.write(type, flags: flags, streamID: streamID, message: message)
   }
 
-  func writeFrame(_ type: FrameType, streamID: UInt32, bytes: [UInt8]) {
-    outbound.writeFrame(type, streamID: streamID, bytes: bytes)
-    scheduleFlush()
+  func writeFrame(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: [UInt8]) {
+    outbound.write(type, flags: flags, streamID: streamID, bytes: bytes)
   }
 
-  /// Flushes at the end of the current read, or in a moment: frames written by several calls
-  /// in the same event-loop tick leave in one write.
-  /// Flushes now when no other call of this connection could add to the write (one call in
-  /// flight: the lowest latency); otherwise leaves it to the scheduled flush, which coalesces.
-  func flushIfAlone() {
-    if calls.count <= 1, !inRead { flushNow() }
-  }
+  /// See `OutboundFrames.flushIfAlone`.
+  func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
 
-  func scheduleFlush() {
-    guard !inRead, !flushScheduled, let context else { return }
-    flushScheduled = true
-    context.eventLoop.assumeIsolated().execute { [self] in
-      flushScheduled = false
-      flushNow()
-    }
-  }
-
-  func flushNow() {
-    guard outbound.readableBytes > 0, let context else { return }
-    let out = outbound
-    outbound = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
-    context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-  }
+  func flushNow() { outbound.flushNow() }
 
   // MARK: - Connection management
 
@@ -298,16 +270,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   }
 
   private func closeConnection() {
-    guard let context else { return }
-    if outbound.readableBytes > 0 {
-      let out = outbound
-      outbound.clear()
-      context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
-        context.close(promise: nil)
-      }
-    } else {
-      context.close(promise: nil)
-    }
+    outbound.flushAndClose()
   }
 
   private func scheduleIdleCheck(after delay: TimeAmount) {

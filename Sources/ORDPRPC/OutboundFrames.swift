@@ -1,0 +1,85 @@
+import Logging
+import NIOCore
+import SwiftProtobuf
+
+/// The frames a connection handler has written and not yet flushed, and when they leave.
+///
+/// While the handler processes a read, nothing is flushed: everything answered during that
+/// read leaves in one write at `channelReadComplete`. Outside a read, a flush is scheduled on
+/// the event loop, so that frames written by several calls in the same loop tick are coalesced;
+/// with one call alone on the connection, `flushIfAlone` sends at once (lowest latency).
+/// Touched only on the connection's event loop.
+final class OutboundFrames {
+  private var buffer = ByteBuffer()
+  private var flushScheduled = false
+  private var context: ChannelHandlerContext?
+  private let logger: Logger
+  /// Set by the handler while it processes a read.
+  var inRead = false
+
+  init(logger: Logger) { self.logger = logger }
+
+  /// Starts writing into `context` (from `handlerAdded`).
+  func attach(_ context: ChannelHandlerContext) {
+    self.context = context
+    buffer = context.channel.allocator.buffer(capacity: 4096)
+  }
+
+  /// Stops writing (the channel went inactive).
+  func detach() { context = nil }
+
+  func write(
+    _ type: FrameType, flags: FrameFlags = [], streamID: UInt32,
+    message: some SwiftProtobuf.Message
+  ) {
+    do {
+      try buffer.writeFrame(type, flags: flags, streamID: streamID, message: message)
+    } catch {
+      logger.error("cannot serialize \(type) frame: \(error)")
+    }
+    scheduleFlush()
+  }
+
+  func write(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: [UInt8]) {
+    buffer.writeFrame(type, flags: flags, streamID: streamID, bytes: bytes)
+    scheduleFlush()
+  }
+
+  func write(_ type: FrameType, flags: FrameFlags = [], streamID: UInt32, payload: ByteBuffer) {
+    buffer.writeFrame(type, flags: flags, streamID: streamID, payload: payload)
+    scheduleFlush()
+  }
+
+  /// Flushes now when no other call of the connection could add to this write.
+  func flushIfAlone(openCalls: Int) {
+    if openCalls <= 1, !inRead { flushNow() }
+  }
+
+  private func scheduleFlush() {
+    guard !inRead, !flushScheduled, let context else { return }
+    flushScheduled = true
+    context.eventLoop.assumeIsolated().execute { [self] in
+      flushScheduled = false
+      flushNow()
+    }
+  }
+
+  /// Writes and flushes everything pending.
+  func flushNow() {
+    guard buffer.readableBytes > 0, let context else { return }
+    let out = buffer
+    buffer = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
+    context.writeAndFlush(NIOAny(out), promise: nil)
+  }
+
+  /// Writes what is pending, then closes the channel.
+  func flushAndClose() {
+    guard let context else { return }
+    guard buffer.readableBytes > 0 else { return context.close(promise: nil) }
+    let out = buffer
+    buffer.clear()
+    context.writeAndFlush(NIOAny(out)).assumeIsolated().whenComplete { _ in
+      context.close(promise: nil)
+    }
+  }
+}
