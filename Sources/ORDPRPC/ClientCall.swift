@@ -141,10 +141,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
       guard let connection = self.connection,
         let increment = connection.machine.consumed(streamID: self.streamID, bytes: bytes)
       else { return }
-      var b = ByteBuffer()
-      b.writeInteger(increment)
-      connection.writeFrame(
-        .windowUpdate, streamID: self.streamID, bytes: Array(b.readableBytesView))
+      connection.writeWindowUpdate(streamID: self.streamID, increment: increment)
     }
   }
 

@@ -261,6 +261,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     outbound.write(type, flags: flags, streamID: streamID, bytes: bytes)
   }
 
+  func writeWindowUpdate(streamID: UInt32, increment: UInt32) {
+    outbound.writeWindowUpdate(streamID: streamID, increment: increment)
+  }
+
   /// See `OutboundFrames.flushIfAlone`.
   func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
 

@@ -50,6 +50,13 @@ final class OutboundFrames {
     scheduleFlush()
   }
 
+  /// WINDOW_UPDATE granting `increment` bytes on `streamID`.
+  func writeWindowUpdate(streamID: UInt32, increment: UInt32) {
+    buffer.writeFrameHeader(.windowUpdate, flags: [], streamID: streamID, length: 4)
+    buffer.writeInteger(increment)
+    scheduleFlush()
+  }
+
   /// Flushes now when no other call of the connection could add to this write.
   func flushIfAlone(openCalls: Int) {
     if openCalls <= 1, !inRead { flushNow() }
@@ -70,16 +77,5 @@ final class OutboundFrames {
     let out = buffer
     buffer = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
     context.writeAndFlush(NIOAny(out), promise: nil)
-  }
-
-  /// Writes what is pending, then closes the channel.
-  func flushAndClose() {
-    guard let context else { return }
-    guard buffer.readableBytes > 0 else { return context.close(promise: nil) }
-    let out = buffer
-    buffer.clear()
-    context.writeAndFlush(NIOAny(out)).assumeIsolated().whenComplete { _ in
-      context.close(promise: nil)
-    }
   }
 }

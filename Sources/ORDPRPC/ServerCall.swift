@@ -85,10 +85,7 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
       guard !self.finished, let connection = self.connection,
         let increment = connection.machine.consumed(streamID: self.streamID, bytes: bytes)
       else { return }
-      var payload = ByteBuffer()
-      payload.writeInteger(increment)
-      connection.writeFrame(
-        .windowUpdate, streamID: self.streamID, bytes: Array(payload.readableBytesView))
+      connection.writeWindowUpdate(streamID: self.streamID, increment: increment)
     }
   }
 

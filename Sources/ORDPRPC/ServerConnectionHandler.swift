@@ -29,6 +29,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private var idleTimer: Scheduled<Void>?
   private var idleSince: NIODeadline = .now()
   private var drainTimer: Scheduled<Void>?
+  private var lingerTimer: Scheduled<Void>?
+  private var closing = false
 
   init(
     router: RPCRouter, interceptors: [any ServerInterceptor], configuration: ServerConfiguration,
@@ -112,6 +114,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     handshakeTimer?.cancel()
     idleTimer?.cancel()
     drainTimer?.cancel()
+    lingerTimer?.cancel()
     _ = machine.transportClosed()
     let open = calls
     calls.removeAll()
@@ -224,6 +227,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     outbound.write(type, flags: flags, streamID: streamID, bytes: bytes)
   }
 
+  func writeWindowUpdate(streamID: UInt32, increment: UInt32) {
+    outbound.writeWindowUpdate(streamID: streamID, increment: increment)
+  }
+
   /// See `OutboundFrames.flushIfAlone`.
   func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
 
@@ -269,9 +276,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     closeConnection()
   }
 
+  /// Sends what is pending (GOAWAY, last responses), then lets the client close first: a
+  /// socket closed with unread bytes in it (calls the client sent before it saw GOAWAY) is
+  /// reset by the kernel, and a reset can destroy the GOAWAY and responses still unread on
+  /// the client. The server keeps reading (and ignoring) until the client closes, at most
+  /// `closeLinger`.
   private func closeConnection() {
-    outbound.flushAndClose()
+    guard !closing, let context else { return }
+    closing = true
+    outbound.flushNow()
+    lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeLinger) {
+      context.close(promise: nil)
+    }
   }
+
+  /// How long a closing connection waits for the client to close its side.
+  static let closeLinger: TimeAmount = .seconds(1)
 
   private func scheduleIdleCheck(after delay: TimeAmount) {
     guard let loop = context?.eventLoop else { return }
