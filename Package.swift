@@ -15,6 +15,11 @@ let package = Package(
     .library(name: "ORDPRPC", targets: ["ORDPRPC"]),
     .library(name: "ORDPPKI", targets: ["ORDPPKI"]),
     .library(name: "CORDPClient", targets: ["CORDPClient"]),
+    .library(name: "ORDPIdentityAPI", targets: ["ORDPIdentityAPI"]),
+    .library(name: "ORDPAuth", targets: ["ORDPAuth"]),
+    .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
+    .executable(name: "ordp-identity", targets: ["ordp-identity"]),
+    .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp", targets: ["ordp"]),
     .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
@@ -26,7 +31,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
-    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -77,6 +84,64 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // Messages, server protocol and client of ordp.identity.v1 (generated).
+    .target(
+      name: "ORDPIdentityAPI",
+      dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
+    // Offline verification of access tokens, principals and scopes: used by every service.
+    .target(
+      name: "ORDPAuth",
+      dependencies: [
+        "ORDPRPC", "ORDPIdentityAPI",
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    // The identity service: organisations, users, tokens, API keys, audit; SQLite storage.
+    .target(
+      name: "ORDPIdentity",
+      dependencies: [
+        "ORDPRPC", "ORDPIdentityAPI", "ORDPAuth",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Services/Identity/Sources",
+      resources: [.copy("Resources/organisations.json"), .copy("Resources/common-passwords.txt")],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-identity",
+      dependencies: [
+        "ORDPIdentity", "ORDPRPC",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Services/Identity/Main",
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-bench-identity",
+      dependencies: [
+        "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
     .executableTarget(
       name: "protoc-gen-ordp",
       dependencies: [
@@ -97,7 +162,7 @@ let package = Package(
     .executableTarget(
       name: "ordp",
       dependencies: [
-        "ORDPRPC", "ORDPEcho", "ORDPPKI",
+        "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,6 +201,16 @@ let package = Package(
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "CORDPClient",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
+      .testTarget(
+      name: "ORDPIdentityTests",
+      dependencies: [
+        "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],
       swiftSettings: strict

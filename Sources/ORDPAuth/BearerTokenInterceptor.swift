@@ -1,0 +1,64 @@
+import Foundation
+public import ORDPRPC
+
+/// Authenticates calls by their `authorization: Bearer <access token>` metadata.
+///
+/// A valid token puts its `Principal` into the context's attributes; an invalid one ends the
+/// call with UNAUTHENTICATED (or UNAVAILABLE when the verifier cannot check it). Calls without
+/// a token pass through unauthenticated only for the methods in `anonymousMethods`; the
+/// handler decides what an anonymous caller may see.
+public struct BearerTokenInterceptor: ServerInterceptor {
+  private let verifier: AccessTokenVerifier
+  private let anonymousMethods: Set<String>
+  private let anonymousServices: Set<String>
+
+  /// - Parameters:
+  ///   - anonymousMethods: method paths ("/pkg.Service/Method") callable without a token.
+  ///   - anonymousServices: services all of whose methods are callable without a token
+  ///     (e.g. health).
+  public init(
+    verifier: AccessTokenVerifier, anonymousMethods: Set<String> = [],
+    anonymousServices: Set<String> = ["grpc.health.v1.Health"]
+  ) {
+    self.verifier = verifier
+    self.anonymousMethods = anonymousMethods
+    self.anonymousServices = anonymousServices
+  }
+
+  public func intercept(
+    context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
+  ) async throws {
+    var context = context
+    if let header = context.requestMetadata["authorization"] {
+      let token = try Self.bearerToken(header)
+      context.attributes[Principal.self] = try await verifier.verify(token)
+    } else if !anonymousMethods.contains(context.method.path),
+      !anonymousServices.contains(context.method.service)
+    {
+      throw RPCError(
+        .unauthenticated, "\(context.method.path) needs an access token (authorization: Bearer …)")
+    }
+    try await next(context)
+  }
+
+  static func bearerToken(_ header: String) throws(RPCError) -> String {
+    let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+    guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+      throw RPCError(.unauthenticated, "authorization metadata must be \"Bearer <access token>\"")
+    }
+    return parts[1].trimmingCharacters(in: .whitespaces)
+  }
+}
+
+extension ServerContext {
+  /// The caller as its access token says, if it sent one.
+  public var principal: Principal? { attributes[Principal.self] }
+
+  /// The caller, or UNAUTHENTICATED when the call carries no token.
+  public func requirePrincipal() throws(RPCError) -> Principal {
+    guard let principal else {
+      throw RPCError(.unauthenticated, "\(method.path) needs an access token")
+    }
+    return principal
+  }
+}
