@@ -210,6 +210,7 @@ let package = Package(
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
         .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],

@@ -102,7 +102,7 @@ public final class IdentityRuntime: Sendable {
       logger.notice("created platform admin \"admin\"; its password is in \(file.path)")
     }
     if let problem = service.policy.problem(with: password, username: "admin") {
-      throw IdentityStoreError.notFound("a usable initial admin password (it \(problem))")
+      throw IdentityStartupError(message: "the initial admin password \(problem)")
     }
     let existing = try await store.user(username: "admin")
     let now = service.now
@@ -186,4 +186,10 @@ struct IdentityMaintenance: Service {
       try? await Task.sleep(for: .seconds(60))
     }
   }
+}
+
+/// Identity cannot start as configured.
+public struct IdentityStartupError: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
 }
