@@ -95,6 +95,13 @@ public struct ThrottleRecord: Sendable, Equatable {
   public var failures: Int
   public var windowStart: Micros
   public var lockedUntil: Micros?
+
+  public init(key: String, failures: Int, windowStart: Micros, lockedUntil: Micros?) {
+    self.key = key
+    self.failures = failures
+    self.windowStart = windowStart
+    self.lockedUntil = lockedUntil
+  }
 }
 
 /// One line of the audit log.

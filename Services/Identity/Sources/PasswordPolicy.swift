@@ -31,7 +31,7 @@ public struct PasswordPolicy: Sendable {
     if length > maximumLength { return "must be at most \(maximumLength) characters long" }
     let lowered = password.lowercased()
     let stem = String(lowered.reversed().drop(while: { !$0.isLetter }).reversed())
-    if common.contains(lowered) || common.contains(stem) || isRepetition(of: stem) {
+    if common.contains(lowered) || isRepetition(of: stem) || isCommonWithSuffix(lowered) {
       return "is too common"
     }
     if !username.isEmpty, lowered.contains(username.lowercased()) {
@@ -39,6 +39,14 @@ public struct PasswordPolicy: Sendable {
     }
     if Set(password).count < 5 { return "needs at least 5 different characters" }
     return nil
+  }
+
+  /// A common password followed only by digits or symbols ("Schalke04!!!!", "123456789012").
+  private func isCommonWithSuffix(_ lowered: String) -> Bool {
+    common.contains { word in
+      word.count >= 4 && lowered.hasPrefix(word)
+        && lowered.dropFirst(word.count).allSatisfy { !$0.isLetter }
+    }
   }
 
   /// "passwortpasswort", "abcabcabcabc": a common word repeated.

@@ -1,0 +1,143 @@
+import Crypto
+import Foundation
+import JWTKit
+import ORDPAuth
+import ORDPRPC
+import Synchronization
+import Testing
+
+/// An in-memory identity for the verifier: keys and revocations the test controls.
+final class FakeKeySource: IdentityKeySource {
+  let state = Mutex<(keys: [VerificationKey], revocations: [RevocationEntry], fail: Bool, keyFetches: Int)>(
+    ([], [], false, 0))
+
+  func fetchKeys() async throws -> [VerificationKey] {
+    try state.withLock {
+      if $0.fail { throw RPCError(.unavailable, "identity down") }
+      $0.keyFetches += 1
+      return $0.keys
+    }
+  }
+
+  func fetchRevocations(after sequence: UInt64) async throws -> (
+    entries: [RevocationEntry], latest: UInt64
+  ) {
+    try state.withLock {
+      if $0.fail { throw RPCError(.unavailable, "identity down") }
+      return ($0.revocations.filter { $0.sequence > sequence }, $0.revocations.map(\.sequence).max() ?? 0)
+    }
+  }
+}
+
+/// A clock the test moves.
+final class TestClock: Sendable {
+  let seconds = Mutex<Double>(1_800_000_000)
+  var now: Double { seconds.withLock { $0 } }
+  func advance(_ by: Double) { seconds.withLock { $0 += by } }
+}
+
+@Suite struct VerifierUnitTests {
+  let key = Curve25519.Signing.PrivateKey()
+  let source = FakeKeySource()
+  let clock = TestClock()
+
+  func makeVerifier(staleness: Duration? = nil) -> AccessTokenVerifier {
+    var configuration = AccessTokenVerifier.Configuration(issuer: "iss", audience: "ordp")
+    configuration.revocationStalenessLimit = staleness
+    configuration.keyRefreshInterval = .zero
+    let clock = self.clock
+    return AccessTokenVerifier(configuration: configuration, source: source, now: { clock.now })
+  }
+
+  func token(jti: String = "t1", sid: String = "s1", lifetime: Double = 300) async throws -> String {
+    let now = clock.now
+    let claims = AccessTokenClaims(
+      iss: "iss", aud: .init(value: ["ordp"]), sub: "user:u1",
+      iat: .init(value: Date(timeIntervalSince1970: now)),
+      nbf: .init(value: Date(timeIntervalSince1970: now)),
+      exp: .init(value: Date(timeIntervalSince1970: now + lifetime)), jti: .init(value: jti),
+      sid: sid, name: "anna", kind: .user, orgs: [.init(id: "soest", role: .editor)],
+      scope: "catalogue:read catalogue:write", padm: nil)
+    let keys = JWTKeyCollection()
+    await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: "k1")
+    return try await keys.sign(claims, kid: "k1")
+  }
+
+  func publishKey() {
+    source.state.withLock { $0.keys = [VerificationKey(keyID: "k1", publicKey: key.publicKey)] }
+  }
+
+  @Test func verifiesAndExtractsThePrincipal() async throws {
+    publishKey()
+    let verifier = makeVerifier()
+    let principal = try await verifier.verify(try await token())
+    #expect(principal.subject == "user:u1" && principal.id == "u1")
+    #expect(principal.memberships == ["soest": .editor])
+    #expect(principal.may(.catalogueWrite, in: "soest"))
+    #expect(!principal.may(.catalogueWrite, in: "olpe"))
+    #expect(!principal.isAdmin(of: "soest"))
+  }
+
+  @Test func cachedTokensStillExpireAndGetRevoked() async throws {
+    publishKey()
+    let verifier = makeVerifier()
+    let token = try await token(lifetime: 60)
+    _ = try await verifier.verify(token)
+    #expect(verifier.cachedTokens == 1)
+    let fetchesBefore = source.state.withLock { $0.keyFetches }
+    _ = try await verifier.verify(token)
+    #expect(source.state.withLock { $0.keyFetches } == fetchesBefore)
+
+    source.state.withLock {
+      $0.revocations = [RevocationEntry(sequence: 1, kind: .session, value: "s1", expiresAt: clock.now + 600)]
+    }
+    _ = try await verifier.verify(token)  // not synchronised yet
+    try await verifier.syncRevocations()
+    await #expect(throws: RPCError(.unauthenticated, "access token has been revoked")) {
+      try await verifier.verify(token)
+    }
+    let other = try await self.token(jti: "t2", sid: "s2", lifetime: 60)
+    _ = try await verifier.verify(other)
+    clock.advance(60 + 31)  // past expiry and the 30 s leeway
+    await #expect(throws: RPCError(.unauthenticated, "access token expired")) {
+      try await verifier.verify(other)
+    }
+  }
+
+  @Test func unknownKeysAreFetchedAndStaleRevocationsFailClosed() async throws {
+    let verifier = makeVerifier(staleness: .milliseconds(200))
+    let token = try await token()
+    // No keys published yet.
+    await #expect(throws: RPCError(.unauthenticated, "access token signed with unknown key k1")) {
+      try await verifier.verify(token)
+    }
+    publishKey()
+    // Revocations never synchronised: refuse rather than trust blindly.
+    await #expect(throws: RPCError(.unavailable, "cannot check access tokens: revocations from identity are out of date")) {
+      try await verifier.verify(token)
+    }
+    try await verifier.syncRevocations()
+    _ = try await verifier.verify(token)
+    source.state.withLock { $0.fail = true }
+    try await Task.sleep(for: .milliseconds(300))
+    await #expect(throws: RPCError.self) { try await verifier.syncRevocations() }
+    await #expect(throws: RPCError(.unavailable, "cannot check access tokens: revocations from identity are out of date")) {
+      try await verifier.verify(token)
+    }
+  }
+
+  @Test func revocationListStartsOverWhenIdentityWasReset() {
+    var list = RevocationList()
+    let first = list.apply([RevocationEntry(sequence: 5, kind: .tokenID, value: "a", expiresAt: 100)], latest: 5)
+    #expect(first)
+    #expect(list.isRevoked(tokenID: "a", sessionID: "x"))
+    let reset = list.apply([], latest: 2)
+    #expect(!reset)
+    #expect(list.latestSequence == 0 && list.count == 0)
+    let again = list.apply([RevocationEntry(sequence: 1, kind: .session, value: "s", expiresAt: 50)], latest: 2)
+    #expect(again)
+    #expect(list.latestSequence == 2)
+    list.prune(now: 60)
+    #expect(list.count == 0)
+  }
+}
