@@ -136,6 +136,7 @@ let package = Package(
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import Logging
+import NIOSSL
+import ORDPAuth
+import ORDPIdentity
+import ORDPIdentityAPI
+import ORDPPKI
+import ORDPRPC
+import SwiftProtobuf
+import Synchronization
+
+/// Identity's figures: logins/s (scrypt), API-key exchanges/s over ORDP/1 with TLS, and
+/// access-token verifications/s in the verification library on one core.
+@main
+struct IdentityBenchmark: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ordp-bench-identity", abstract: "Benchmark identity and token verification.")
+
+  @Option(help: "scrypt cost: log2 of N.") var scryptLogN = 17
+  @Option(help: "Logins to time.") var logins = 40
+  @Option(help: "API-key exchanges to time.") var exchanges = 3000
+  @Option(help: "Calls in flight.") var inFlight = 16
+  @Option(help: "Distinct tokens verified cold (signature checked every time).") var tokens = 3000
+  @Option(help: "Seconds of cached verifications.") var seconds: Double = 2
+
+  func run() async throws {
+    let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-bench-identity-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var options = IdentityRuntime.Options(dataDirectory: dir)
+    options.initialAdminPassword = "Benchmark-Root-Passphrase"
+    options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
+    options.configuration.throttle.addressLockThreshold = .max
+    let runtime = try await IdentityRuntime.start(options: options, logger: quiet)
+    let ca = try DevelopmentCA()
+    let cert = try ca.issue(commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+    let server = ORDPServer(
+      configuration: ServerConfiguration(
+        security: .tls(
+          certificateChain: [try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)],
+          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
+      services: [runtime.service], interceptors: [runtime.interceptor], logger: quiet)
+    let serverTask = Task { try await server.run() }
+    defer { serverTask.cancel() }
+    let port = try await server.localAddress.port!
+    let channel = RPCChannel(
+      host: "127.0.0.1", port: port,
+      security: .tls(
+        trustRoots: [try NIOSSLCertificate(bytes: Array(try ca.certificatePEM.utf8), format: .pem)],
+        serverHostname: "localhost"))
+    defer { channel.close() }
+    let client = Ordp_Identity_V1_Identity_Client(channel: channel)
+
+    print("ORDP identity benchmark; cores: \(ProcessInfo.processInfo.activeProcessorCount)")
+    print("identity in this process over ORDP/1 with TLS on loopback, SQLite synchronous=FULL\n")
+
+    // Logins.
+    let root = try await client.login(
+      .with {
+        $0.username = "admin"
+        $0.password = "Benchmark-Root-Passphrase"
+      })
+    let loginResult = try await measure(count: logins, inFlight: 2) { _ in
+      _ = try await client.login(
+        .with {
+          $0.username = "admin"
+          $0.password = "Benchmark-Root-Passphrase"
+        })
+    }
+    print(
+      "logins (\(ScryptParameters(logN: scryptLogN)), \(options.hashingThreads) hashing threads, 2 in flight):")
+    print("  \(loginResult)\n")
+
+    // API-key exchanges.
+    let auth = CallOptions(metadata: Metadata(["authorization": "Bearer \(root.accessToken)"]))
+    let account = try await client.createServiceAccount(
+      .with {
+        $0.organisationID = "soest"
+        $0.name = "bench"
+      }, options: auth)
+    let key = try await client.createApiKey(
+      .with {
+        $0.serviceAccountID = account.id
+        $0.scopes = ["analytics:ingest", "catalogue:read"]
+      }, options: auth)
+    let issued = Mutex<[String]>([])
+    let exchangeResult = try await measure(count: exchanges, inFlight: inFlight) { _ in
+      let token = try await client.exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken
+      issued.withLock { $0.append(token) }
+    }
+    print("API-key exchanges (\(inFlight) in flight, each audited):")
+    print("  \(exchangeResult)\n")
+
+    // Verifications, one task on one core.
+    var all = issued.withLock { $0 }
+    while all.count < tokens {
+      all.append(try await client.exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken)
+    }
+    let distinct = Array(all.prefix(tokens))
+    let verifier = AccessTokenVerifier(
+      configuration: .init(issuer: "ordp-identity", audience: "ordp"),
+      source: RemoteIdentityKeySource(channel: channel))
+    try await verifier.refreshKeys()
+    try await verifier.syncRevocations()
+    let cold = ContinuousClock.now
+    for token in distinct { _ = try await verifier.verify(token) }
+    let coldSeconds = seconds(ContinuousClock.now - cold)
+    print("access-token verifications in the library, one task (one core):")
+    print(
+      "  cold (parse + Ed25519 signature + claims + revocation), \(distinct.count) distinct tokens: "
+        + "\(Int(Double(distinct.count) / coldSeconds))/s, \(format(coldSeconds / Double(distinct.count) * 1e6)) µs each")
+    var warmCount = 0
+    let warm = ContinuousClock.now
+    let end = warm + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < end {
+      for token in distinct.prefix(256) { _ = try await verifier.verify(token) }
+      warmCount += 256
+    }
+    let warmSeconds = seconds(ContinuousClock.now - warm)
+    print(
+      "  cached (token seen before: expiry + revocation checks), 256 tokens cycled: "
+        + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each")
+    try await runtime.shutdown()
+  }
+
+  struct Result: CustomStringConvertible {
+    var count: Int
+    var seconds: Double
+    var histogram: Histogram<UInt64>
+    var description: String {
+      "\(Int(Double(count) / seconds))/s over \(count) calls; p50 \(format(Double(histogram.valueAtPercentile(50)) / 1000)) ms, "
+        + "p99 \(format(Double(histogram.valueAtPercentile(99)) / 1000)) ms"
+    }
+  }
+
+  /// Runs `count` operations with `inFlight` at a time; latency per operation in µs.
+  func measure(count: Int, inFlight: Int, _ body: @escaping @Sendable (Int) async throws -> Void)
+    async throws -> Result
+  {
+    let next = Counter()
+    let start = ContinuousClock.now
+    let histograms = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
+      for _ in 0..<inFlight {
+        group.addTask {
+          var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+          while true {
+            let index = next.value.add(1, ordering: .relaxed).newValue
+            if index > count { break }
+            let begin = ContinuousClock.now
+            try await body(index)
+            let elapsed = ContinuousClock.now - begin
+            _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000_000) + UInt64(elapsed.components.seconds) * 1_000_000)
+          }
+          return histogram
+        }
+      }
+      var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+      for try await histogram in group { merged.add(histogram) }
+      return merged
+    }
+    return Result(count: count, seconds: seconds(ContinuousClock.now - start), histogram: histograms)
+  }
+
+  func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+  }
+}
+
+func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+final class Counter: Sendable {
+  let value = Atomic<Int>(0)
+}
