@@ -75,7 +75,8 @@ public final class AccessTokenVerifier: Sendable {
     let now = clock()
     if let principal = try cachedPrincipal(token, now: now) { return principal }
     guard token.utf8.count <= configuration.maximumTokenLength else {
-      throw Self.unauthenticated("access token longer than \(configuration.maximumTokenLength) bytes")
+      throw Self.unauthenticated(
+        "access token longer than \(configuration.maximumTokenLength) bytes")
     }
     let bytes = Array(token.utf8)
     let parsed: (header: JWTHeader, payload: AccessTokenClaims, signature: Data)
@@ -104,11 +105,14 @@ public final class AccessTokenVerifier: Sendable {
     guard claims.aud.value.contains(configuration.audience) else {
       throw Self.unauthenticated("access token is not meant for audience \(configuration.audience)")
     }
-    let cached = Cached(principal: claims.principal, notBefore: claims.nbf.value.timeIntervalSince1970)
+    let cached = Cached(
+      principal: claims.principal, notBefore: claims.nbf.value.timeIntervalSince1970)
     try check(cached, now: now)
     state.withLock { state in
       if state.cache.count >= configuration.cacheCapacity {
-        state.cache = state.cache.filter { $0.value.principal.expiresAt + configuration.leeway > now }
+        state.cache = state.cache.filter {
+          $0.value.principal.expiresAt + configuration.leeway > now
+        }
         if state.cache.count >= configuration.cacheCapacity { state.cache.removeAll() }
       }
       state.cache[token] = cached
@@ -155,7 +159,9 @@ public final class AccessTokenVerifier: Sendable {
   private func publicKey(_ keyID: String) async throws(RPCError) -> Curve25519.Signing.PublicKey {
     if let key = state.withLock({ $0.keys[keyID] }) { return key }
     let mayFetch = state.withLock { state in
-      if let last = state.lastKeyFetch, ContinuousClock.now - last < configuration.keyRefreshInterval {
+      if let last = state.lastKeyFetch,
+        ContinuousClock.now - last < configuration.keyRefreshInterval
+      {
         return false
       }
       state.lastKeyFetch = .now
@@ -166,7 +172,8 @@ public final class AccessTokenVerifier: Sendable {
         try await refreshKeys()
       } catch {
         logger.warning("cannot fetch identity's public keys: \(error)")
-        throw RPCError(.unavailable, "cannot fetch identity's public keys to check the access token")
+        throw RPCError(
+          .unavailable, "cannot fetch identity's public keys to check the access token")
       }
     }
     guard let key = state.withLock({ $0.keys[keyID] }) else {

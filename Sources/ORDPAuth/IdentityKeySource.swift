@@ -17,7 +17,9 @@ public protocol IdentityKeySource: Sendable {
   /// All keys that may have signed a still valid token.
   func fetchKeys() async throws -> [VerificationKey]
   /// Revocations after `sequence`, and identity's latest sequence number.
-  func fetchRevocations(after sequence: UInt64) async throws -> (
+  func fetchRevocations(
+    after sequence: UInt64
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   )
 }

@@ -17,7 +17,9 @@ public struct RemoteIdentityKeySource: IdentityKeySource {
     return try set.keys.map(VerificationKey.init(wire:))
   }
 
-  public func fetchRevocations(after sequence: UInt64) async throws -> (
+  public func fetchRevocations(
+    after sequence: UInt64
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   ) {
     var request = Ordp_Identity_V1_ListRevocationsRequest()
@@ -34,7 +36,8 @@ extension VerificationKey {
       throw RPCError(.internal, "identity published a \(wire.algorithm)/\(wire.curve) key")
     }
     self.init(
-      keyID: wire.keyID, publicKey: try Curve25519.Signing.PublicKey(rawRepresentation: wire.publicKey))
+      keyID: wire.keyID,
+      publicKey: try Curve25519.Signing.PublicKey(rawRepresentation: wire.publicKey))
   }
 }
 

@@ -36,11 +36,14 @@ struct IdentityBenchmark: AsyncParsableCommand {
     options.configuration.throttle.addressLockThreshold = .max
     let runtime = try await IdentityRuntime.start(options: options, logger: quiet)
     let ca = try DevelopmentCA()
-    let cert = try ca.issue(commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+    let cert = try ca.issue(
+      commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
     let server = ORDPServer(
       configuration: ServerConfiguration(
         security: .tls(
-          certificateChain: [try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)],
+          certificateChain: [
+            try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)
+          ],
           privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
       services: [runtime.service], interceptors: [runtime.interceptor], logger: quiet)
     let serverTask = Task { try await server.run() }
@@ -71,7 +74,8 @@ struct IdentityBenchmark: AsyncParsableCommand {
         })
     }
     print(
-      "logins (\(ScryptParameters(logN: scryptLogN)), \(options.hashingThreads) hashing threads, 2 in flight):")
+      "logins (\(ScryptParameters(logN: scryptLogN)), \(options.hashingThreads) hashing threads, 2 in flight):"
+    )
     print("  \(loginResult)\n")
 
     // API-key exchanges.
@@ -111,7 +115,8 @@ struct IdentityBenchmark: AsyncParsableCommand {
     print("access-token verifications in the library, one task (one core):")
     print(
       "  cold (parse + Ed25519 signature + claims + revocation), \(distinct.count) distinct tokens: "
-        + "\(Int(Double(distinct.count) / coldSeconds))/s, \(format(coldSeconds / Double(distinct.count) * 1e6)) µs each")
+        + "\(Int(Double(distinct.count) / coldSeconds))/s, \(format(coldSeconds / Double(distinct.count) * 1e6)) µs each"
+    )
     var warmCount = 0
     let warm = ContinuousClock.now
     let end = warm + .milliseconds(Int64(seconds * 1000))
@@ -122,7 +127,8 @@ struct IdentityBenchmark: AsyncParsableCommand {
     let warmSeconds = seconds(ContinuousClock.now - warm)
     print(
       "  cached (token seen before: expiry + revocation checks), 256 tokens cycled: "
-        + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each")
+        + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each"
+    )
     try await runtime.shutdown()
   }
 
@@ -137,7 +143,9 @@ struct IdentityBenchmark: AsyncParsableCommand {
   }
 
   /// Runs `count` operations with `inFlight` at a time; latency per operation in µs.
-  func measure(count: Int, inFlight: Int, _ body: @escaping @Sendable (Int) async throws -> Void)
+  func measure(
+    count: Int, inFlight: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+  )
     async throws -> Result
   {
     let next = Counter()
@@ -145,23 +153,28 @@ struct IdentityBenchmark: AsyncParsableCommand {
     let histograms = try await withThrowingTaskGroup(of: Histogram<UInt64>.self) { group in
       for _ in 0..<inFlight {
         group.addTask {
-          var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+          var histogram = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
           while true {
             let index = next.value.add(1, ordering: .relaxed).newValue
             if index > count { break }
             let begin = ContinuousClock.now
             try await body(index)
             let elapsed = ContinuousClock.now - begin
-            _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000_000) + UInt64(elapsed.components.seconds) * 1_000_000)
+            _ = histogram.record(
+              UInt64(elapsed.components.attoseconds / 1_000_000_000_000) + UInt64(
+                elapsed.components.seconds) * 1_000_000)
           }
           return histogram
         }
       }
-      var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+      var merged = Histogram<UInt64>(
+        highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
       for try await histogram in group { merged.add(histogram) }
       return merged
     }
-    return Result(count: count, seconds: seconds(ContinuousClock.now - start), histogram: histograms)
+    return Result(
+      count: count, seconds: seconds(ContinuousClock.now - start), histogram: histograms)
   }
 
   func seconds(_ duration: Duration) -> Double {

@@ -3,20 +3,27 @@ import Foundation
 import Logging
 import NIOSSL
 import ORDPEcho
+import ORDPIdentity
 import ORDPPKI
 import ORDPRPC
 import ServiceLifecycle
 
 /// `ordp dev up`: runs the platform locally on loopback with a development PKI.
 ///
-/// For now that is the RPC runtime's demo server (health and echo); the identity, catalogue,
-/// analytics and gateway services join it as they are built.
+/// Runs, in this one process, each service on its own port with embedded storage under
+/// `--data-dir`: the identity service (towns seeded, demo users) and the runtime's demo server
+/// (health and echo). Catalogue, analytics and the gateway join as they are built.
 struct DevUp: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up", abstract: "Run ORDP locally (TLS on loopback, development certificates).")
 
   @Option(help: "Address to listen on.") var host = "127.0.0.1"
-  @Option(help: "Port to listen on (0: any free port).") var port = 7443
+  @Option(help: "Port of the echo demo server (0: any free port).") var port = 7443
+  @Option(help: "Port of the identity service (0: any free port).") var identityPort = 7444
+  @Option(help: "Directory of the services' data (created when missing).")
+  var dataDir = ".ordp/dev"
+  @Option(help: "scrypt cost for passwords: log2 of N (17 = production strength).")
+  var scryptLogN = 15
   @Option(help: "Directory of the development PKI (created when missing).")
   var pkiDir = ".ordp/dev/pki"
   @Flag(help: "Serve without TLS (local tests and benchmarks only).") var plaintext = false
@@ -53,18 +60,57 @@ struct DevUp: AsyncParsableCommand {
       idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
     let server = ORDPServer(configuration: configuration, services: [EchoService()], logger: logger)
     server.health.setStatus(.serving, forService: Ordp_Echo_V1_Echo.serviceName)
+
+    let identity = try await startIdentity(logger: logger)
+    var identityConfiguration = configuration
+    identityConfiguration.port = identityPort
+    let identityServer = ORDPServer(
+      configuration: identityConfiguration, services: [identity.service],
+      interceptors: [identity.interceptor], logger: logger)
+    identityServer.health.setStatus(.serving, forService: "ordp.identity.v1.Identity")
+
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger))
+        services: [
+          .init(service: server), .init(service: identityServer),
+          .init(service: identity.maintenance),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
       let address = try await server.localAddress
-      // One line on stdout for scripts and tests: where the platform listens.
-      let line =
-        "ordp dev up: listening on \(host):\(address.port ?? port) (\(plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"))\n"
-      FileHandle.standardOutput.write(Data(line.utf8))
+      let identityAddress = try await identityServer.localAddress
+      // Lines on stdout for scripts and tests: where the platform listens. The first is the
+      // front door (today the echo demo; the gateway later).
+      let security = plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"
+      let lines = """
+        ordp dev up: listening on \(host):\(address.port ?? port) (\(security))
+        ordp dev up: identity on \(host):\(identityAddress.port ?? identityPort)
+        ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
+        ordp dev up: demo users <town>.admin, <town>.editor, <town>.viewer (e.g. soest.editor), password in \(dataDir)/demo-password
+
+        """
+      FileHandle.standardOutput.write(Data(lines.utf8))
       try await tasks.waitForAll()
     }
+    try await identity.shutdown()
+  }
+
+  /// Identity with its data under `--data-dir`, towns seeded, demo users created.
+  func startIdentity(logger: Logger) async throws -> IdentityRuntime {
+    let data = URL(fileURLWithPath: dataDir)
+    var options = IdentityRuntime.Options(dataDirectory: data.appendingPathComponent("identity"))
+    options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
+    let identity = try await IdentityRuntime.start(options: options, logger: logger)
+    let passwordFile = data.appendingPathComponent("demo-password")
+    let password: String
+    if let existing = try? String(contentsOf: passwordFile, encoding: .utf8) {
+      password = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+    } else {
+      password = "Demo-" + UUID().uuidString.prefix(18)
+      try Data((password + "\n").utf8).write(to: passwordFile, options: .atomic)
+    }
+    let created = try await identity.seedDemoUsers(password: password)
+    if !created.isEmpty { logger.info("created \(created.count) demo users") }
+    return identity
   }
 }

@@ -24,7 +24,8 @@ import Testing
       }
       let final = await statusOf { try await client.login(username, finalPassword) }
       outcomes.append(
-        "\(final?.code.description ?? "OK"): \(final?.message.replacingOccurrences(of: #"\d+ s"#, with: "N s", options: .regularExpression) ?? "")")
+        "\(final?.code.description ?? "OK"): \(final?.message.replacingOccurrences(of: #"\d+ s"#, with: "N s", options: .regularExpression) ?? "")"
+      )
       return outcomes
     }
 
@@ -32,9 +33,10 @@ import Testing
     let unknown = await attempts("nobody.here", finalPassword: "Correct-Horse-Battery-7")
     // The right password is refused while locked; an unknown user sees exactly the same.
     #expect(known == unknown)
-    #expect(known.prefix(IdentityProcess.lockThreshold).allSatisfy {
-      $0 == "UNAUTHENTICATED: invalid username or password"
-    })
+    #expect(
+      known.prefix(IdentityProcess.lockThreshold).allSatisfy {
+        $0 == "UNAUTHENTICATED: invalid username or password"
+      })
     #expect(known.last == "RESOURCE_EXHAUSTED: too many failed logins; try again in N s")
     // Other users are not affected.
     _ = try await client.login("admin", IdentityProcess.adminPassword)
@@ -47,7 +49,9 @@ import Testing
     var audit = Ordp_Identity_V1_QueryAuditRequest()
     audit.organisationID = "menden"
     let events = try await client.queryAudit(audit, options: bearer(root)).events
-    #expect(events.filter { $0.action == "login" && $0.outcome == "failed" }.count == IdentityProcess.lockThreshold)
+    #expect(
+      events.filter { $0.action == "login" && $0.outcome == "failed" }.count
+        == IdentityProcess.lockThreshold)
     #expect(events.contains { $0.action == "login" && $0.outcome == "ok" })
     #expect(events.filter { $0.action == "login" }.allSatisfy { $0.source == "127.0.0.1" })
   }
@@ -91,7 +95,9 @@ import Testing
     #expect(ranged.count == 1)
     query.toMicros = 0
     query.pageToken = "garbage"
-    let bad = await statusOf { try await client.queryAudit(query, options: bearer(root.accessToken)) }
+    let bad = await statusOf {
+      try await client.queryAudit(query, options: bearer(root.accessToken))
+    }
     #expect(bad?.code == .invalidArgument && bad?.message.hasPrefix("page_token") == true)
 
     // Append-only, also for someone with the database file in hand.
@@ -126,7 +132,9 @@ import Testing
     for id in ids {
       var get = Ordp_Identity_V1_GetUserRequest()
       get.id = id
-      #expect(try await client.getUser(get, options: bearer(again)).memberships.first?.organisationID == "arnsberg")
+      #expect(
+        try await client.getUser(get, options: bearer(again)).memberships.first?.organisationID
+          == "arnsberg")
     }
     _ = try await client.login("arnsberg.k4", "Correct-Horse-Battery-7")
     // The old token still verifies: same signing key after the restart.
@@ -152,20 +160,41 @@ import Testing
       edit(&request)
       return await statusOf { try await client.createUser(request, options: bearer(root)) }
     }
-    let cases: [(String, (inout Ordp_Identity_V1_CreateUserRequest) -> Void, StatusCode, String)] = [
-      ("short password", { $0.password = "short" }, .invalidArgument, "password: must be at least 12"),
-      ("common password", { $0.password = "Passwort2024!!" }, .invalidArgument, "password: is too common"),
-      ("password with username", { $0.password = "my-soest.valid-pass" }, .invalidArgument, "password: must not contain"),
-      ("bad username", { $0.username = "a b" }, .invalidArgument, "username:"),
-      ("bad email", { $0.email = "not-an-address" }, .invalidArgument, "email:"),
-      ("unknown role", { $0.memberships[0].role = .unspecified }, .invalidArgument, "memberships[0].role:"),
-      ("bad town id", { $0.memberships[0].organisationID = "Soest!" }, .invalidArgument, "memberships[0].organisation_id:"),
-      ("unknown town", { $0.memberships[0].organisationID = "atlantis" }, .notFound, "organisation atlantis not found"),
-    ]
+    let cases: [(String, (inout Ordp_Identity_V1_CreateUserRequest) -> Void, StatusCode, String)] =
+      [
+        (
+          "short password", { $0.password = "short" }, .invalidArgument,
+          "password: must be at least 12"
+        ),
+        (
+          "common password", { $0.password = "Passwort2024!!" }, .invalidArgument,
+          "password: is too common"
+        ),
+        (
+          "password with username", { $0.password = "my-soest.valid-pass" }, .invalidArgument,
+          "password: must not contain"
+        ),
+        ("bad username", { $0.username = "a b" }, .invalidArgument, "username:"),
+        ("bad email", { $0.email = "not-an-address" }, .invalidArgument, "email:"),
+        (
+          "unknown role", { $0.memberships[0].role = .unspecified }, .invalidArgument,
+          "memberships[0].role:"
+        ),
+        (
+          "bad town id", { $0.memberships[0].organisationID = "Soest!" }, .invalidArgument,
+          "memberships[0].organisation_id:"
+        ),
+        (
+          "unknown town", { $0.memberships[0].organisationID = "atlantis" }, .notFound,
+          "organisation atlantis not found"
+        ),
+      ]
     for (name, edit, code, message) in cases {
       let error = await create(edit)
       #expect(error?.code == code, "\(name): \(error?.description ?? "accepted")")
-      #expect(error?.message.hasPrefix(message) == true || error?.message.contains(message) == true, "\(name): \(error?.message ?? "")")
+      #expect(
+        error?.message.hasPrefix(message) == true || error?.message.contains(message) == true,
+        "\(name): \(error?.message ?? "")")
     }
     #expect(await create { _ in } == nil)
     #expect(await create { _ in }?.code == .alreadyExists)
@@ -174,18 +203,25 @@ import Testing
     var key = Ordp_Identity_V1_CreateApiKeyRequest()
     key.serviceAccountID = "sa-unknown"
     key.scopes = ["catalogue:read"]
-    #expect(await statusOf { try await client.createApiKey(key, options: bearer(root)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.createApiKey(key, options: bearer(root)) }?.code
+        == .notFound)
     var account = Ordp_Identity_V1_CreateServiceAccountRequest()
     account.organisationID = "soest"
     account.name = "harvester"
     let created = try await client.createServiceAccount(account, options: bearer(root))
-    #expect(await statusOf { try await client.createServiceAccount(account, options: bearer(root)) }?.code == .alreadyExists)
+    #expect(
+      await statusOf { try await client.createServiceAccount(account, options: bearer(root)) }?.code
+        == .alreadyExists)
     key.serviceAccountID = created.id
     key.scopes = ["catalogue:everything"]
     let unknownScope = await statusOf { try await client.createApiKey(key, options: bearer(root)) }
-    #expect(unknownScope?.code == .invalidArgument && unknownScope?.message.hasPrefix("scopes:") == true)
+    #expect(
+      unknownScope?.code == .invalidArgument && unknownScope?.message.hasPrefix("scopes:") == true)
     key.scopes = []
-    #expect(await statusOf { try await client.createApiKey(key, options: bearer(root)) }?.code == .invalidArgument)
+    #expect(
+      await statusOf { try await client.createApiKey(key, options: bearer(root)) }?.code
+        == .invalidArgument)
     key.scopes = ["catalogue:read"]
     key.expiresAtMicros = 1
     let past = await statusOf { try await client.createApiKey(key, options: bearer(root)) }
@@ -194,9 +230,13 @@ import Testing
     var town = Ordp_Identity_V1_CreateOrganisationRequest()
     town.id = "-hemer"
     town.displayName = "Hemer"
-    #expect(await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code == .invalidArgument)
+    #expect(
+      await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code
+        == .invalidArgument)
     town.id = "soest"
-    #expect(await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code == .alreadyExists)
+    #expect(
+      await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code
+        == .alreadyExists)
     town.id = "hemer"
     #expect(try await client.createOrganisation(town, options: bearer(root)).kind == .joining)
 

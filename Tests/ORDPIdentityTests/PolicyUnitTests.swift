@@ -6,12 +6,15 @@ import Testing
 @Suite struct PolicyUnitTests {
   @Test func passwordPolicy() throws {
     let policy = try PasswordPolicy.standard()
-    #expect(policy.problem(with: "short", username: "anna") == "must be at least 12 characters long")
+    #expect(
+      policy.problem(with: "short", username: "anna") == "must be at least 12 characters long")
     #expect(policy.problem(with: "passwortpasswort", username: "anna") == "is too common")
     #expect(policy.problem(with: "Schalke04!!!!", username: "anna") == "is too common")
     #expect(policy.problem(with: "123456789012", username: "anna") == "is too common")
     #expect(policy.problem(with: "aaaaaaaaaaaaaaa", username: "anna") == "is too common")
-    #expect(policy.problem(with: "anna-is-great-2024", username: "anna") == "must not contain the username")
+    #expect(
+      policy.problem(with: "anna-is-great-2024", username: "anna")
+        == "must not contain the username")
     #expect(policy.problem(with: "Correct-Horse-Battery-7", username: "anna") == nil)
     #expect(policy.problem(with: "Grüne Wiese am Möhnesee", username: "anna") == nil)
   }
@@ -24,21 +27,31 @@ import Testing
     var user: ThrottleRecord?
     var delays: [Micros] = []
     for step in 0..<5 {
-      guard case .proceed(let delay) = policy.decision(user: user, address: nil, now: now + Int64(step)) else {
+      guard
+        case .proceed(let delay) = policy.decision(user: user, address: nil, now: now + Int64(step))
+      else {
         Issue.record("locked too early at attempt \(step)")
         return
       }
       delays.append(delay)
-      user = policy.failing(user: user, userKey: "user:anna", address: nil, addressKey: "address:x", now: now + Int64(step))[0]
+      user =
+        policy.failing(
+          user: user, userKey: "user:anna", address: nil, addressKey: "address:x",
+          now: now + Int64(step))[0]
     }
     #expect(delays == [0, 0, 500_000, 1_000_000, 2_000_000])
-    #expect(policy.decision(user: user, address: nil, now: now + 10) == .locked(until: now + 4 + policy.userLockDuration))
+    #expect(
+      policy.decision(user: user, address: nil, now: now + 10)
+        == .locked(until: now + 4 + policy.userLockDuration))
     // After the lock: counting starts again.
     let later = now + 5 + policy.userLockDuration
     #expect(policy.decision(user: user, address: nil, now: later) == .proceed(delay: 0))
     // An address lock holds for every username from it.
-    let address = ThrottleRecord(key: "address:x", failures: 100, windowStart: now, lockedUntil: now + 60_000_000)
-    #expect(policy.decision(user: nil, address: address, now: now + 1) == .locked(until: now + 60_000_000))
+    let address = ThrottleRecord(
+      key: "address:x", failures: 100, windowStart: now, lockedUntil: now + 60_000_000)
+    #expect(
+      policy.decision(user: nil, address: address, now: now + 1) == .locked(until: now + 60_000_000)
+    )
   }
 
   @Test func hashesVerifyAndUpgrade() async throws {

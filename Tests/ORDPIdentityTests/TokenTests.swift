@@ -10,7 +10,9 @@ import Testing
 /// Through the real executable over TLS: tokens that must be refused, refresh rotation, logout.
 @Suite struct TokenTests {
   /// Signs `claims` with `key` under `kid`, as an attacker (or a broken issuer) would.
-  static func sign(_ claims: AccessTokenClaims, key: Curve25519.Signing.PrivateKey, kid: String)
+  static func sign(
+    _ claims: AccessTokenClaims, key: Curve25519.Signing.PrivateKey, kid: String
+  )
     async throws -> String
   {
     let keys = JWTKeyCollection()
@@ -25,12 +27,14 @@ import Testing
 
   /// Identity's real signing key, read from its database (white box: to make tokens that are
   /// correctly signed but wrong in one claim).
-  static func realKey(_ identity: IdentityProcess) throws -> (String, Curve25519.Signing.PrivateKey) {
+  static func realKey(_ identity: IdentityProcess) throws -> (String, Curve25519.Signing.PrivateKey)
+  {
     let queue = try DatabaseQueue(
       path: identity.dataDirectory.appendingPathComponent("identity.sqlite").path)
     return try queue.read { db in
       let row = try #require(
-        try Row.fetchOne(db, sql: "SELECT id, private_key FROM signing_key WHERE retired_at IS NULL"))
+        try Row.fetchOne(
+          db, sql: "SELECT id, private_key FROM signing_key WHERE retired_at IS NULL"))
       let raw: Data = row["private_key"]
       return (row["id"], try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
     }
@@ -47,7 +51,9 @@ import Testing
     #expect(me.username == "admin" && me.platformAdmin)
     let good = try Self.claims(token)
     let (kid, realKey) = try Self.realKey(identity)
-    #expect(try JWTKit.DefaultJWTParser().parse(Array(token.utf8), as: AccessTokenClaims.self).header.kid == kid)
+    #expect(
+      try JWTKit.DefaultJWTParser().parse(Array(token.utf8), as: AccessTokenClaims.self).header.kid
+        == kid)
 
     func refusal(_ token: String) async -> String? {
       let error = await statusOf { try await client.getUser(.init(), options: bearer(token)) }
@@ -70,21 +76,31 @@ import Testing
     expired.exp = .init(value: Date().addingTimeInterval(-120))
     expired.iat = .init(value: Date().addingTimeInterval(-600))
     expired.nbf = expired.iat.asNotBefore
-    #expect(await refusal(try await Self.sign(expired, key: realKey, kid: kid))?.contains("expired") == true)
+    #expect(
+      await refusal(try await Self.sign(expired, key: realKey, kid: kid))?.contains("expired")
+        == true)
     // Correctly signed, for another audience.
     var elsewhere = good
     elsewhere.aud = .init(value: ["some-other-platform"])
-    #expect(await refusal(try await Self.sign(elsewhere, key: realKey, kid: kid))?.contains("audience") == true)
+    #expect(
+      await refusal(try await Self.sign(elsewhere, key: realKey, kid: kid))?.contains("audience")
+        == true)
     // Correctly signed, another issuer.
     var issuer = good
     issuer.iss = .init(value: "evil-identity")
-    #expect(await refusal(try await Self.sign(issuer, key: realKey, kid: kid))?.contains("issuer") == true)
+    #expect(
+      await refusal(try await Self.sign(issuer, key: realKey, kid: kid))?.contains("issuer") == true
+    )
     // Not yet valid.
     var future = good
     future.nbf = .init(value: Date().addingTimeInterval(600))
-    #expect(await refusal(try await Self.sign(future, key: realKey, kid: kid))?.contains("not valid yet") == true)
+    #expect(
+      await refusal(try await Self.sign(future, key: realKey, kid: kid))?.contains("not valid yet")
+        == true)
     // Unknown key id, "none" algorithm, garbage, wrong scheme.
-    #expect(await refusal(try await Self.sign(good, key: realKey, kid: "no-such-key"))?.contains("unknown key") == true)
+    #expect(
+      await refusal(try await Self.sign(good, key: realKey, kid: "no-such-key"))?.contains(
+        "unknown key") == true)
     let header = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString()
       .replacingOccurrences(of: "=", with: "")
     #expect(await refusal("\(header).\(parts[1]).")?.contains("algorithm") == true)
@@ -116,7 +132,8 @@ import Testing
     let second = try await client.refresh(refresh)
     #expect(second.refreshToken != first.refreshToken)
     #expect(try Self.claims(second.accessToken).sid == Self.claims(first.accessToken).sid)
-    #expect(try await client.getUser(.init(), options: bearer(second.accessToken)).username == "admin")
+    #expect(
+      try await client.getUser(.init(), options: bearer(second.accessToken)).username == "admin")
 
     // The used token again: a copy is in someone else's hands. The whole session ends.
     let reuse = await statusOf { try await client.refresh(refresh) }
@@ -159,15 +176,22 @@ import Testing
     var change = Ordp_Identity_V1_ChangePasswordRequest()
     change.currentPassword = "wrong-current-password"
     change.newPassword = "A-Brand-New-Passphrase-2"
-    #expect(await statusOf { try await client.changePassword(change, options: bearer(again.accessToken)) }?.code == .permissionDenied)
+    #expect(
+      await statusOf {
+        try await client.changePassword(change, options: bearer(again.accessToken))
+      }?.code == .permissionDenied)
     change.currentPassword = "Correct-Horse-Battery-7"
     change.newPassword = "passwort2024!"
-    let weak = await statusOf { try await client.changePassword(change, options: bearer(again.accessToken)) }
+    let weak = await statusOf {
+      try await client.changePassword(change, options: bearer(again.accessToken))
+    }
     #expect(weak?.code == .invalidArgument && weak?.message.hasPrefix("new_password:") == true)
     change.newPassword = "A-Brand-New-Passphrase-2"
     _ = try await client.changePassword(change, options: bearer(again.accessToken))
     try await expectEventuallyRefused(client, again.accessToken)
-    #expect(await statusOf { try await client.login("olpe.editor", "Correct-Horse-Battery-7") }?.code == .unauthenticated)
+    #expect(
+      await statusOf { try await client.login("olpe.editor", "Correct-Horse-Battery-7") }?.code
+        == .unauthenticated)
     _ = try await client.login("olpe.editor", "A-Brand-New-Passphrase-2")
   }
 
@@ -187,7 +211,9 @@ import Testing
     #expect(Set(keysAfter.keys.map(\.keyID)) == [rotated.activeKeyID, rotated.retiredKeyID])
     #expect(keysAfter.jwksJson.contains("\"kty\":\"OKP\""))
     let after = try await client.login("admin", IdentityProcess.adminPassword).accessToken
-    #expect(try DefaultJWTParser().parse(Array(after.utf8), as: AccessTokenClaims.self).header.kid == rotated.activeKeyID)
+    #expect(
+      try DefaultJWTParser().parse(Array(after.utf8), as: AccessTokenClaims.self).header.kid
+        == rotated.activeKeyID)
     // Both verify.
     #expect(try await client.getUser(.init(), options: bearer(before)).username == "admin")
     #expect(try await client.getUser(.init(), options: bearer(after)).username == "admin")
@@ -200,7 +226,9 @@ import Testing
 }
 
 /// Waits (at most 5 s) until `token` is refused as revoked.
-func expectEventuallyRefused(_ client: Ordp_Identity_V1_Identity_Client, _ token: String) async throws {
+func expectEventuallyRefused(
+  _ client: Ordp_Identity_V1_Identity_Client, _ token: String
+) async throws {
   for _ in 0..<50 {
     let error = await statusOf { try await client.getUser(.init(), options: bearer(token)) }
     if let error {

@@ -43,24 +43,35 @@ import Testing
 
     // Another town: hidden users look missing; its lists and writes are refused.
     list.organisationID = "arnsberg"
-    #expect(await statusOf { try await client.listUsers(list, options: bearer(soest)) }?.code == .permissionDenied)
+    #expect(
+      await statusOf { try await client.listUsers(list, options: bearer(soest)) }?.code
+        == .permissionDenied)
     var get = Ordp_Identity_V1_GetUserRequest()
     get.id = arnsbergUser.id
-    #expect(await statusOf { try await client.getUser(get, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.getUser(get, options: bearer(soest)) }?.code == .notFound)
     disable.userID = arnsbergUser.id
-    #expect(await statusOf { try await client.setUserDisabled(disable, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.setUserDisabled(disable, options: bearer(soest)) }?.code
+        == .notFound)
     var reset = Ordp_Identity_V1_ChangePasswordRequest()
     reset.userID = arnsbergUser.id
     reset.newPassword = "Another-Long-Passphrase-1"
-    #expect(await statusOf { try await client.changePassword(reset, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.changePassword(reset, options: bearer(soest)) }?.code
+        == .notFound)
     var delete = Ordp_Identity_V1_DeleteUserRequest()
     delete.userID = arnsbergUser.id
-    #expect(await statusOf { try await client.deleteUser(delete, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.deleteUser(delete, options: bearer(soest)) }?.code
+        == .notFound)
     var membership = Ordp_Identity_V1_SetMembershipRequest()
     membership.userID = arnsbergUser.id
     membership.organisationID = "soest"
     membership.role = .viewer
-    #expect(await statusOf { try await client.setMembership(membership, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.setMembership(membership, options: bearer(soest)) }?.code
+        == .notFound)
     let intoArnsberg = await statusOf {
       try await client.createUser("sneaky.user", in: "arnsberg", role: .admin, token: soest)
     }
@@ -68,12 +79,18 @@ import Testing
     var account = Ordp_Identity_V1_CreateServiceAccountRequest()
     account.organisationID = "arnsberg"
     account.name = "importer"
-    #expect(await statusOf { try await client.createServiceAccount(account, options: bearer(soest)) }?.code == .permissionDenied)
+    #expect(
+      await statusOf { try await client.createServiceAccount(account, options: bearer(soest)) }?
+        .code == .permissionDenied)
     var audit = Ordp_Identity_V1_QueryAuditRequest()
     audit.organisationID = "arnsberg"
-    #expect(await statusOf { try await client.queryAudit(audit, options: bearer(soest)) }?.code == .permissionDenied)
+    #expect(
+      await statusOf { try await client.queryAudit(audit, options: bearer(soest)) }?.code
+        == .permissionDenied)
     audit.organisationID = ""
-    #expect(await statusOf { try await client.queryAudit(audit, options: bearer(soest)) }?.code == .invalidArgument)
+    #expect(
+      await statusOf { try await client.queryAudit(audit, options: bearer(soest)) }?.code
+        == .invalidArgument)
 
     // Another town's API keys: invisible.
     account.organisationID = "arnsberg"
@@ -84,18 +101,28 @@ import Testing
     let arnsbergKey = try await client.createApiKey(keyRequest, options: bearer(root))
     var listKeys = Ordp_Identity_V1_ListApiKeysRequest()
     listKeys.serviceAccountID = arnsbergAccount.id
-    #expect(await statusOf { try await client.listApiKeys(listKeys, options: bearer(soest)) }?.code == .notFound)
-    #expect(await statusOf { try await client.createApiKey(keyRequest, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.listApiKeys(listKeys, options: bearer(soest)) }?.code
+        == .notFound)
+    #expect(
+      await statusOf { try await client.createApiKey(keyRequest, options: bearer(soest)) }?.code
+        == .notFound)
     var revoke = Ordp_Identity_V1_RevokeApiKeyRequest()
     revoke.id = arnsbergKey.key.id
-    #expect(await statusOf { try await client.revokeApiKey(revoke, options: bearer(soest)) }?.code == .notFound)
+    #expect(
+      await statusOf { try await client.revokeApiKey(revoke, options: bearer(soest)) }?.code
+        == .notFound)
 
     // Platform-level operations.
     var town = Ordp_Identity_V1_CreateOrganisationRequest()
     town.id = "hemer"
     town.displayName = "Stadt Hemer"
-    #expect(await statusOf { try await client.createOrganisation(town, options: bearer(soest)) }?.code == .permissionDenied)
-    #expect(await statusOf { try await client.rotateSigningKey(.init(), options: bearer(soest)) }?.code == .permissionDenied)
+    #expect(
+      await statusOf { try await client.createOrganisation(town, options: bearer(soest)) }?.code
+        == .permissionDenied)
+    #expect(
+      await statusOf { try await client.rotateSigningKey(.init(), options: bearer(soest)) }?.code
+        == .permissionDenied)
 
     // A viewer of the same town administers nothing.
     _ = try await client.createUser("soest.reader", in: "soest", role: .viewer, token: soest)
@@ -128,7 +155,8 @@ import Testing
     var deactivate = Ordp_Identity_V1_SetOrganisationActiveRequest()
     deactivate.id = "iserlohn"
     deactivate.active = false
-    #expect(try await client.setOrganisationActive(deactivate, options: bearer(root)).active == false)
+    #expect(
+      try await client.setOrganisationActive(deactivate, options: bearer(root)).active == false)
     #expect(await statusOf { try await client.exchangeApiKey(exchange) }?.code == .permissionDenied)
     let refused = await statusOf {
       try await client.createUser("iserlohn.new", in: "iserlohn", token: root)
@@ -138,7 +166,10 @@ import Testing
     #expect(!visible.contains("iserlohn"))
     var all = Ordp_Identity_V1_ListOrganisationsRequest()
     all.includeInactive = true
-    #expect(try await client.listOrganisations(all).organisations.contains { $0.id == "iserlohn" && !$0.active })
+    #expect(
+      try await client.listOrganisations(all).organisations.contains {
+        $0.id == "iserlohn" && !$0.active
+      })
     var audit = Ordp_Identity_V1_QueryAuditRequest()
     audit.organisationID = "iserlohn"
     let actions = try await client.queryAudit(audit, options: bearer(root)).events.map(\.action)

@@ -64,9 +64,11 @@ import Testing
     #expect(beyond?.code == .invalidArgument)
     exchange.scopes = []
     exchange.apiKey = key.secret.dropLast(2) + "xx"
-    #expect(await statusOf { try await client.exchangeApiKey(exchange) }?.message == "invalid API key")
+    #expect(
+      await statusOf { try await client.exchangeApiKey(exchange) }?.message == "invalid API key")
     exchange.apiKey = "ordpk_nokey_secret"
-    #expect(await statusOf { try await client.exchangeApiKey(exchange) }?.message == "invalid API key")
+    #expect(
+      await statusOf { try await client.exchangeApiKey(exchange) }?.message == "invalid API key")
 
     // Revoked: no new tokens, and issued ones stop within the sync interval.
     var revoke = Ordp_Identity_V1_RevokeApiKeyRequest()

@@ -8,7 +8,9 @@ import Testing
 
 /// An in-memory identity for the verifier: keys and revocations the test controls.
 final class FakeKeySource: IdentityKeySource {
-  let state = Mutex<(keys: [VerificationKey], revocations: [RevocationEntry], fail: Bool, keyFetches: Int)>(
+  let state = Mutex<
+    (keys: [VerificationKey], revocations: [RevocationEntry], fail: Bool, keyFetches: Int)
+  >(
     ([], [], false, 0))
 
   func fetchKeys() async throws -> [VerificationKey] {
@@ -19,12 +21,16 @@ final class FakeKeySource: IdentityKeySource {
     }
   }
 
-  func fetchRevocations(after sequence: UInt64) async throws -> (
+  func fetchRevocations(
+    after sequence: UInt64
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   ) {
     try state.withLock {
       if $0.fail { throw RPCError(.unavailable, "identity down") }
-      return ($0.revocations.filter { $0.sequence > sequence }, $0.revocations.map(\.sequence).max() ?? 0)
+      return (
+        $0.revocations.filter { $0.sequence > sequence }, $0.revocations.map(\.sequence).max() ?? 0
+      )
     }
   }
 }
@@ -49,7 +55,8 @@ final class TestClock: Sendable {
     return AccessTokenVerifier(configuration: configuration, source: source, now: { clock.now })
   }
 
-  func token(jti: String = "t1", sid: String = "s1", lifetime: Double = 300) async throws -> String {
+  func token(jti: String = "t1", sid: String = "s1", lifetime: Double = 300) async throws -> String
+  {
     let now = clock.now
     let claims = AccessTokenClaims(
       iss: "iss", aud: .init(value: ["ordp"]), sub: "user:u1",
@@ -89,7 +96,9 @@ final class TestClock: Sendable {
     #expect(source.state.withLock { $0.keyFetches } == fetchesBefore)
 
     source.state.withLock {
-      $0.revocations = [RevocationEntry(sequence: 1, kind: .session, value: "s1", expiresAt: clock.now + 600)]
+      $0.revocations = [
+        RevocationEntry(sequence: 1, kind: .session, value: "s1", expiresAt: clock.now + 600)
+      ]
     }
     _ = try await verifier.verify(token)  // not synchronised yet
     try await verifier.syncRevocations()
@@ -113,7 +122,10 @@ final class TestClock: Sendable {
     }
     publishKey()
     // Revocations never synchronised: refuse rather than trust blindly.
-    await #expect(throws: RPCError(.unavailable, "cannot check access tokens: revocations from identity are out of date")) {
+    await #expect(
+      throws: RPCError(
+        .unavailable, "cannot check access tokens: revocations from identity are out of date")
+    ) {
       try await verifier.verify(token)
     }
     try await verifier.syncRevocations()
@@ -121,20 +133,25 @@ final class TestClock: Sendable {
     source.state.withLock { $0.fail = true }
     try await Task.sleep(for: .milliseconds(300))
     await #expect(throws: RPCError.self) { try await verifier.syncRevocations() }
-    await #expect(throws: RPCError(.unavailable, "cannot check access tokens: revocations from identity are out of date")) {
+    await #expect(
+      throws: RPCError(
+        .unavailable, "cannot check access tokens: revocations from identity are out of date")
+    ) {
       try await verifier.verify(token)
     }
   }
 
   @Test func revocationListStartsOverWhenIdentityWasReset() {
     var list = RevocationList()
-    let first = list.apply([RevocationEntry(sequence: 5, kind: .tokenID, value: "a", expiresAt: 100)], latest: 5)
+    let first = list.apply(
+      [RevocationEntry(sequence: 5, kind: .tokenID, value: "a", expiresAt: 100)], latest: 5)
     #expect(first)
     #expect(list.isRevoked(tokenID: "a", sessionID: "x"))
     let reset = list.apply([], latest: 2)
     #expect(!reset)
     #expect(list.latestSequence == 0 && list.count == 0)
-    let again = list.apply([RevocationEntry(sequence: 1, kind: .session, value: "s", expiresAt: 50)], latest: 2)
+    let again = list.apply(
+      [RevocationEntry(sequence: 1, kind: .session, value: "s", expiresAt: 50)], latest: 2)
     #expect(again)
     #expect(list.latestSequence == 2)
     list.prune(now: 60)

@@ -94,7 +94,8 @@ struct IdentityCommand: AsyncParsableCommand {
     let clientCertificates: ServerSecurity.ClientCertificates
     if let clientCA {
       let roots = try NIOSSLCertificate.fromPEMFile(clientCA)
-      clientCertificates = requireClientCert ? .required(trustRoots: roots) : .optional(trustRoots: roots)
+      clientCertificates =
+        requireClientCert ? .required(trustRoots: roots) : .optional(trustRoots: roots)
     } else {
       clientCertificates = .none
     }

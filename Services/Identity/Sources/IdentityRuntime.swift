@@ -68,7 +68,8 @@ public final class IdentityRuntime: Sendable {
     try await verifier.syncRevocations()
     let service = IdentityService(
       store: store, configuration: configuration, hasher: hasher,
-      policy: try PasswordPolicy.standard(), keys: keys, dummyHash: try await hasher.makeDummyHash(),
+      policy: try PasswordPolicy.standard(), keys: keys,
+      dummyHash: try await hasher.makeDummyHash(),
       logger: logger, clock: clock)
     let runtime = IdentityRuntime(
       service: service, verifier: verifier, store: store, keys: keys, pool: pool, logger: logger)
@@ -106,10 +107,12 @@ public final class IdentityRuntime: Sendable {
     }
     let existing = try await store.user(username: "admin")
     let now = service.now
-    var admin = existing ?? UserRecord(
-      id: UUID().uuidString.lowercased(), username: "admin", displayName: "Platform admin",
-      email: "", passwordHash: "", platformAdmin: true, disabled: false, createdAt: now,
-      memberships: [])
+    var admin =
+      existing
+      ?? UserRecord(
+        id: UUID().uuidString.lowercased(), username: "admin", displayName: "Platform admin",
+        email: "", passwordHash: "", platformAdmin: true, disabled: false, createdAt: now,
+        memberships: [])
     admin.passwordHash = try await service.hasher.hash(password)
     admin.platformAdmin = true
     admin.disabled = false

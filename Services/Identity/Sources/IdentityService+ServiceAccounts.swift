@@ -38,7 +38,9 @@ extension IdentityService {
   }
 
   /// A service account whose organisation the caller administers, or NOT_FOUND.
-  func administeredAccount(_ id: String, _ principal: Principal, field: String) async throws
+  func administeredAccount(
+    _ id: String, _ principal: Principal, field: String
+  ) async throws
     -> ServiceAccountRecord
   {
     let id = try Validation.required(id, field: field)
@@ -48,7 +50,9 @@ extension IdentityService {
     return account
   }
 
-  public func createApiKey(request: Ordp_Identity_V1_CreateApiKeyRequest, context: ServerContext)
+  public func createApiKey(
+    request: Ordp_Identity_V1_CreateApiKeyRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_CreateApiKeyResponse
   {
     let principal = try context.requirePrincipal()
@@ -60,13 +64,15 @@ extension IdentityService {
     if !principal.isPlatformAdmin, principal.kind == .service,
       let missing = scopes.first(where: { !principal.scopes.contains($0) })
     {
-      throw RPCError(.permissionDenied, "a service account cannot grant \(missing.rawValue) it lacks")
+      throw RPCError(
+        .permissionDenied, "a service account cannot grant \(missing.rawValue) it lacks")
     }
     let at = now
     if request.expiresAtMicros != 0, request.expiresAtMicros <= at {
       throw Validation.invalid("expires_at_micros", "must be in the future (or 0 for never)")
     }
-    let id = String(Self.randomSecret(bytes: 9).lowercased().filter { $0.isLetter || $0.isNumber }.prefix(10))
+    let id = String(
+      Self.randomSecret(bytes: 9).lowercased().filter { $0.isLetter || $0.isNumber }.prefix(10))
     let secret = Self.randomSecret()
     let key = APIKeyRecord(
       id: id, serviceAccountID: account.id, organisationID: account.organisationID,
@@ -85,7 +91,9 @@ extension IdentityService {
     return response
   }
 
-  public func listApiKeys(request: Ordp_Identity_V1_ListApiKeysRequest, context: ServerContext)
+  public func listApiKeys(
+    request: Ordp_Identity_V1_ListApiKeysRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_ListApiKeysResponse
   {
     let principal = try context.requirePrincipal()
@@ -96,7 +104,9 @@ extension IdentityService {
     return response
   }
 
-  public func revokeApiKey(request: Ordp_Identity_V1_RevokeApiKeyRequest, context: ServerContext)
+  public func revokeApiKey(
+    request: Ordp_Identity_V1_RevokeApiKeyRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_ApiKey
   {
     let principal = try context.requirePrincipal()
@@ -112,7 +122,9 @@ extension IdentityService {
     ).wire
   }
 
-  public func queryAudit(request: Ordp_Identity_V1_QueryAuditRequest, context: ServerContext)
+  public func queryAudit(
+    request: Ordp_Identity_V1_QueryAuditRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_QueryAuditResponse
   {
     let principal = try context.requirePrincipal()

@@ -5,7 +5,9 @@ public import ORDPIdentityAPI
 public import ORDPRPC
 
 extension IdentityService {
-  public func login(request: Ordp_Identity_V1_LoginRequest, context: ServerContext) async throws
+  public func login(
+    request: Ordp_Identity_V1_LoginRequest, context: ServerContext
+  ) async throws
     -> Ordp_Identity_V1_TokenResponse
   {
     let username = try Validation.required(request.username, field: "username")
@@ -43,7 +45,8 @@ extension IdentityService {
       if delay > 0 { try await Task.sleep(for: .microseconds(delay)) }
     }
     let user = try await store.user(username: username)
-    let matches = try await hasher.verify(request.password, against: user?.passwordHash ?? dummyHash)
+    let matches = try await hasher.verify(
+      request.password, against: user?.passwordHash ?? dummyHash)
     guard let user, matches, !user.disabled else {
       await auditAttempt(
         AuditRecord(
@@ -72,7 +75,9 @@ extension IdentityService {
   }
 
   /// Opens a login session: an access token and the session's first refresh token.
-  func startSession(_ user: UserRecord, context: ServerContext) async throws
+  func startSession(
+    _ user: UserRecord, context: ServerContext
+  ) async throws
     -> Ordp_Identity_V1_TokenResponse
   {
     let sessionID = "s-" + UUID().uuidString.lowercased()
@@ -93,7 +98,9 @@ extension IdentityService {
     return try await tokenResponse(user, session: session, refreshToken: refresh)
   }
 
-  func tokenResponse(_ user: UserRecord, session: SessionRecord, refreshToken: String) async throws
+  func tokenResponse(
+    _ user: UserRecord, session: SessionRecord, refreshToken: String
+  ) async throws
     -> Ordp_Identity_V1_TokenResponse
   {
     let (memberships, scopes) = try await userGrants(user)
@@ -111,7 +118,9 @@ extension IdentityService {
     return response
   }
 
-  public func refresh(request: Ordp_Identity_V1_RefreshRequest, context: ServerContext)
+  public func refresh(
+    request: Ordp_Identity_V1_RefreshRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_TokenResponse
   {
     let presented = try Validation.required(request.refreshToken, field: "refresh_token")
@@ -146,7 +155,9 @@ extension IdentityService {
     }
   }
 
-  public func logout(request: Ordp_Identity_V1_LogoutRequest, context: ServerContext) async throws
+  public func logout(
+    request: Ordp_Identity_V1_LogoutRequest, context: ServerContext
+  ) async throws
     -> Ordp_Identity_V1_LogoutResponse
   {
     let presented = try Validation.required(request.refreshToken, field: "refresh_token")
@@ -167,7 +178,8 @@ extension IdentityService {
     let presented = try Validation.required(request.apiKey, field: "api_key", maximumLength: 200)
     let parts = presented.split(separator: "_", maxSplits: 2)
     let at = now
-    guard parts.count == 3, parts[0] == "ordpk", let key = try await store.apiKey(id: String(parts[1])),
+    guard parts.count == 3, parts[0] == "ordpk",
+      let key = try await store.apiKey(id: String(parts[1])),
       PasswordHasher.constantTimeEqual(Self.sha256(String(parts[2])), key.secretHash)
     else {
       await auditAttempt(
@@ -176,7 +188,9 @@ extension IdentityService {
           outcome: "failed", source: Self.source(context), detail: "unknown key or wrong secret"))
       throw RPCError(.unauthenticated, "invalid API key")
     }
-    if key.revokedAt != nil { throw RPCError(.unauthenticated, "API key \(key.id) has been revoked") }
+    if key.revokedAt != nil {
+      throw RPCError(.unauthenticated, "API key \(key.id) has been revoked")
+    }
     if let expiresAt = key.expiresAt, expiresAt <= at {
       throw RPCError(.unauthenticated, "API key \(key.id) expired")
     }
@@ -190,7 +204,8 @@ extension IdentityService {
     if !request.scopes.isEmpty {
       let requested = try Validation.scopes(request.scopes, field: "scopes")
       if let missing = requested.first(where: { !key.scopes.contains($0) }) {
-        throw Validation.invalid("scopes", "\(missing.rawValue) is not granted to API key \(key.id)")
+        throw Validation.invalid(
+          "scopes", "\(missing.rawValue) is not granted to API key \(key.id)")
       }
       scopes = requested
     }
@@ -215,7 +230,9 @@ extension IdentityService {
     return response
   }
 
-  public func getPublicKeys(request: Ordp_Identity_V1_GetPublicKeysRequest, context: ServerContext)
+  public func getPublicKeys(
+    request: Ordp_Identity_V1_GetPublicKeysRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_PublicKeySet
   {
     let published = await keys.publishedKeys(now: now)
@@ -237,7 +254,9 @@ extension IdentityService {
       let x = publicKey.rawRepresentation.base64EncodedString()
         .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         .replacingOccurrences(of: "=", with: "")
-      jwks.append(["kty": "OKP", "crv": "Ed25519", "x": x, "kid": record.id, "alg": "EdDSA", "use": "sig"])
+      jwks.append([
+        "kty": "OKP", "crv": "Ed25519", "x": x, "kid": record.id, "alg": "EdDSA", "use": "sig",
+      ])
     }
     let data = try JSONSerialization.data(
       withJSONObject: ["keys": jwks], options: [.sortedKeys])

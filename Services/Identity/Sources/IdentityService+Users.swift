@@ -34,13 +34,17 @@ extension IdentityService {
     }
   }
 
-  public func createUser(request: Ordp_Identity_V1_CreateUserRequest, context: ServerContext)
+  public func createUser(
+    request: Ordp_Identity_V1_CreateUserRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_User
   {
     let principal = try context.requirePrincipal()
     let username = try Validation.username(request.username)
     let displayName = request.displayName.trimmingCharacters(in: .whitespaces)
-    if displayName.count > 256 { throw Validation.invalid("display_name", "must be at most 256 characters") }
+    if displayName.count > 256 {
+      throw Validation.invalid("display_name", "must be at most 256 characters")
+    }
     let email = try Validation.email(request.email)
     var memberships: [MembershipRecord] = []
     for (index, membership) in request.memberships.enumerated() {
@@ -52,7 +56,8 @@ extension IdentityService {
       }
       guard principal.isAdmin(of: membership.organisationID) else {
         throw RPCError(
-          .permissionDenied, "creating members of \(membership.organisationID) needs its admin role")
+          .permissionDenied, "creating members of \(membership.organisationID) needs its admin role"
+        )
       }
       memberships.append(MembershipRecord(organisationID: membership.organisationID, role: role))
     }
@@ -61,7 +66,8 @@ extension IdentityService {
     }
     if memberships.isEmpty, !principal.isPlatformAdmin {
       if principal.memberships.values.contains(.admin) {
-        throw Validation.invalid("memberships", "give at least one membership of your organisations")
+        throw Validation.invalid(
+          "memberships", "give at least one membership of your organisations")
       }
       throw RPCError(.permissionDenied, "creating users needs an admin role")
     }
@@ -81,12 +87,15 @@ extension IdentityService {
       audit: audit(
         context, principal, "user.create", target: user.subject,
         organisations: memberships.map(\.organisationID),
-        detail: "\(username) " + memberships.map { "\($0.organisationID)=\($0.role.rawValue)" }
+        detail: "\(username) "
+          + memberships.map { "\($0.organisationID)=\($0.role.rawValue)" }
           .joined(separator: ",")))
     return user.wire
   }
 
-  public func getUser(request: Ordp_Identity_V1_GetUserRequest, context: ServerContext)
+  public func getUser(
+    request: Ordp_Identity_V1_GetUserRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_User
   {
     let principal = try context.requirePrincipal()
@@ -99,7 +108,9 @@ extension IdentityService {
     return try await visibleUser(request.id, principal, field: "id").wire
   }
 
-  public func listUsers(request: Ordp_Identity_V1_ListUsersRequest, context: ServerContext)
+  public func listUsers(
+    request: Ordp_Identity_V1_ListUsersRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_ListUsersResponse
   {
     try Validation.organisationID(request.organisationID, field: "organisation_id")
@@ -122,7 +133,9 @@ extension IdentityService {
     return response
   }
 
-  public func setMembership(request: Ordp_Identity_V1_SetMembershipRequest, context: ServerContext)
+  public func setMembership(
+    request: Ordp_Identity_V1_SetMembershipRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_User
   {
     _ = try await activeOrganisation(request.organisationID, field: "organisation_id")
@@ -177,7 +190,9 @@ extension IdentityService {
     return user.wire
   }
 
-  public func deleteUser(request: Ordp_Identity_V1_DeleteUserRequest, context: ServerContext)
+  public func deleteUser(
+    request: Ordp_Identity_V1_DeleteUserRequest, context: ServerContext
+  )
     async throws -> Ordp_Identity_V1_DeleteUserResponse
   {
     let principal = try context.requirePrincipal()

@@ -126,7 +126,9 @@ public final class IdentityService: Ordp_Identity_V1_Identity_ServiceProtocol {
   }
 
   /// Memberships and scopes a user's token carries: only those of active organisations.
-  func userGrants(_ user: UserRecord) async throws -> (
+  func userGrants(
+    _ user: UserRecord
+  ) async throws -> (
     [AccessTokenClaims.Membership], [Scope]
   ) {
     let active = Set(try await store.organisations(includeInactive: false).map(\.id))

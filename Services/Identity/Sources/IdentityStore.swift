@@ -36,7 +36,9 @@ public protocol IdentityStore: Sendable {
   func user(id: String) async throws -> UserRecord?
   func user(username: String) async throws -> UserRecord?
   /// Members of an organisation ordered by username, after `afterUsername`.
-  func users(inOrganisation: String, afterUsername: String?, limit: Int) async throws
+  func users(
+    inOrganisation: String, afterUsername: String?, limit: Int
+  ) async throws
     -> [UserRecord]
   func hasPlatformAdmin() async throws -> Bool
   func insertUser(_ user: UserRecord, audit: AuditRecord) async throws
@@ -48,7 +50,8 @@ public protocol IdentityStore: Sendable {
   func deleteUser(id: String, revocationExpiry: Micros, audit: AuditRecord) async throws
 
   // Sessions and refresh tokens
-  func createSession(_ session: SessionRecord, token: RefreshTokenRecord, audit: AuditRecord)
+  func createSession(
+    _ session: SessionRecord, token: RefreshTokenRecord, audit: AuditRecord)
     async throws
   /// Uses the token with hash `hash` at `now`: rotates it to `next` when current, revokes its
   /// session when it was used before.
@@ -61,7 +64,9 @@ public protocol IdentityStore: Sendable {
   ) async throws -> SessionRecord?
 
   // Revocations
-  func revocations(after sequence: UInt64, now: Micros) async throws -> (
+  func revocations(
+    after sequence: UInt64, now: Micros
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   )
 
@@ -72,7 +77,9 @@ public protocol IdentityStore: Sendable {
   func insertAPIKey(_ key: APIKeyRecord, audit: AuditRecord) async throws
   func apiKey(id: String) async throws -> APIKeyRecord?
   func apiKeys(serviceAccountID: String) async throws -> [APIKeyRecord]
-  func revokeAPIKey(id: String, at: Micros, revocationExpiry: Micros, audit: AuditRecord)
+  func revokeAPIKey(
+    id: String, at: Micros, revocationExpiry: Micros, audit: AuditRecord
+  )
     async throws -> APIKeyRecord
   /// Writes the audit record of an exchange and, when `touch`, the key's last use.
   func recordAPIKeyUse(id: String, touch: Bool, audit: AuditRecord) async throws

@@ -12,7 +12,9 @@ struct LocalKeySource: IdentityKeySource {
     }
   }
 
-  func fetchRevocations(after sequence: UInt64) async throws -> (
+  func fetchRevocations(
+    after sequence: UInt64
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   ) {
     try await store.revocations(after: sequence, now: clock())

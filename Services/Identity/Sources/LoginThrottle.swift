@@ -44,7 +44,10 @@ public struct LoginThrottlePolicy: Sendable, Equatable {
   }
 
   /// The records after one more failure.
-  public func failing(user: ThrottleRecord?, userKey: String, address: ThrottleRecord?, addressKey: String, now: Micros) -> [ThrottleRecord] {
+  public func failing(
+    user: ThrottleRecord?, userKey: String, address: ThrottleRecord?, addressKey: String,
+    now: Micros
+  ) -> [ThrottleRecord] {
     [
       failing(
         current(user, now: now), key: userKey, threshold: userLockThreshold,

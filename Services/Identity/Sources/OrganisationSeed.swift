@@ -17,7 +17,8 @@ public struct OrganisationSeed: Decodable, Sendable {
     else { throw CocoaError(.fileNoSuchFile) }
     let seed = try JSONDecoder().decode(OrganisationSeed.self, from: Data(contentsOf: url))
     for entry in seed.organisations {
-      try Validation.organisationID(entry.id, field: "organisations[].id in \(url.lastPathComponent)")
+      try Validation.organisationID(
+        entry.id, field: "organisations[].id in \(url.lastPathComponent)")
     }
     return seed
   }

@@ -73,7 +73,9 @@ public final class PasswordHasher: Sendable {
     try await hash(UUID().uuidString + UUID().uuidString)
   }
 
-  static func derive(_ password: String, salt: [UInt8], parameters: ScryptParameters) throws
+  static func derive(
+    _ password: String, salt: [UInt8], parameters: ScryptParameters
+  ) throws
     -> [UInt8]
   {
     let key = try KDF.Scrypt.deriveKey(

@@ -5,7 +5,9 @@ public import ORDPAuth
 extension SQLiteIdentityStore {
   // MARK: Sessions and refresh tokens
 
-  public func createSession(_ session: SessionRecord, token: RefreshTokenRecord, audit: AuditRecord)
+  public func createSession(
+    _ session: SessionRecord, token: RefreshTokenRecord, audit: AuditRecord
+  )
     async throws
   {
     try await pool.write { db in
@@ -33,7 +35,8 @@ extension SQLiteIdentityStore {
         try db.execute(
           sql: "UPDATE session SET revoked_at = ? WHERE id = ?", arguments: [now, session.id])
         try Self.revoke(
-          db, NewRevocation(
+          db,
+          NewRevocation(
             kind: .session, value: session.id, revokedAt: now, expiresAt: revocationExpiry))
         var revoked = session
         revoked.revokedAt = now
@@ -64,7 +67,8 @@ extension SQLiteIdentityStore {
         try db.execute(
           sql: "UPDATE session SET revoked_at = ? WHERE id = ?", arguments: [now, session.id])
         try Self.revoke(
-          db, NewRevocation(
+          db,
+          NewRevocation(
             kind: .session, value: session.id, revokedAt: now, expiresAt: revocationExpiry))
         session.revokedAt = now
       }
@@ -77,7 +81,8 @@ extension SQLiteIdentityStore {
 
   static func insert(_ db: Database, _ token: RefreshTokenRecord) throws {
     try db.execute(
-      sql: "INSERT INTO refresh_token (hash, session_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+      sql:
+        "INSERT INTO refresh_token (hash, session_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
       arguments: [Data(token.hash), token.sessionID, token.issuedAt, token.expiresAt])
   }
 
@@ -91,7 +96,9 @@ extension SQLiteIdentityStore {
 
   // MARK: Revocations
 
-  public func revocations(after sequence: UInt64, now: Micros) async throws -> (
+  public func revocations(
+    after sequence: UInt64, now: Micros
+  ) async throws -> (
     entries: [RevocationEntry], latest: UInt64
   ) {
     try await pool.read { db in
@@ -119,9 +126,12 @@ extension SQLiteIdentityStore {
   public func insertServiceAccount(_ account: ServiceAccountRecord, audit: AuditRecord) async throws
   {
     try await pool.write { db in
-      let taken = try Bool.fetchOne(
-        db, sql: "SELECT EXISTS (SELECT 1 FROM service_account WHERE organisation_id = ? AND name = ?)",
-        arguments: [account.organisationID, account.name]) ?? false
+      let taken =
+        try Bool.fetchOne(
+          db,
+          sql:
+            "SELECT EXISTS (SELECT 1 FROM service_account WHERE organisation_id = ? AND name = ?)",
+          arguments: [account.organisationID, account.name]) ?? false
       if taken {
         throw IdentityStoreError.alreadyExists(
           "service account \(account.name) in \(account.organisationID)")
@@ -145,7 +155,9 @@ extension SQLiteIdentityStore {
     }
   }
 
-  public func serviceAccounts(inOrganisation organisationID: String) async throws
+  public func serviceAccounts(
+    inOrganisation organisationID: String
+  ) async throws
     -> [ServiceAccountRecord]
   {
     try await pool.read { db in
@@ -190,7 +202,9 @@ extension SQLiteIdentityStore {
     }
   }
 
-  public func revokeAPIKey(id: String, at: Micros, revocationExpiry: Micros, audit: AuditRecord)
+  public func revokeAPIKey(
+    id: String, at: Micros, revocationExpiry: Micros, audit: AuditRecord
+  )
     async throws -> APIKeyRecord
   {
     try await pool.write { db in
@@ -200,7 +214,8 @@ extension SQLiteIdentityStore {
       if key.revokedAt == nil {
         try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE id = ?", arguments: [at, id])
         try Self.revoke(
-          db, NewRevocation(
+          db,
+          NewRevocation(
             kind: .session, value: "apikey:\(id)", revokedAt: at, expiresAt: revocationExpiry))
         key.revokedAt = at
       }

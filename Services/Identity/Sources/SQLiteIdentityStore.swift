@@ -39,7 +39,8 @@ public final class SQLiteIdentityStore: IdentityStore {
   public func seedOrganisations(_ organisations: [OrganisationRecord]) async throws -> Int {
     try await pool.write { db in
       var inserted = 0
-      for organisation in organisations where try Self.fetchOrganisation(db, id: organisation.id) == nil {
+      for organisation in organisations
+      where try Self.fetchOrganisation(db, id: organisation.id) == nil {
         try Self.insert(db, organisation)
         try Self.append(
           db,
@@ -52,7 +53,9 @@ public final class SQLiteIdentityStore: IdentityStore {
     }
   }
 
-  public func insertOrganisation(_ organisation: OrganisationRecord, audit: AuditRecord) async throws {
+  public func insertOrganisation(
+    _ organisation: OrganisationRecord, audit: AuditRecord
+  ) async throws {
     try await pool.write { db in
       if try Self.fetchOrganisation(db, id: organisation.id) != nil {
         throw IdentityStoreError.alreadyExists("organisation \(organisation.id)")
@@ -79,7 +82,8 @@ public final class SQLiteIdentityStore: IdentityStore {
           arguments: [id])
         for key in keys {
           try Self.revoke(
-            db, NewRevocation(
+            db,
+            NewRevocation(
               kind: .session, value: "apikey:\(key)", revokedAt: audit.at,
               expiresAt: revocationExpiry))
         }
@@ -96,7 +100,8 @@ public final class SQLiteIdentityStore: IdentityStore {
 
   static func insert(_ db: Database, _ organisation: OrganisationRecord) throws {
     try db.execute(
-      sql: "INSERT INTO organisation (id, display_name, kind, active, created_at) VALUES (?, ?, ?, ?, ?)",
+      sql:
+        "INSERT INTO organisation (id, display_name, kind, active, created_at) VALUES (?, ?, ?, ?, ?)",
       arguments: [
         organisation.id, organisation.displayName, organisation.kind.rawValue, organisation.active,
         organisation.createdAt,
@@ -120,7 +125,9 @@ public final class SQLiteIdentityStore: IdentityStore {
     try await pool.read { db in try Self.fetchUser(db, sql: "username = ?", username) }
   }
 
-  public func users(inOrganisation organisationID: String, afterUsername: String?, limit: Int)
+  public func users(
+    inOrganisation organisationID: String, afterUsername: String?, limit: Int
+  )
     async throws -> [UserRecord]
   {
     try await pool.read { db in
@@ -203,7 +210,9 @@ public final class SQLiteIdentityStore: IdentityStore {
     }
   }
 
-  static func fetchUser(_ db: Database, sql condition: String, _ value: String) throws
+  static func fetchUser(
+    _ db: Database, sql condition: String, _ value: String
+  ) throws
     -> UserRecord?
   {
     guard
@@ -212,7 +221,9 @@ public final class SQLiteIdentityStore: IdentityStore {
     else { return nil }
     let id: String = row["id"]
     let memberships = try Row.fetchAll(
-      db, sql: "SELECT organisation_id, role FROM membership WHERE user_id = ? ORDER BY organisation_id",
+      db,
+      sql:
+        "SELECT organisation_id, role FROM membership WHERE user_id = ? ORDER BY organisation_id",
       arguments: [id]
     ).compactMap { row -> MembershipRecord? in
       guard let role = MemberRole(rawValue: row["role"]) else { return nil }

@@ -32,7 +32,8 @@ actor SigningKeyRing {
     collection = JWTKeyCollection()
     for record in records {
       let key = try Curve25519.Signing.PrivateKey(rawRepresentation: record.privateKey)
-      await collection.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: record.id))
+      await collection.add(
+        eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: record.id))
     }
     loadedAt = .now
   }
@@ -66,7 +67,8 @@ actor SigningKeyRing {
 
   static func newKey(now: Micros) -> SigningKeyRecord {
     let key = Curve25519.Signing.PrivateKey()
-    let id = "k" + String(now / 1_000_000, radix: 36) + "-" + UUID().uuidString.prefix(8).lowercased()
+    let id =
+      "k" + String(now / 1_000_000, radix: 36) + "-" + UUID().uuidString.prefix(8).lowercased()
     return SigningKeyRecord(
       id: id, privateKey: Array(key.rawRepresentation), createdAt: now, retiredAt: nil)
   }

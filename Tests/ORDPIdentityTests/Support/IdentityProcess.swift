@@ -51,7 +51,9 @@ final class IdentityProcess: Sendable {
   let port: Int
   let dataDirectory: URL
 
-  static func start(dataDirectory: URL? = nil, extraArguments: [String] = []) async throws
+  static func start(
+    dataDirectory: URL? = nil, extraArguments: [String] = []
+  ) async throws
     -> IdentityProcess
   {
     let executable = productsDirectory.appendingPathComponent("ordp-identity")
@@ -136,7 +138,8 @@ func statusOf(_ body: () async throws -> some Any) async -> RPCError? {
 }
 
 extension Ordp_Identity_V1_Identity_Client {
-  func login(_ username: String, _ password: String) async throws -> Ordp_Identity_V1_TokenResponse {
+  func login(_ username: String, _ password: String) async throws -> Ordp_Identity_V1_TokenResponse
+  {
     var request = Ordp_Identity_V1_LoginRequest()
     request.username = username
     request.password = password
