@@ -137,6 +137,7 @@ let package = Package(
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

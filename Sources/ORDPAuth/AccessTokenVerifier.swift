@@ -74,6 +74,11 @@ public final class AccessTokenVerifier: Sendable {
   public func verify(_ token: String) async throws(RPCError) -> Principal {
     let now = clock()
     if let principal = try cachedPrincipal(token, now: now) { return principal }
+    if state.withLock({ $0.lastRevocationSync == nil }) {
+      // Used before `run()` synchronised once (a service that just started): fetch now
+      // instead of refusing.
+      try? await syncRevocations()
+    }
     guard token.utf8.count <= configuration.maximumTokenLength else {
       throw Self.unauthenticated(
         "access token longer than \(configuration.maximumTokenLength) bytes")
@@ -118,6 +123,13 @@ public final class AccessTokenVerifier: Sendable {
       state.cache[token] = cached
     }
     return cached.principal
+  }
+
+  /// The principal of a token verified before, checked for expiry and revocation again; nil
+  /// when the token is not in the cache (then call `verify`). Synchronous: the hot path of an
+  /// interceptor needs no suspension.
+  public func verifyCached(_ token: String) throws(RPCError) -> Principal? {
+    try cachedPrincipal(token, now: clock())
   }
 
   private func cachedPrincipal(_ token: String, now: Double) throws(RPCError) -> Principal? {

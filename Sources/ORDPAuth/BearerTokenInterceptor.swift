@@ -31,7 +31,11 @@ public struct BearerTokenInterceptor: ServerInterceptor {
     var context = context
     if let header = context.requestMetadata["authorization"] {
       let token = try Self.bearerToken(header)
-      context.attributes[Principal.self] = try await verifier.verify(token)
+      if let principal = try verifier.verifyCached(token) {
+        context.attributes[Principal.self] = principal
+      } else {
+        context.attributes[Principal.self] = try await verifier.verify(token)
+      }
     } else if !anonymousMethods.contains(context.method.path),
       !anonymousServices.contains(context.method.service)
     {

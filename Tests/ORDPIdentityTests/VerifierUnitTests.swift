@@ -121,14 +121,7 @@ final class TestClock: Sendable {
       try await verifier.verify(token)
     }
     publishKey()
-    // Revocations never synchronised: refuse rather than trust blindly.
-    await #expect(
-      throws: RPCError(
-        .unavailable, "cannot check access tokens: revocations from identity are out of date")
-    ) {
-      try await verifier.verify(token)
-    }
-    try await verifier.syncRevocations()
+    // Revocations never synchronised: the first use fetches them.
     _ = try await verifier.verify(token)
     source.state.withLock { $0.fail = true }
     try await Task.sleep(for: .milliseconds(300))

@@ -231,7 +231,7 @@ import Testing
   }
 
   @Test func idleConnectionsAreClosedWithIdleTimeout() async throws {
-    try await plaintextServer(configure: { $0.idleTimeout = .milliseconds(300) }) { port in
+    try await plaintextServer(configure: { $0.idleTimeout = .seconds(1) }) { port in
       let raw = try await RawConnection.connect(port: port)
       defer { raw.close() }
       try await raw.call(1, method: Self.get, request: try echoRequest("x").serializedBytes())

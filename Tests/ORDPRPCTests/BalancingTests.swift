@@ -104,7 +104,8 @@ final class CallCounter: ServerInterceptor {
       try await Task.sleep(for: .milliseconds(20))
       closed = server.counters.closedConnections.load(ordering: .relaxed)
     }
-    #expect(closed == 1)
+    // At least the first connection; the channel may have reconnected and lost another since.
+    #expect(closed >= 1)
     try await server.close()
   }
 }

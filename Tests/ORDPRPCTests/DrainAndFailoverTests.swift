@@ -11,7 +11,7 @@ import Testing
       defer { raw.close() }
       try await raw.call(
         1, method: "/ordp.echo.v1.Echo/Get",
-        request: try echoRequest("in flight", delayMicros: 400_000).serializedBytes())
+        request: try echoRequest("in flight", delayMicros: 2_000_000).serializedBytes())
       try await Task.sleep(for: .milliseconds(100))
       server.beginGracefulShutdown()
       let goAway = try await raw.goAway()

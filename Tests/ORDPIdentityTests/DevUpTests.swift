@@ -1,0 +1,70 @@
+import Foundation
+import NIOSSL
+import ORDPIdentityAPI
+import ORDPRPC
+import Testing
+
+/// `ordp dev up` as a new user meets it: identity with the towns and demo users, over TLS.
+@Suite struct DevUpTests {
+  @Test func devUpServesIdentityWithDemoUsers() async throws {
+    let ordp = productsDirectory.appendingPathComponent("ordp")
+    try #require(
+      FileManager.default.fileExists(atPath: ordp.path), "build the ordp executable first")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-devup-\(UUID().uuidString)")
+    let process = Process()
+    process.executableURL = ordp
+    process.arguments = [
+      "dev", "up", "--port", "0", "--identity-port", "0", "--data-dir", dir.path, "--pki-dir",
+      dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10",
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    let handle = pipe.fileHandleForReading
+    let output = await Task.detached { () -> String in
+      var data = Data()
+      while String(decoding: data, as: UTF8.self).components(separatedBy: "\n").count < 5 {
+        let chunk = handle.availableData
+        if chunk.isEmpty { break }
+        data.append(chunk)
+      }
+      return String(decoding: data, as: UTF8.self)
+    }.value
+    let line = try #require(output.split(separator: "\n").first { $0.contains("identity on") })
+    let port = try #require(Int(line.split(separator: ":").last ?? ""))
+
+    let channel = RPCChannel(
+      host: "127.0.0.1", port: port,
+      security: .tls(
+        trustRoots: try NIOSSLCertificate.fromPEMFile(
+          dir.appendingPathComponent("pki/ca.pem").path),
+        serverHostname: "localhost"))
+    defer { channel.close() }
+    let client = Ordp_Identity_V1_Identity_Client(channel: channel)
+    #expect(try await client.listOrganisations(.init()).organisations.count == 6)
+    let password = try String(
+      contentsOf: dir.appendingPathComponent("demo-password"), encoding: .utf8
+    ).trimmingCharacters(in: .whitespacesAndNewlines)
+    let editor = try await client.login("soest.editor", password)
+    #expect(
+      Set(editor.scopes) == [
+        "catalogue:read", "catalogue:write", "analytics:ingest", "analytics:query",
+      ])
+    let admin = try await client.login(
+      "admin",
+      try String(
+        contentsOf: dir.appendingPathComponent("identity/initial-admin-password"), encoding: .utf8
+      )
+      .trimmingCharacters(in: .whitespacesAndNewlines))
+    var list = Ordp_Identity_V1_ListUsersRequest()
+    list.organisationID = "iserlohn"
+    let users = try await client.listUsers(list, options: bearer(admin.accessToken)).users
+    #expect(users.map(\.username) == ["iserlohn.admin", "iserlohn.editor", "iserlohn.viewer"])
+  }
+}
