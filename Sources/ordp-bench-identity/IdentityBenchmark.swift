@@ -127,10 +127,12 @@ struct IdentityBenchmark: AsyncParsableCommand {
     print("access-token verifications in the library, one task (one core):")
     print(
       "  cold (parse + Ed25519 signature + claims + revocation), \(distinct.count) distinct tokens: "
-        + "\(Int(Double(distinct.count) / coldSeconds))/s, \(format(coldSeconds / Double(distinct.count) * 1e6)) µs each")
+        + "\(Int(Double(distinct.count) / coldSeconds))/s, \(format(coldSeconds / Double(distinct.count) * 1e6)) µs each"
+    )
     print(
       "  cached (token seen before: expiry + revocation checks), 256 tokens cycled: "
-        + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each")
+        + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each"
+    )
     try await breakdown(distinct, channel: channel)
     try await runtime.shutdown()
   }
