@@ -55,6 +55,7 @@ public final class AccessTokenVerifier: Sendable {
   public let configuration: Configuration
   private let source: any IdentityKeySource
   private let state = Mutex(State())
+  private let parser = DefaultJWTParser()
   private let clock: @Sendable () -> Double
   private let logger: Logger
 
@@ -86,7 +87,7 @@ public final class AccessTokenVerifier: Sendable {
     let bytes = Array(token.utf8)
     let parsed: (header: JWTHeader, payload: AccessTokenClaims, signature: Data)
     do {
-      parsed = try DefaultJWTParser().parse(bytes, as: AccessTokenClaims.self)
+      parsed = try parser.parse(bytes, as: AccessTokenClaims.self)
     } catch {
       throw Self.unauthenticated("malformed access token")
     }
