@@ -18,6 +18,8 @@ let package = Package(
     .library(name: "ORDPIdentityAPI", targets: ["ORDPIdentityAPI"]),
     .library(name: "ORDPAuth", targets: ["ORDPAuth"]),
     .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
+    .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
+    .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp", targets: ["ordp"]),
@@ -88,6 +90,24 @@ let package = Package(
     .target(
       name: "ORDPIdentityAPI",
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
+    // Messages, server protocol and client of ordp.catalogue.v1 (generated).
+    .target(
+      name: "ORDPCatalogueAPI",
+      dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
+    // The catalogue service: DCAT-AP.de datasets, revisions, search, change feed; SQLite.
+    .target(
+      name: "ORDPCatalogue",
+      dependencies: [
+        "ORDPRPC", "ORDPCatalogueAPI", "ORDPAuth",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/Catalogue/Sources",
       swiftSettings: strict
     ),
     // Offline verification of access tokens, principals and scopes: used by every service.
@@ -208,6 +228,14 @@ let package = Package(
       swiftSettings: strict
     ),
       .testTarget(
+      name: "ORDPCatalogueTests",
+      dependencies: [
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strict
+    ),
+    .testTarget(
       name: "ORDPIdentityTests",
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",

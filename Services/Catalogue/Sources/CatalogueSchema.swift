@@ -1,0 +1,40 @@
+import GRDB
+
+/// Versioned migrations of the catalogue's SQLite database. Never edit a registered
+/// migration; add a new one.
+enum CatalogueSchema {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE dataset (
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, publisher TEXT NOT NULL,
+            slug TEXT NOT NULL, revision INTEGER NOT NULL, withdrawn INTEGER NOT NULL,
+            access_level INTEGER NOT NULL, title_sort TEXT NOT NULL, license TEXT NOT NULL,
+            modified INTEGER NOT NULL, west REAL, south REAL, east REAL, north REAL,
+            ckan_id TEXT UNIQUE, data BLOB NOT NULL, UNIQUE (publisher, slug));
+          CREATE INDEX dataset_by_modified ON dataset(modified, seq);
+          CREATE INDEX dataset_by_title ON dataset(title_sort, seq);
+          CREATE TABLE dataset_grant (
+            seq INTEGER NOT NULL REFERENCES dataset(seq), organisation_id TEXT NOT NULL,
+            PRIMARY KEY (organisation_id, seq)) WITHOUT ROWID;
+          CREATE TABLE dataset_term (
+            seq INTEGER NOT NULL REFERENCES dataset(seq), field TEXT NOT NULL,
+            value TEXT NOT NULL, display TEXT NOT NULL,
+            PRIMARY KEY (field, value, seq)) WITHOUT ROWID;
+          CREATE INDEX dataset_term_by_dataset ON dataset_term(seq);
+          CREATE VIRTUAL TABLE dataset_search USING fts5(
+            title, description, keywords, tokenize = 'unicode61 remove_diacritics 0');
+          CREATE TABLE revision (
+            dataset_id TEXT NOT NULL, revision INTEGER NOT NULL, at INTEGER NOT NULL,
+            author TEXT NOT NULL, action TEXT NOT NULL, data BLOB NOT NULL,
+            PRIMARY KEY (dataset_id, revision)) WITHOUT ROWID;
+          CREATE TABLE change (
+            position INTEGER PRIMARY KEY AUTOINCREMENT, dataset_id TEXT NOT NULL,
+            revision INTEGER NOT NULL, action TEXT NOT NULL, at INTEGER NOT NULL);
+          """)
+    }
+    return migrator
+  }
+}

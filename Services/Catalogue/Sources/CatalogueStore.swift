@@ -1,0 +1,47 @@
+public import ORDPCatalogueAPI
+
+/// What a write records beside the new state.
+public struct WriteContext: Sendable {
+  /// Subject of the writer.
+  public var author: String
+  /// Microseconds since 1970.
+  public var at: Int64
+
+  public init(author: String, at: Int64) {
+    self.author = author
+    self.at = at
+  }
+}
+
+/// The catalogue's persistent state: current datasets, every revision, and the change feed.
+/// `SQLiteCatalogueStore` is the embedded implementation; a PostgreSQL one implements the same
+/// protocol. Every write is durable when it returns and appends exactly one change to the feed.
+public protocol CatalogueStore: Sendable {
+  /// Inserts a new dataset as revision 1 (`dataset.id` set by the caller).
+  func create(
+    _ dataset: Ordp_Catalogue_V1_Dataset, action: String, context: WriteContext
+  )
+    async throws -> Ordp_Catalogue_V1_Dataset
+  /// Stores `dataset` as the next revision when the current one is `baseRevision`.
+  func update(
+    _ dataset: Ordp_Catalogue_V1_Dataset, baseRevision: UInt64, action: String,
+    context: WriteContext
+  ) async throws -> Ordp_Catalogue_V1_Dataset
+  func dataset(id: String) async throws -> Ordp_Catalogue_V1_Dataset?
+  func dataset(publisher: String, slug: String) async throws -> Ordp_Catalogue_V1_Dataset?
+  func dataset(ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset?
+  /// All revisions of a dataset, oldest first.
+  func revisions(id: String) async throws -> [Ordp_Catalogue_V1_Revision]
+  /// Changes after `position`, in order, at most `limit`.
+  func changes(after position: UInt64, limit: Int) async throws -> [Ordp_Catalogue_V1_Change]
+  /// The position of the last committed change (0 when none).
+  func latestPosition() async throws -> UInt64
+}
+
+/// Store errors that calls turn into statuses.
+public enum CatalogueStoreError: Error, Equatable {
+  case notFound(String)
+  case alreadyExists(String)
+  /// The dataset moved on since the revision the update was based on.
+  case conflict(id: String, current: UInt64, base: UInt64)
+}

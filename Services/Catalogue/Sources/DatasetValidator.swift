@@ -1,0 +1,222 @@
+import Foundation
+public import ORDPCatalogueAPI
+public import ORDPRPC
+
+/// Checks and normalises a dataset as a client sent it. Every problem is INVALID_ARGUMENT
+/// naming the field ("distributions[1].access_url: ..."). I/O-free.
+public enum DatasetValidator {
+  /// The EU data-theme vocabulary (http://publications.europa.eu/resource/authority/data-theme).
+  public static let themes: Set<String> = [
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "REGI", "SOCI", "TECH",
+    "TRAN",
+  ]
+  static let themeURIPrefix = "http://publications.europa.eu/resource/authority/data-theme/"
+
+  static func invalid(_ field: String, _ problem: String) -> RPCError {
+    RPCError(.invalidArgument, "\(field): \(problem)")
+  }
+
+  /// The normalised dataset (trimmed text, deduplicated keywords, theme codes, slug), or the
+  /// first problem found.
+  public static func validate(
+    _ input: Ordp_Catalogue_V1_Dataset
+  ) throws(RPCError)
+    -> Ordp_Catalogue_V1_Dataset
+  {
+    var dataset = input
+    dataset.publisher = dataset.publisher.trimmingCharacters(in: .whitespaces)
+    try organisationID(dataset.publisher, field: "publisher")
+    dataset.title = try text(dataset.title, field: "title", required: true, maximum: 1000)
+    dataset.description_p = try text(
+      dataset.description_p, field: "description", required: true, maximum: 100_000)
+    if dataset.slug.isEmpty { dataset.slug = GermanFolding.slug(dataset.title) }
+    try slug(dataset.slug, field: "slug")
+
+    var keywords: [String] = []
+    for (index, keyword) in dataset.keywords.enumerated() {
+      let value = try text(keyword, field: "keywords[\(index)]", required: true, maximum: 100)
+      if !keywords.contains(where: { GermanFolding.fold($0) == GermanFolding.fold(value) }) {
+        keywords.append(value)
+      }
+    }
+    if keywords.count > 100 { throw invalid("keywords", "at most 100 keywords") }
+    dataset.keywords = keywords
+
+    var themes: [String] = []
+    for (index, theme) in dataset.themes.enumerated() {
+      var code = theme.trimmingCharacters(in: .whitespaces)
+      if code.hasPrefix(themeURIPrefix) { code = String(code.dropFirst(themeURIPrefix.count)) }
+      code = code.uppercased()
+      guard Self.themes.contains(code) else {
+        throw invalid(
+          "themes[\(index)]",
+          "\"\(theme.prefix(80))\" is not an EU data theme (\(Self.themes.sorted().joined(separator: ", ")))"
+        )
+      }
+      if !themes.contains(code) { themes.append(code) }
+    }
+    dataset.themes = themes
+
+    if dataset.hasContactPoint {
+      let contact = dataset.contactPoint
+      dataset.contactPoint.name = try text(
+        contact.name, field: "contact_point.name", required: false, maximum: 300)
+      if !contact.email.isEmpty { try email(contact.email, field: "contact_point.email") }
+      if !contact.url.isEmpty { try url(contact.url, field: "contact_point.url") }
+    }
+    if dataset.hasSpatial { try spatial(dataset.spatial) }
+    if dataset.hasTemporal { try temporal(dataset.temporal) }
+    dataset.license = try text(dataset.license, field: "license", required: false, maximum: 300)
+    if !dataset.landingPage.isEmpty { try url(dataset.landingPage, field: "landing_page") }
+
+    switch dataset.accessLevel {
+    case .unspecified: dataset.accessLevel = .public
+    case .public, .internal, .restricted: break
+    case .UNRECOGNIZED(let value):
+      throw invalid("access_level", "unknown access level \(value)")
+    }
+    var granted: [String] = []
+    for (index, organisation) in dataset.grantedOrganisations.enumerated() {
+      try organisationID(organisation, field: "granted_organisations[\(index)]")
+      if organisation != dataset.publisher, !granted.contains(organisation) {
+        granted.append(organisation)
+      }
+    }
+    if !granted.isEmpty, dataset.accessLevel != .restricted {
+      throw invalid("granted_organisations", "only restricted datasets grant access to towns")
+    }
+    dataset.grantedOrganisations = granted
+
+    if dataset.distributions.count > 500 {
+      throw invalid("distributions", "at most 500 distributions")
+    }
+    var ids = Set<String>()
+    for index in dataset.distributions.indices {
+      try distribution(&dataset.distributions[index], field: "distributions[\(index)]")
+      if !ids.insert(dataset.distributions[index].id).inserted {
+        throw invalid("distributions[\(index)].id", "appears twice")
+      }
+    }
+    return dataset
+  }
+
+  static func distribution(
+    _ distribution: inout Ordp_Catalogue_V1_Distribution, field: String
+  )
+    throws(RPCError)
+  {
+    if distribution.id.isEmpty { distribution.id = UUID().uuidString.lowercased() }
+    distribution.title = try text(
+      distribution.title, field: "\(field).title", required: false, maximum: 1000)
+    if distribution.accessURL.isEmpty { throw invalid("\(field).access_url", "is required") }
+    try url(distribution.accessURL, field: "\(field).access_url")
+    if !distribution.downloadURL.isEmpty {
+      try url(distribution.downloadURL, field: "\(field).download_url")
+    }
+    distribution.format = try text(
+      distribution.format, field: "\(field).format", required: false, maximum: 100)
+    if !distribution.mediaType.isEmpty {
+      let parts = distribution.mediaType.split(separator: "/")
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+        !distribution.mediaType.contains(" ")
+      else {
+        throw invalid(
+          "\(field).media_type", "\"\(distribution.mediaType.prefix(80))\" is not a media type")
+      }
+    }
+    if distribution.byteSize < 0 { throw invalid("\(field).byte_size", "must not be negative") }
+    if distribution.hasChecksum {
+      let algorithm = distribution.checksum.algorithm.lowercased()
+      let lengths = ["sha256": 64, "sha1": 40, "md5": 32, "sha512": 128]
+      guard let length = lengths[algorithm] else {
+        throw invalid("\(field).checksum.algorithm", "must be sha256, sha512, sha1 or md5")
+      }
+      let value = distribution.checksum.value.lowercased()
+      guard value.count == length, value.allSatisfy(\.isHexDigit) else {
+        throw invalid("\(field).checksum.value", "must be \(length) hex digits for \(algorithm)")
+      }
+      distribution.checksum.algorithm = algorithm
+      distribution.checksum.value = value
+    }
+  }
+
+  static func spatial(_ spatial: Ordp_Catalogue_V1_SpatialCoverage) throws(RPCError) {
+    if spatial.hasBbox_p {
+      let box = spatial.bbox
+      guard (-180...180).contains(box.west), (-180...180).contains(box.east),
+        (-90...90).contains(box.south), (-90...90).contains(box.north)
+      else { throw invalid("spatial.bbox", "coordinates out of range (WGS 84 degrees)") }
+      guard box.west <= box.east, box.south <= box.north else {
+        throw invalid("spatial.bbox", "west must not exceed east, south not north")
+      }
+    }
+    for (index, uri) in spatial.politicalGeocodingUris.enumerated() {
+      try url(uri, field: "spatial.political_geocoding_uris[\(index)]")
+    }
+  }
+
+  static func temporal(_ temporal: Ordp_Catalogue_V1_TemporalCoverage) throws(RPCError) {
+    let start = try date(temporal.startDate, field: "temporal.start_date")
+    let end = try date(temporal.endDate, field: "temporal.end_date")
+    if let start, let end, start > end {
+      throw invalid("temporal.end_date", "is before start_date")
+    }
+  }
+
+  /// ISO 8601 calendar date ("2024-01-31"), returned as comparable text.
+  static func date(_ value: String, field: String) throws(RPCError) -> String? {
+    if value.isEmpty { return nil }
+    let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+      let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+      (1...12).contains(month), (1...31).contains(day), year > 0
+    else { throw invalid(field, "\"\(value.prefix(40))\" is not a date (YYYY-MM-DD)") }
+    return value
+  }
+
+  static func text(
+    _ value: String, field: String, required: Bool, maximum: Int
+  ) throws(RPCError)
+    -> String
+  {
+    let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+    if required, trimmed.isEmpty { throw invalid(field, "is required") }
+    if trimmed.count > maximum { throw invalid(field, "must be at most \(maximum) characters") }
+    return trimmed
+  }
+
+  static func organisationID(_ id: String, field: String) throws(RPCError) {
+    if id.isEmpty { throw invalid(field, "is required") }
+    let allowed = id.utf8.allSatisfy {
+      ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
+    }
+    guard allowed, (2...64).contains(id.utf8.count) else {
+      throw invalid(field, "\"\(id.prefix(80))\" is not an organisation id")
+    }
+  }
+
+  static func slug(_ slug: String, field: String) throws(RPCError) {
+    let allowed = slug.utf8.allSatisfy {
+      ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
+    }
+    guard allowed, (1...80).contains(slug.utf8.count) else {
+      throw invalid(field, "must be 1–80 characters of a-z, 0-9 and '-'")
+    }
+  }
+
+  static func url(_ value: String, field: String) throws(RPCError) {
+    guard value.count <= 2000, let url = URL(string: value),
+      let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+      url.host?.isEmpty == false
+    else { throw invalid(field, "\"\(value.prefix(80))\" is not an http(s) URL") }
+  }
+
+  static func email(_ value: String, field: String) throws(RPCError) {
+    let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+    guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !value.contains(" "),
+      value.count <= 254
+    else { throw invalid(field, "\"\(value.prefix(80))\" is not an e-mail address") }
+  }
+}

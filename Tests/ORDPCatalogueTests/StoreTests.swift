@@ -1,0 +1,103 @@
+import Foundation
+import ORDPCatalogue
+import ORDPCatalogueAPI
+import Testing
+
+@Suite struct StoreTests {
+  func makeStore() throws -> SQLiteCatalogueStore {
+    try SQLiteCatalogueStore(
+      directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+        "ordp-catalogue-\(UUID().uuidString)"))
+  }
+
+  func dataset(_ id: String, title: String = "Parkplätze") throws -> Ordp_Catalogue_V1_Dataset {
+    var dataset = FoldingAndValidationTests.valid()
+    dataset.id = id
+    dataset.title = title
+    return try DatasetValidator.validate(dataset)
+  }
+
+  @Test func revisionsAreOptimisticAndKeptWhole() async throws {
+    let store = try makeStore()
+    let created = try await store.create(
+      try dataset("d1"), action: "create", context: WriteContext(author: "user:a", at: 1_000))
+    #expect(created.revision == 1 && created.issuedMicros == 1_000)
+    var change = created
+    change.title = "Parkplätze Innenstadt"
+    let updated = try await store.update(
+      change, baseRevision: 1, action: "update", context: WriteContext(author: "user:b", at: 2_000))
+    #expect(
+      updated.revision == 2 && updated.modifiedMicros == 2_000 && updated.issuedMicros == 1_000)
+    // A second writer based on revision 1 loses.
+    await #expect(throws: CatalogueStoreError.conflict(id: "d1", current: 2, base: 1)) {
+      try await store.update(
+        created, baseRevision: 1, action: "update",
+        context: WriteContext(author: "user:c", at: 3_000))
+    }
+    var withdrawn = updated
+    withdrawn.withdrawn = true
+    _ = try await store.update(
+      withdrawn, baseRevision: 2, action: "withdraw",
+      context: WriteContext(author: "user:b", at: 4_000))
+    let history = try await store.revisions(id: "d1")
+    #expect(history.map(\.revision) == [1, 2, 3])
+    #expect(history.map(\.action) == ["create", "update", "withdraw"])
+    #expect(history.map(\.author) == ["user:a", "user:b", "user:b"])
+    #expect(history[0].dataset.title == "Parkplätze")
+    #expect(try await store.dataset(id: "d1")?.withdrawn == true)
+    #expect(try await store.dataset(publisher: "soest", slug: "parkplaetze")?.id == "d1")
+  }
+
+  @Test func uniqueSlugsAndIds() async throws {
+    let store = try makeStore()
+    let context = WriteContext(author: "user:a", at: 1)
+    _ = try await store.create(try dataset("d1"), action: "create", context: context)
+    await #expect(throws: CatalogueStoreError.alreadyExists("slug soest/parkplaetze")) {
+      try await store.create(try dataset("d2"), action: "create", context: context)
+    }
+    await #expect(throws: CatalogueStoreError.alreadyExists("dataset d1")) {
+      try await store.create(try dataset("d1", title: "Other"), action: "create", context: context)
+    }
+    await #expect(throws: CatalogueStoreError.notFound("dataset nope")) {
+      try await store.update(
+        try dataset("nope"), baseRevision: 1, action: "update", context: context)
+    }
+  }
+
+  @Test func changeFeedHasEveryCommitOnceInOrderUnderConcurrentWriters() async throws {
+    let store = try makeStore()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for writer in 0..<4 {
+        group.addTask {
+          for index in 0..<25 {
+            let id = "w\(writer)-\(index)"
+            let created = try await store.create(
+              try dataset(id, title: "Datensatz \(id)"), action: "create",
+              context: WriteContext(author: "user:\(writer)", at: Int64(index)))
+            _ = try await store.update(
+              created, baseRevision: 1, action: "update",
+              context: WriteContext(author: "user:\(writer)", at: Int64(index) + 1))
+          }
+        }
+      }
+      // A reader following the feed while the writers run, resuming after what it saw.
+      group.addTask {
+        var position: UInt64 = 0
+        var seen: [String: [UInt64]] = [:]
+        while seen.values.reduce(0, { $0 + $1.count }) < 200 {
+          let page = try await store.changes(after: position, limit: 7)
+          for change in page {
+            #expect(change.position > position)
+            position = change.position
+            seen[change.datasetID, default: []].append(change.revision)
+          }
+          if page.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(seen.count == 100)
+        #expect(seen.values.allSatisfy { $0 == [1, 2] })
+      }
+      try await group.waitForAll()
+    }
+    #expect(try await store.latestPosition() == 200)
+  }
+}

@@ -1,0 +1,98 @@
+import ORDPCatalogue
+import ORDPCatalogueAPI
+import ORDPRPC
+import Testing
+
+@Suite struct FoldingAndValidationTests {
+  @Test func germanFolding() {
+    #expect(GermanFolding.fold("Straße") == GermanFolding.fold("Strasse"))
+    #expect(GermanFolding.fold("Müll") == GermanFolding.fold("MUELL"))
+    #expect(GermanFolding.fold("Öffnungszeiten Bürgerbüro") == "oeffnungszeiten buergerbuero")
+    #expect(GermanFolding.fold("Café Crème") == "cafe creme")
+    #expect(
+      GermanFolding.words("Parkplätze (Innenstadt), 2024!") == [
+        "parkplaetze", "innenstadt", "2024",
+      ])
+    #expect(
+      GermanFolding.slug("Parkplätze in der Innenstadt – Soest")
+        == "parkplaetze-in-der-innenstadt-soest")
+  }
+
+  static func valid() -> Ordp_Catalogue_V1_Dataset {
+    var dataset = Ordp_Catalogue_V1_Dataset()
+    dataset.publisher = "soest"
+    dataset.title = "  Parkplätze Innenstadt "
+    dataset.description_p = "Belegung der Parkhäuser"
+    dataset.keywords = ["Parken", "parken", "Verkehr"]
+    dataset.themes = [
+      "http://publications.europa.eu/resource/authority/data-theme/TRAN", "tran", "REGI",
+    ]
+    var distribution = Ordp_Catalogue_V1_Distribution()
+    distribution.accessURL = "https://opendata.soest.de/parken"
+    distribution.format = "CSV"
+    distribution.mediaType = "text/csv"
+    dataset.distributions = [distribution]
+    return dataset
+  }
+
+  @Test func normalises() throws {
+    let dataset = try DatasetValidator.validate(Self.valid())
+    #expect(dataset.title == "Parkplätze Innenstadt")
+    #expect(dataset.slug == "parkplaetze-innenstadt")
+    #expect(dataset.keywords == ["Parken", "Verkehr"])
+    #expect(dataset.themes == ["TRAN", "REGI"])
+    #expect(dataset.accessLevel == .public)
+    #expect(!dataset.distributions[0].id.isEmpty)
+  }
+
+  @Test func refusesWithTheField() {
+    let cases: [(String, (inout Ordp_Catalogue_V1_Dataset) -> Void)] = [
+      ("publisher: is required", { $0.publisher = "" }),
+      ("title: is required", { $0.title = "   " }),
+      ("description: is required", { $0.description_p = "" }),
+      ("themes[0]:", { $0.themes = ["WEATHER"] }),
+      ("keywords[1]: is required", { $0.keywords = ["a", " "] }),
+      ("distributions[0].access_url: is required", { $0.distributions[0].accessURL = "" }),
+      ("distributions[0].access_url:", { $0.distributions[0].accessURL = "ftp://x" }),
+      ("distributions[0].media_type:", { $0.distributions[0].mediaType = "csv" }),
+      ("distributions[0].byte_size:", { $0.distributions[0].byteSize = -1 }),
+      (
+        "distributions[0].checksum.value:",
+        {
+          $0.distributions[0].checksum.algorithm = "sha256"
+          $0.distributions[0].checksum.value = "abc"
+        }
+      ),
+      (
+        "spatial.bbox:",
+        {
+          $0.spatial.hasBbox_p = true
+          $0.spatial.bbox.west = 9
+          $0.spatial.bbox.east = 8
+        }
+      ),
+      (
+        "temporal.end_date:",
+        {
+          $0.temporal.startDate = "2024-05-01"
+          $0.temporal.endDate = "2024-01-01"
+        }
+      ),
+      ("temporal.start_date:", { $0.temporal.startDate = "01.05.2024" }),
+      ("contact_point.email:", { $0.contactPoint.email = "nobody" }),
+      ("granted_organisations:", { $0.grantedOrganisations = ["olpe"] }),
+      ("slug:", { $0.slug = "Not A Slug" }),
+    ]
+    for (expected, edit) in cases {
+      var dataset = Self.valid()
+      edit(&dataset)
+      #expect(throws: RPCError.self) { try DatasetValidator.validate(dataset) }
+      do {
+        _ = try DatasetValidator.validate(dataset)
+      } catch {
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.hasPrefix(expected), "\(expected) → \(error.message)")
+      }
+    }
+  }
+}
