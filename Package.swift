@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
     .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
     .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
+    .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp", targets: ["ordp"]),
@@ -110,6 +111,27 @@ let package = Package(
       path: "Services/Catalogue/Sources",
       swiftSettings: strict
     ),
+    .executableTarget(
+      name: "ordp-catalogue",
+      dependencies: [
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC", "ORDPServiceKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Services/Catalogue/Main",
+      swiftSettings: strict
+    ),
+    // What every service executable shares: server and identity-client options, logging.
+    .target(
+      name: "ORDPServiceKit",
+      dependencies: [
+        "ORDPRPC",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
     // Offline verification of access tokens, principals and scopes: used by every service.
     .target(
       name: "ORDPAuth",
@@ -142,10 +164,9 @@ let package = Package(
     .executableTarget(
       name: "ordp-identity",
       dependencies: [
-        "ORDPIdentity", "ORDPRPC",
+        "ORDPIdentity", "ORDPRPC", "ORDPServiceKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/Identity/Main",
@@ -227,10 +248,20 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
-      .testTarget(
+      // Helpers shared by the test targets: real service processes on loopback.
+    .target(
+      name: "ORDPTestSupport",
+      dependencies: [
+        "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      path: "Tests/ORDPTestSupport",
+      swiftSettings: strict
+    ),
+    .testTarget(
       name: "ORDPCatalogueTests",
       dependencies: [
-        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC",
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
+        "ORDPIdentityAPI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strict
@@ -238,7 +269,7 @@ let package = Package(
     .testTarget(
       name: "ORDPIdentityTests",
       dependencies: [
-        "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI",
+        "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", "ORDPTestSupport",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),

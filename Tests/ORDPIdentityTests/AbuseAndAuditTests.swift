@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// Through the real executable over TLS: lockout, audit, durability, bad input.

@@ -2,6 +2,7 @@ import Foundation
 import NIOSSL
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// `ordp dev up` as a new user meets it: identity with the towns and demo users, over TLS.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOPosix
 import ORDPIdentity
+import ORDPTestSupport
 import Testing
 
 @Suite struct PolicyUnitTests {

@@ -5,6 +5,7 @@ import JWTKit
 import ORDPAuth
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// Through the real executable over TLS: tokens that must be refused, refresh rotation, logout.

@@ -1,6 +1,7 @@
 import Foundation
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// Through the real executable over TLS: towns, and what one town's admin can and cannot do.

@@ -2,6 +2,7 @@ import Foundation
 import ORDPAuth
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// The verification library as another service uses it: against the real identity over TLS.

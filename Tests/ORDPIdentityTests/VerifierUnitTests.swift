@@ -3,6 +3,7 @@ import Foundation
 import JWTKit
 import ORDPAuth
 import ORDPRPC
+import ORDPTestSupport
 import Synchronization
 import Testing
 

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NIOSSL
 import ORDPIdentity
 import ORDPRPC
+import ORDPServiceKit
 import ServiceLifecycle
 
 /// `ordp-identity`: the identity service as its own process.
@@ -13,16 +13,9 @@ struct IdentityCommand: AsyncParsableCommand {
     commandName: "ordp-identity",
     abstract: "ORDP identity: towns, users, roles, API keys, signed tokens, audit.")
 
-  @Option(help: "Address to listen on.") var host = "127.0.0.1"
+  @OptionGroup var server: ServerOptions
   @Option(help: "Port to listen on (0: any free port).") var port = 7444
   @Option(help: "Directory of the database (created when missing).") var dataDir = ".ordp/identity"
-  @Option(help: "Server certificate chain (PEM).") var tlsCert: String?
-  @Option(help: "Server private key (PEM).") var tlsKey: String?
-  @Option(help: "CA (PEM) whose client certificates are accepted (mutual TLS).") var clientCA:
-    String?
-  @Flag(help: "Refuse clients without a certificate from --client-ca.") var requireClientCert =
-    false
-  @Flag(help: "Serve without TLS (local tests only).") var plaintext = false
   @Option(help: "Organisations to seed (JSON); default: the file shipped with the service.")
   var organisations: String?
   @Option(help: "File with the first platform admin's password (default: generate one).")
@@ -38,16 +31,9 @@ struct IdentityCommand: AsyncParsableCommand {
   @Option(help: "Failed logins per username answered without delay.") var freeFailures = 3
   @Option(help: "Failed logins per source address that lock the address.")
   var addressLockThreshold = 100
-  @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel = "info"
 
   func run() async throws {
-    let level = Logger.Level(rawValue: logLevel) ?? .info
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = level
-      return handler
-    }
-    let logger = Logger(label: "ordp.identity")
+    let logger = server.bootstrapLogging(label: "ordp.identity")
     var options = IdentityRuntime.Options(dataDirectory: URL(fileURLWithPath: dataDir))
     options.organisationsFile = organisations.map { URL(fileURLWithPath: $0) }
     if let file = initialAdminPasswordFile {
@@ -68,40 +54,22 @@ struct IdentityCommand: AsyncParsableCommand {
     options.configuration = configuration
 
     let runtime = try await IdentityRuntime.start(options: options, logger: logger)
-    let server = ORDPServer(
-      configuration: ServerConfiguration(host: host, port: port, security: try security()),
+    let rpcServer = ORDPServer(
+      configuration: ServerConfiguration(
+        host: server.host, port: port, security: try server.security()),
       services: [runtime.service], interceptors: [runtime.interceptor], logger: logger)
-    server.health.setStatus(.serving, forService: "ordp.identity.v1.Identity")
+    rpcServer.health.setStatus(.serving, forService: "ordp.identity.v1.Identity")
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: server), .init(service: runtime.maintenance)],
+        services: [.init(service: rpcServer), .init(service: runtime.maintenance)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
-      let address = try await server.localAddress
-      let line = "ordp-identity: listening on \(host):\(address.port ?? port)\n"
+      let address = try await rpcServer.localAddress
+      let line = "ordp-identity: listening on \(server.host):\(address.port ?? port)\n"
       FileHandle.standardOutput.write(Data(line.utf8))
       try await tasks.waitForAll()
     }
     try await runtime.shutdown()
-  }
-
-  func security() throws -> ServerSecurity {
-    if plaintext { return .plaintext }
-    guard let tlsCert, let tlsKey else {
-      throw ValidationError("give --tls-cert and --tls-key, or --plaintext for local tests")
-    }
-    let clientCertificates: ServerSecurity.ClientCertificates
-    if let clientCA {
-      let roots = try NIOSSLCertificate.fromPEMFile(clientCA)
-      clientCertificates =
-        requireClientCert ? .required(trustRoots: roots) : .optional(trustRoots: roots)
-    } else {
-      clientCertificates = .none
-    }
-    return .tls(
-      certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCert),
-      privateKey: try NIOSSLPrivateKey(file: tlsKey, format: .pem),
-      clientCertificates: clientCertificates)
   }
 }

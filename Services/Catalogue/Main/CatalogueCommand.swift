@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import ORDPAuth
+import ORDPCatalogue
+import ORDPCatalogueAPI
+import ORDPRPC
+import ORDPServiceKit
+import ServiceLifecycle
+
+/// `ordp-catalogue`: the catalogue service as its own process.
+@main
+struct CatalogueCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ordp-catalogue",
+    abstract: "ORDP catalogue: the towns' datasets (DCAT-AP.de), revisions, change feed.")
+
+  @OptionGroup var server: ServerOptions
+  @OptionGroup var identity: IdentityClientOptions
+  @Option(help: "Port to listen on (0: any free port).") var port = 7445
+  @Option(help: "Directory of the database (created when missing).") var dataDir =
+    ".ordp/catalogue"
+
+  func run() async throws {
+    let logger = server.bootstrapLogging(label: "ordp.catalogue")
+    let store = try SQLiteCatalogueStore(directory: URL(fileURLWithPath: dataDir))
+    let identityChannel = try identity.channel()
+    defer { identityChannel.close() }
+    let verifier = AccessTokenVerifier(
+      configuration: .init(issuer: identity.issuer, audience: identity.audience),
+      source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
+    let service = CatalogueService(store: store, logger: logger)
+    let rpcServer = ORDPServer(
+      configuration: ServerConfiguration(
+        host: server.host, port: port, security: try server.security()),
+      services: [service],
+      interceptors: [
+        BearerTokenInterceptor(
+          verifier: verifier, anonymousMethods: CatalogueService.anonymousMethods)
+      ], logger: logger)
+    rpcServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: rpcServer), .init(service: VerifierService(verifier: verifier))],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+      tasks.addTask { try await group.run() }
+      let address = try await rpcServer.localAddress
+      FileHandle.standardOutput.write(
+        Data("ordp-catalogue: listening on \(server.host):\(address.port ?? port)\n".utf8))
+      try await tasks.waitForAll()
+    }
+  }
+}
+
+/// Keeps the verifier's keys and revocations current while the server runs.
+struct VerifierService: Service {
+  let verifier: AccessTokenVerifier
+  func run() async throws {
+    await cancelWhenGracefulShutdown { try? await verifier.run() }
+  }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import ORDPCatalogueAPI
+import ORDPIdentityAPI
+import ORDPRPC
+import ORDPTestSupport
+import Testing
+
+/// Identity and catalogue as real processes over TLS: ownership, access levels, revisions,
+/// the change feed.
+@Suite struct CatalogueEndToEndTests {
+  /// Identity with users in two towns, and a catalogue trusting it.
+  final class Platform: Sendable {
+    let identity: IdentityProcess
+    let catalogue: ServiceProcess
+    let identityChannel: RPCChannel
+    let channel: RPCChannel
+    let client: Ordp_Catalogue_V1_Catalogue_Client
+    let tokens: [String: String]
+
+    init() async throws {
+      identity = try await IdentityProcess.start()
+      catalogue = try await ServiceProcess.start(
+        "ordp-catalogue",
+        arguments: [
+          "--identity-port", "\(identity.port)", "--identity-ca", IdentityPKI.path("ca.pem"),
+          "--identity-server-name", "localhost",
+        ])
+      identityChannel = try identity.channel()
+      channel = try catalogue.channel()
+      client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+      let users = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
+      let root = try await users.login("admin", IdentityProcess.adminPassword).accessToken
+      var tokens: [String: String] = ["root": root]
+      for (name, town, role) in [
+        ("soest.editor", "soest", Ordp_Identity_V1_Role.editor),
+        ("soest.viewer", "soest", .viewer), ("olpe.editor", "olpe", .editor),
+        ("menden.viewer", "menden", .viewer),
+      ] {
+        _ = try await users.createUser(name, in: town, role: role, token: root)
+        tokens[name] = try await users.login(name, "Correct-Horse-Battery-7").accessToken
+      }
+      self.tokens = tokens
+    }
+
+    func stop() {
+      channel.close()
+      identityChannel.close()
+      catalogue.stop()
+      identity.stop()
+    }
+
+    func dataset(
+      _ title: String, publisher: String = "soest", access: Ordp_Catalogue_V1_AccessLevel = .public
+    ) -> Ordp_Catalogue_V1_Dataset {
+      var dataset = Ordp_Catalogue_V1_Dataset()
+      dataset.publisher = publisher
+      dataset.title = title
+      dataset.description_p = "Beschreibung von \(title)"
+      dataset.accessLevel = access
+      dataset.themes = ["TRAN"]
+      return dataset
+    }
+
+    func create(
+      _ dataset: Ordp_Catalogue_V1_Dataset, as user: String
+    ) async throws
+      -> Ordp_Catalogue_V1_Dataset
+    {
+      var request = Ordp_Catalogue_V1_CreateDatasetRequest()
+      request.dataset = dataset
+      return try await client.createDataset(request, options: bearer(tokens[user]!))
+    }
+
+    func get(_ id: String, as user: String?) async -> RPCError? {
+      var request = Ordp_Catalogue_V1_GetDatasetRequest()
+      request.id = id
+      return await statusOf {
+        try await self.client.getDataset(
+          request, options: user.map { bearer(self.tokens[$0]!) } ?? .defaults)
+      }
+    }
+  }
+
+  @Test func onlyTheTownsWritersWriteAndAccessLevelsHold() async throws {
+    let platform = try await Platform()
+    defer { platform.stop() }
+    let open = try await platform.create(platform.dataset("Parkplätze"), as: "soest.editor")
+    #expect(open.revision == 1 && open.slug == "parkplaetze" && !open.id.isEmpty)
+    var internalDataset = platform.dataset("Interne Liste", access: .internal)
+    internalDataset.slug = "intern"
+    let hidden = try await platform.create(internalDataset, as: "soest.editor")
+    var restricted = platform.dataset("Leitungsnetz", access: .restricted)
+    restricted.grantedOrganisations = ["olpe"]
+    let secret = try await platform.create(restricted, as: "soest.editor")
+
+    // Public: anyone. Internal: any token. Restricted: soest and the granted olpe only.
+    #expect(await platform.get(open.id, as: nil) == nil)
+    #expect(await platform.get("soest/parkplaetze", as: nil) == nil)
+    #expect(await platform.get(hidden.id, as: nil)?.code == .notFound)
+    #expect(await platform.get(hidden.id, as: "menden.viewer") == nil)
+    #expect(await platform.get(secret.id, as: "soest.viewer") == nil)
+    #expect(await platform.get(secret.id, as: "olpe.editor") == nil)
+    let refused = await platform.get(secret.id, as: "menden.viewer")
+    let missing = await platform.get("no-such-dataset", as: "menden.viewer")
+    #expect(refused?.code == .notFound && missing?.code == .notFound)
+    #expect(refused?.message == "dataset \(secret.id) not found")
+
+    // Writes: editors of the publisher only.
+    let byViewer = await statusOf {
+      try await platform.create(platform.dataset("X"), as: "soest.viewer")
+    }
+    #expect(byViewer?.code == .permissionDenied)
+    let otherTown = await statusOf {
+      try await platform.create(platform.dataset("Y"), as: "olpe.editor")
+    }
+    #expect(otherTown?.code == .permissionDenied)
+    var anonymous = Ordp_Catalogue_V1_CreateDatasetRequest()
+    anonymous.dataset = platform.dataset("Z")
+    #expect(
+      await statusOf { try await platform.client.createDataset(anonymous) }?.code
+        == .unauthenticated)
+    var update = Ordp_Catalogue_V1_UpdateDatasetRequest()
+    update.dataset = open
+    update.baseRevision = 1
+    let foreign = await statusOf {
+      try await platform.client.updateDataset(
+        update, options: bearer(platform.tokens["olpe.editor"]!))
+    }
+    #expect(foreign?.code == .permissionDenied)
+    // A platform admin may.
+    _ = try await platform.create(platform.dataset("Vom Admin", publisher: "olpe"), as: "root")
+
+    // Bad input: the field named.
+    var bad = platform.dataset("Ohne Thema")
+    bad.themes = ["WETTER"]
+    let invalid = await statusOf { try await platform.create(bad, as: "soest.editor") }
+    #expect(invalid?.code == .invalidArgument && invalid?.message.hasPrefix("themes[0]:") == true)
+    let duplicate = await statusOf {
+      try await platform.create(platform.dataset("Parkplätze"), as: "soest.editor")
+    }
+    #expect(duplicate?.code == .alreadyExists)
+  }
+
+  @Test func revisionsConflictsWithdrawAndTheChangeFeed() async throws {
+    let platform = try await Platform()
+    defer { platform.stop() }
+    let editor = bearer(platform.tokens["soest.editor"]!)
+    let created = try await platform.create(platform.dataset("Radverkehr"), as: "soest.editor")
+    var first = Ordp_Catalogue_V1_UpdateDatasetRequest()
+    first.dataset = created
+    first.dataset.keywords = ["Fahrrad"]
+    first.baseRevision = 1
+    let second = first
+    let updated = try await platform.client.updateDataset(first, options: editor)
+    #expect(updated.revision == 2)
+    let conflict = await statusOf {
+      try await platform.client.updateDataset(second, options: editor)
+    }
+    #expect(conflict?.code == .aborted)
+    #expect(conflict?.message.contains("is at revision 2") == true)
+
+    var withdraw = Ordp_Catalogue_V1_WithdrawDatasetRequest()
+    withdraw.id = created.id
+    withdraw.baseRevision = 2
+    let withdrawn = try await platform.client.withdrawDataset(withdraw, options: editor)
+    #expect(withdrawn.withdrawn && withdrawn.revision == 3)
+    var history = Ordp_Catalogue_V1_ListRevisionsRequest()
+    history.id = created.id
+    let revisions = try await platform.client.listRevisions(history).revisions
+    #expect(revisions.map(\.action) == ["create", "update", "withdraw"])
+    #expect(revisions[1].dataset.keywords == ["Fahrrad"])
+
+    // The feed: everything the caller may see, in order, resumable.
+    var restricted = platform.dataset("Nur Soest", access: .restricted)
+    restricted.slug = "nur-soest"
+    _ = try await platform.create(restricted, as: "soest.editor")
+    func feed(after position: UInt64, as user: String?) async throws -> [Ordp_Catalogue_V1_Change] {
+      var request = Ordp_Catalogue_V1_WatchChangesRequest()
+      request.afterPosition = position
+      let options = user.map { bearer(platform.tokens[$0]!) } ?? .defaults
+      return try await platform.client.watchChanges(request, options: options) { stream in
+        var changes: [Ordp_Catalogue_V1_Change] = []
+        for try await change in stream { changes.append(change) }
+        return changes
+      }
+    }
+    let anonymous = try await feed(after: 0, as: nil)
+    #expect(anonymous.map(\.action) == ["create", "update", "withdraw"])
+    let member = try await feed(after: 0, as: "soest.viewer")
+    #expect(member.map(\.position) == [1, 2, 3, 4])
+    let resumed = try await feed(after: 2, as: "soest.viewer")
+    #expect(resumed.map(\.position) == [3, 4])
+
+    // Following: a change committed while the stream is open arrives.
+    var follow = Ordp_Catalogue_V1_WatchChangesRequest()
+    follow.afterPosition = 4
+    follow.follow = true
+    let client = platform.client
+    let followed = Task {
+      try await client.watchChanges(follow) { stream in
+        for try await change in stream { return change.dataset.title }
+        return ""
+      }
+    }
+    try await Task.sleep(for: .milliseconds(200))
+    _ = try await platform.create(platform.dataset("Neu im Feed"), as: "soest.editor")
+    #expect(try await followed.value == "Neu im Feed")
+  }
+}
