@@ -206,4 +206,49 @@ import Testing
     _ = try await platform.create(platform.dataset("Neu im Feed"), as: "soest.editor")
     #expect(try await followed.value == "Neu im Feed")
   }
+
+  @Test func searchOverTheRPCAppliesAccessAndPagesByCursor() async throws {
+    let platform = try await Platform()
+    defer { platform.stop() }
+    for index in 0..<9 {
+      var dataset = platform.dataset("Straßenreinigung Bezirk \(index)")
+      dataset.keywords = ["Müll"]
+      _ = try await platform.create(dataset, as: "soest.editor")
+    }
+    var hidden = platform.dataset("Straßenschäden intern", access: .restricted)
+    hidden.slug = "strassenschaeden"
+    _ = try await platform.create(hidden, as: "soest.editor")
+
+    var request = Ordp_Catalogue_V1_SearchRequest()
+    request.query = "Strasse"
+    request.pageSize = 4
+    request.facets = true
+    let anonymous = try await platform.client.search(request)
+    #expect(anonymous.total == 9)
+    #expect(anonymous.facets.first { $0.field == "keyword" }?.values.first?.value == "Müll")
+    let member = try await platform.client.search(
+      request, options: bearer(platform.tokens["soest.viewer"]!))
+    #expect(member.total == 10)
+
+    var titles: [String] = []
+    var page = anonymous
+    while true {
+      titles += page.hits.map(\.dataset.title)
+      // Title (8) and description (1) match.
+      #expect(page.hits.allSatisfy { $0.score == 9 && $0.sortKey == "9" })
+      if page.nextPageToken.isEmpty { break }
+      request.pageToken = page.nextPageToken
+      page = try await platform.client.search(request)
+    }
+    #expect(titles.count == 9 && Set(titles).count == 9)
+
+    request.pageToken = "bm90IGEgdG9rZW4="
+    let bad = await statusOf { try await platform.client.search(request) }
+    #expect(bad?.code == .invalidArgument && bad?.message.hasPrefix("page_token:") == true)
+    request.pageToken = ""
+    request.query = "Muell"
+    request.sort = .title
+    let byTitle = try await platform.client.search(request)
+    #expect(byTitle.hits.map(\.dataset.title) == (0..<4).map { "Straßenreinigung Bezirk \($0)" })
+  }
 }

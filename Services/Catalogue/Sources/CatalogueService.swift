@@ -143,14 +143,6 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     }
   }
 
-  public func search(
-    request: Ordp_Catalogue_V1_SearchRequest, context: ServerContext
-  )
-    async throws -> Ordp_Catalogue_V1_SearchResponse
-  {
-    throw RPCError(.unimplemented, "Search is not built yet")
-  }
-
   public func export(
     request: Ordp_Catalogue_V1_ExportRequest,
     responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext

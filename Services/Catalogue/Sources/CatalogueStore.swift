@@ -36,6 +36,8 @@ public protocol CatalogueStore: Sendable {
   func changes(after position: UInt64, limit: Int) async throws -> [Ordp_Catalogue_V1_Change]
   /// The position of the last committed change (0 when none).
   func latestPosition() async throws -> UInt64
+  /// One page of a search with its total, facets and feed position, from one snapshot.
+  func search(_ query: CatalogueQuery, facets: Bool) async throws -> SearchPage
 }
 
 /// Store errors that calls turn into statuses.
