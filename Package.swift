@@ -206,6 +206,7 @@ let package = Package(
       name: "ordp",
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
+        "ORDPCatalogue", "ORDPCatalogueAPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -270,6 +271,7 @@ let package = Package(
       name: "ORDPIdentityTests",
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", "ORDPTestSupport",
+        "ORDPCatalogueAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),

@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOSSL
+import ORDPAuth
+import ORDPCatalogue
+import ORDPCatalogueAPI
 import ORDPEcho
 import ORDPIdentity
 import ORDPPKI
@@ -20,6 +23,7 @@ struct DevUp: AsyncParsableCommand {
   @Option(help: "Address to listen on.") var host = "127.0.0.1"
   @Option(help: "Port of the echo demo server (0: any free port).") var port = 7443
   @Option(help: "Port of the identity service (0: any free port).") var identityPort = 7444
+  @Option(help: "Port of the catalogue service (0: any free port).") var cataloguePort = 7445
   @Option(help: "Directory of the services' data (created when missing).")
   var dataDir = ".ordp/dev"
   @Option(help: "scrypt cost for passwords: log2 of N (17 = production strength).")
@@ -69,22 +73,40 @@ struct DevUp: AsyncParsableCommand {
       interceptors: [identity.interceptor], logger: logger)
     identityServer.health.setStatus(.serving, forService: "ordp.identity.v1.Identity")
 
+    // The catalogue verifies tokens with identity's verifier (same process).
+    let catalogue = CatalogueService(
+      store: try SQLiteCatalogueStore(
+        directory: URL(fileURLWithPath: dataDir).appendingPathComponent("catalogue")),
+      logger: logger)
+    var catalogueConfiguration = configuration
+    catalogueConfiguration.port = cataloguePort
+    let catalogueServer = ORDPServer(
+      configuration: catalogueConfiguration, services: [catalogue],
+      interceptors: [
+        BearerTokenInterceptor(
+          verifier: identity.verifier, anonymousMethods: CatalogueService.anonymousMethods)
+      ], logger: logger)
+    catalogueServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
+
     let group = ServiceGroup(
       configuration: .init(
         services: [
           .init(service: server), .init(service: identityServer),
+          .init(service: catalogueServer),
           .init(service: identity.maintenance),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
       let address = try await server.localAddress
       let identityAddress = try await identityServer.localAddress
+      let catalogueAddress = try await catalogueServer.localAddress
       // Lines on stdout for scripts and tests: where the platform listens. The first is the
       // front door (today the echo demo; the gateway later).
       let security = plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"
       let lines = """
         ordp dev up: listening on \(host):\(address.port ?? port) (\(security))
         ordp dev up: identity on \(host):\(identityAddress.port ?? identityPort)
+        ordp dev up: catalogue on \(host):\(catalogueAddress.port ?? cataloguePort)
         ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
         ordp dev up: demo users <town>.admin, <town>.editor, <town>.viewer (e.g. soest.editor), password in \(dataDir)/demo-password
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import ORDPCatalogueAPI
 import ORDPIdentityAPI
 import ORDPRPC
 import ORDPTestSupport
@@ -30,7 +31,7 @@ import Testing
     let handle = pipe.fileHandleForReading
     let output = await Task.detached { () -> String in
       var data = Data()
-      while String(decoding: data, as: UTF8.self).components(separatedBy: "\n").count < 5 {
+      while String(decoding: data, as: UTF8.self).components(separatedBy: "\n").count < 6 {
         let chunk = handle.availableData
         if chunk.isEmpty { break }
         data.append(chunk)
@@ -67,5 +68,26 @@ import Testing
     list.organisationID = "iserlohn"
     let users = try await client.listUsers(list, options: bearer(admin.accessToken)).users
     #expect(users.map(\.username) == ["iserlohn.admin", "iserlohn.editor", "iserlohn.viewer"])
+
+    // The catalogue trusts identity's tokens.
+    let catalogueLine = try #require(
+      output.split(separator: "\n").first { $0.contains("catalogue on") })
+    let cataloguePort = try #require(Int(catalogueLine.split(separator: ":").last ?? ""))
+    let catalogueChannel = RPCChannel(
+      host: "127.0.0.1", port: cataloguePort,
+      security: .tls(
+        trustRoots: try NIOSSLCertificate.fromPEMFile(
+          dir.appendingPathComponent("pki/ca.pem").path),
+        serverHostname: "localhost"))
+    defer { catalogueChannel.close() }
+    let catalogue = Ordp_Catalogue_V1_Catalogue_Client(channel: catalogueChannel)
+    var create = Ordp_Catalogue_V1_CreateDatasetRequest()
+    create.dataset.publisher = "soest"
+    create.dataset.title = "Parkhäuser"
+    create.dataset.description_p = "Belegung"
+    let created = try await catalogue.createDataset(create, options: bearer(editor.accessToken))
+    var get = Ordp_Catalogue_V1_GetDatasetRequest()
+    get.id = "soest/parkhaeuser"
+    #expect(try await catalogue.getDataset(get).id == created.id)
   }
 }
