@@ -242,7 +242,7 @@ let package = Package(
     .testTarget(
       name: "ORDPRPCTests",
       dependencies: [
-        "ORDPRPC", "ORDPEcho", "ORDPPKI", "CORDPClient",
+        "ORDPRPC", "ORDPEcho", "ORDPPKI", "CORDPClient", "ORDPTestSupport",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),

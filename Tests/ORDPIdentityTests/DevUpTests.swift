@@ -28,16 +28,7 @@ import Testing
       process.terminate()
       process.waitUntilExit()
     }
-    let handle = pipe.fileHandleForReading
-    let output = await Task.detached { () -> String in
-      var data = Data()
-      while String(decoding: data, as: UTF8.self).components(separatedBy: "\n").count < 6 {
-        let chunk = handle.availableData
-        if chunk.isEmpty { break }
-        data.append(chunk)
-      }
-      return String(decoding: data, as: UTF8.self)
-    }.value
+    let output = await readLines(pipe, count: 5)
     let line = try #require(output.split(separator: "\n").first { $0.contains("identity on") })
     let port = try #require(Int(line.split(separator: ":").last ?? ""))
 

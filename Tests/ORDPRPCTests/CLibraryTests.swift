@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ORDPEcho
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// The C client library (OpenSSL + protobuf-c) against the Swift server: the two

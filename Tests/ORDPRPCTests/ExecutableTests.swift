@@ -2,6 +2,7 @@ import Foundation
 import NIOSSL
 import ORDPEcho
 import ORDPRPC
+import ORDPTestSupport
 import Testing
 
 /// End to end: the real `ordp dev up` executable, on loopback, as a new user meets it.
@@ -27,16 +28,7 @@ import Testing
       process.standardOutput = pipe
       process.standardError = FileHandle.nullDevice
       try process.run()
-      let handle = pipe.fileHandleForReading
-      let line = await Task.detached { () -> String in
-        var data = Data()
-        while !data.contains(UInt8(ascii: "\n")) {
-          let chunk = handle.availableData
-          if chunk.isEmpty { break }
-          data.append(chunk)
-        }
-        return String(decoding: data, as: UTF8.self)
-      }.value
+      let line = await readLines(pipe, count: 1)
       guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
         let port = Int(line[range].split(separator: ":")[1])
       else {

@@ -34,16 +34,7 @@ public final class ServiceProcess: Sendable {
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let handle = pipe.fileHandleForReading
-    let line = await Task.detached { () -> String in
-      var data = Data()
-      while !data.contains(UInt8(ascii: "\n")) {
-        let chunk = handle.availableData
-        if chunk.isEmpty { break }
-        data.append(chunk)
-      }
-      return String(decoding: data, as: UTF8.self)
-    }.value
+    let line = await readLines(pipe, count: 1)
     guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
       let port = Int(line[range].split(separator: ":")[1])
     else {
@@ -71,4 +62,18 @@ public final class ServiceProcess: Sendable {
     kill(process.processIdentifier, signal)
     process.waitUntilExit()
   }
+}
+
+/// Reads from `pipe` until `count` lines have arrived (or the writer closed it).
+public func readLines(_ pipe: Pipe, count: Int) async -> String {
+  let handle = pipe.fileHandleForReading
+  return await Task.detached { () -> String in
+    var data = Data()
+    while data.filter({ $0 == UInt8(ascii: "\n") }).count < count {
+      let chunk = handle.availableData
+      if chunk.isEmpty { break }
+      data.append(chunk)
+    }
+    return String(decoding: data, as: UTF8.self)
+  }.value
 }
