@@ -251,4 +251,39 @@ import Testing
     let byTitle = try await platform.client.search(request)
     #expect(byTitle.hits.map(\.dataset.title) == (0..<4).map { "Straßenreinigung Bezirk \($0)" })
   }
+
+  @Test func ckanImportIsIdempotentAndABadDocumentStopsNothing() async throws {
+    let platform = try await Platform()
+    defer { platform.stop() }
+    let editor = bearer(platform.tokens["soest.editor"]!)
+    func run(
+      _ documents: [String], options: CallOptions
+    ) async throws -> [Ordp_Catalogue_V1_ImportResult] {
+      try await platform.client.importCkan(options: options) { writer in
+        for document in documents {
+          var request = Ordp_Catalogue_V1_ImportCkanRequest()
+          request.ckanJson = document
+          request.publisher = "soest"
+          try await writer.write(request)
+        }
+      }.results
+    }
+    let changed = CKANImportTests.synthetic.replacingOccurrences(
+      of: "minütlich.", with: "alle fünf Minuten.")
+    let first = try await run(
+      [CKANImportTests.synthetic, "{broken", #"{"id": "y", "title": "T"}"#], options: editor)
+    #expect(first.map(\.outcome) == [.created, .rejected, .rejected])
+    #expect(first[1].reason.hasPrefix("not JSON") && first[2].reason.hasPrefix("no description"))
+    let second = try await run([CKANImportTests.synthetic, changed], options: editor)
+    #expect(second.map(\.outcome) == [.unchanged, .updated])
+    #expect(Set(second.map(\.datasetID)) == [first[0].datasetID])
+    var history = Ordp_Catalogue_V1_ListRevisionsRequest()
+    history.id = first[0].datasetID
+    let revisions = try await platform.client.listRevisions(history).revisions
+    #expect(revisions.map(\.action) == ["import", "import"])
+    let byOlpe = try await run(
+      [CKANImportTests.synthetic], options: bearer(platform.tokens["olpe.editor"]!))
+    #expect(
+      byOlpe.first?.outcome == .rejected && byOlpe.first?.reason.hasPrefix("not permitted") == true)
+  }
 }

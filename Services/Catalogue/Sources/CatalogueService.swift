@@ -149,12 +149,6 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   ) async throws {
     throw RPCError(.unimplemented, "Export is not built yet")
   }
-
-  public func importCkan(
-    requests: RPCRequestStream<Ordp_Catalogue_V1_ImportCkanRequest>, context: ServerContext
-  ) async throws -> Ordp_Catalogue_V1_ImportCkanResponse {
-    throw RPCError(.unimplemented, "ImportCkan is not built yet")
-  }
 }
 
 extension CatalogueStoreError: RPCErrorConvertible {
