@@ -1,4 +1,5 @@
 import Foundation
+import ORDPAuth
 public import ORDPCatalogueAPI
 public import ORDPRPC
 
@@ -186,22 +187,11 @@ public enum DatasetValidator {
   }
 
   static func organisationID(_ id: String, field: String) throws(RPCError) {
-    if id.isEmpty { throw invalid(field, "is required") }
-    let allowed = id.utf8.allSatisfy {
-      ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
-        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
-    }
-    guard allowed, (2...64).contains(id.utf8.count) else {
-      throw invalid(field, "\"\(id.prefix(80))\" is not an organisation id")
-    }
+    if let problem = OrganisationID.problem(id) { throw invalid(field, problem) }
   }
 
   static func slug(_ slug: String, field: String) throws(RPCError) {
-    let allowed = slug.utf8.allSatisfy {
-      ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
-        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
-    }
-    guard allowed, (1...80).contains(slug.utf8.count) else {
+    guard OrganisationID.isLowerAlphanumericOrDash(slug), (1...80).contains(slug.utf8.count) else {
       throw invalid(field, "must be 1–80 characters of a-z, 0-9 and '-'")
     }
   }

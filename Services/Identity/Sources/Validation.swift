@@ -18,17 +18,8 @@ enum Validation {
     return trimmed
   }
 
-  /// Organisation ids: lower-case letters, digits and '-', 2–64 characters, no '-' at an end.
   static func organisationID(_ id: String, field: String) throws {
-    if id.isEmpty { throw invalid(field, "is required") }
-    let allowed = id.utf8.allSatisfy {
-      ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
-        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
-    }
-    guard allowed, (2...64).contains(id.utf8.count), !id.hasPrefix("-"), !id.hasSuffix("-") else {
-      throw invalid(
-        field, "\"\(id.prefix(80))\" is not an organisation id (a-z, 0-9 and '-', 2–64 characters)")
-    }
+    if let problem = OrganisationID.problem(id) { throw invalid(field, problem) }
   }
 
   /// Usernames: 3–64 characters of letters, digits, '.', '_', '-', '@'.
