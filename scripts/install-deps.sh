@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing ORDP needs on Debian: protoc, protoc-c, libprotobuf-c,
-# OpenSSL and SQLite headers. Swift itself is expected at /opt/swift (or on PATH).
+# OpenSSL and SQLite headers; and a Python environment in .build/python with the independent
+# references the tests and benchmarks compare against (rdflib, DuckDB from PyPI). Swift itself
+# is expected at /opt/swift (or on PATH).
 set -euo pipefail
 packages=(protobuf-compiler protobuf-c-compiler libprotobuf-c-dev libssl-dev libsqlite3-dev)
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+  packages+=(python3 python3-venv)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,4 +26,13 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "error: Swift 6.3 is needed (https://www.swift.org/install/)" >&2
     exit 1
   fi
+fi
+
+# Python references: rdflib parses the catalogue's RDF export in the tests; DuckDB is the
+# analytics benchmark's yardstick.
+python_env="$(cd "$(dirname "$0")/.." && pwd)/.build/python"
+if ! "$python_env/bin/python" -c "import rdflib, duckdb" 2>/dev/null; then
+  echo "installing rdflib and duckdb into $python_env"
+  python3 -m venv "$python_env"
+  "$python_env/bin/pip" install --quiet --disable-pip-version-check "rdflib>=7,<8" "duckdb>=1,<3"
 fi

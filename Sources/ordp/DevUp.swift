@@ -77,7 +77,12 @@ struct DevUp: AsyncParsableCommand {
     let catalogue = CatalogueService(
       store: try SQLiteCatalogueStore(
         directory: URL(fileURLWithPath: dataDir).appendingPathComponent("catalogue")),
-      logger: logger)
+      logger: logger, baseIRI: "https://data.ordp.local/",
+      publisherNames: { [store = identity.store] in
+        let organisations = (try? await store.organisations(includeInactive: true)) ?? []
+        return Dictionary(
+          organisations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
+      })
     var catalogueConfiguration = configuration
     catalogueConfiguration.port = cataloguePort
     let catalogueServer = ORDPServer(

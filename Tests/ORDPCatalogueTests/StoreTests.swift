@@ -48,6 +48,51 @@ import Testing
     #expect(try await store.dataset(publisher: "soest", slug: "parkplaetze")?.id == "d1")
   }
 
+  @Test func snapshotsReadOneStateWhateverIsWrittenMeanwhile() async throws {
+    let store = try makeStore()
+    let context = WriteContext(author: "user:a", at: 1_000)
+    for index in 0..<7 {
+      var next = try dataset("d\(index)", title: "Titel \(index)")
+      next.slug = "titel-\(index)"
+      _ = try await store.create(next, action: "create", context: context)
+    }
+    let position = try await store.latestPosition()
+    // After the snapshot's position: one changed, one withdrawn, one new.
+    var changed = try #require(try await store.dataset(id: "d2"))
+    changed.title = "Geändert"
+    _ = try await store.update(changed, baseRevision: 1, action: "update", context: context)
+    var withdrawn = try #require(try await store.dataset(id: "d4"))
+    withdrawn.withdrawn = true
+    _ = try await store.update(withdrawn, baseRevision: 1, action: "withdraw", context: context)
+    var added = try dataset("d00", title: "Neu")
+    added.slug = "neu"
+    _ = try await store.create(added, action: "create", context: context)
+
+    var seen: [Ordp_Catalogue_V1_Dataset] = []
+    var after = ""
+    var pages = 0
+    while true {
+      let page = try await store.snapshot(
+        at: position, publisher: "soest", afterID: after, limit: 3)
+      seen += page.datasets
+      pages += 1
+      guard let next = page.nextAfterID else { break }
+      after = next
+    }
+    #expect(pages == 3)
+    #expect(seen.map(\.id) == (0..<7).map { "d\($0)" })
+    #expect(seen.map(\.title) == (0..<7).map { "Titel \($0)" })
+    #expect(!seen.contains { $0.withdrawn })
+    // The current state and another town.
+    let now = try await store.snapshot(
+      at: try await store.latestPosition(), publisher: nil, afterID: "", limit: 100)
+    #expect(now.nextAfterID == nil && now.datasets.count == 8)
+    #expect(now.datasets.first { $0.id == "d2" }?.title == "Geändert")
+    #expect(now.datasets.first { $0.id == "d4" }?.withdrawn == true)
+    let olpe = try await store.snapshot(at: position, publisher: "olpe", afterID: "", limit: 100)
+    #expect(olpe.datasets.isEmpty && olpe.nextAfterID == nil)
+  }
+
   @Test func uniqueSlugsAndIds() async throws {
     let store = try makeStore()
     let context = WriteContext(author: "user:a", at: 1)

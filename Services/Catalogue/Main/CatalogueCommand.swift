@@ -12,13 +12,16 @@ import ServiceLifecycle
 struct CatalogueCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ordp-catalogue",
-    abstract: "ORDP catalogue: the towns' datasets (DCAT-AP.de), revisions, change feed.")
+    abstract:
+      "ORDP catalogue: the towns' datasets (DCAT-AP.de), revisions, search, change feed, export.")
 
   @OptionGroup var server: ServerOptions
   @OptionGroup var identity: IdentityClientOptions
   @Option(help: "Port to listen on (0: any free port).") var port = 7445
   @Option(help: "Directory of the database (created when missing).") var dataDir =
     ".ordp/catalogue"
+  @Option(help: "Where the datasets live on the web: the RDF export's IRIs start with it.")
+  var baseIri = "https://data.ordp.local/"
 
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.catalogue")
@@ -28,7 +31,10 @@ struct CatalogueCommand: AsyncParsableCommand {
     let verifier = AccessTokenVerifier(
       configuration: .init(issuer: identity.issuer, audience: identity.audience),
       source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
-    let service = CatalogueService(store: store, logger: logger)
+    let directory = OrganisationDirectory(channel: identityChannel, logger: logger)
+    let service = CatalogueService(
+      store: store, logger: logger, baseIRI: baseIri,
+      publisherNames: { await directory.displayNames() })
     let rpcServer = ORDPServer(
       configuration: ServerConfiguration(
         host: server.host, port: port, security: try server.security()),

@@ -35,6 +35,11 @@ enum CatalogueSchema {
             revision INTEGER NOT NULL, action TEXT NOT NULL, at INTEGER NOT NULL);
           """)
     }
+    migrator.registerMigration("v2: change by dataset") { db in
+      // Export reads each dataset's state as of one feed position.
+      try db.execute(
+        sql: "CREATE INDEX change_by_dataset ON change(dataset_id, position, revision)")
+    }
     return migrator
   }
 }

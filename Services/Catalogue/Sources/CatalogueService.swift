@@ -10,11 +10,24 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let logger: Logger
   let notifier = ChangeNotifier()
   let clock: @Sendable () -> Int64
+  /// IRIs of the RDF export start with this.
+  let baseIRI: String
+  /// Display names of towns by organisation id, for the export's publishers.
+  let publisherNames: @Sendable () async -> [String: String]
 
-  public init(store: any CatalogueStore, logger: Logger) {
+  /// - Parameters:
+  ///   - baseIRI: where the platform's datasets live on the web ("https://daten.example.de/");
+  ///     the RDF export names datasets, distributions and towns below it.
+  ///   - publisherNames: the towns' display names by id (e.g. from the identity service).
+  public init(
+    store: any CatalogueStore, logger: Logger, baseIRI: String = "https://data.ordp.local/",
+    publisherNames: @escaping @Sendable () async -> [String: String] = { [:] }
+  ) {
     self.store = store
     self.logger = logger
     self.clock = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+    self.baseIRI = baseIRI
+    self.publisherNames = publisherNames
   }
 
   /// Methods callable without a token (they show public datasets only then).
@@ -141,13 +154,6 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
         await notifier.wait(timeout: .seconds(1))
       }
     }
-  }
-
-  public func export(
-    request: Ordp_Catalogue_V1_ExportRequest,
-    responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext
-  ) async throws {
-    throw RPCError(.unimplemented, "Export is not built yet")
   }
 }
 

@@ -36,8 +36,26 @@ public protocol CatalogueStore: Sendable {
   func changes(after position: UInt64, limit: Int) async throws -> [Ordp_Catalogue_V1_Change]
   /// The position of the last committed change (0 when none).
   func latestPosition() async throws -> UInt64
+  /// The datasets as they were at feed position `position`, withdrawn ones included, ordered
+  /// by id after `afterID`, from at most `limit` datasets; only `publisher`'s when given.
+  /// Paging with the same position reads one consistent state whatever is written meanwhile.
+  func snapshot(
+    at position: UInt64, publisher: String?, afterID: String, limit: Int
+  ) async throws -> SnapshotPage
   /// One page of a search with its total, facets and feed position, from one snapshot.
   func search(_ query: CatalogueQuery, facets: Bool) async throws -> SearchPage
+}
+
+/// One page of `CatalogueStore.snapshot`.
+public struct SnapshotPage: Sendable {
+  public var datasets: [Ordp_Catalogue_V1_Dataset]
+  /// Where the next page starts; nil after the last one.
+  public var nextAfterID: String?
+
+  public init(datasets: [Ordp_Catalogue_V1_Dataset], nextAfterID: String?) {
+    self.datasets = datasets
+    self.nextAfterID = nextAfterID
+  }
 }
 
 /// Store errors that calls turn into statuses.

@@ -231,4 +231,30 @@ public final class SQLiteCatalogueStore: CatalogueStore {
       UInt64(try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM change") ?? 0)
     }
   }
+
+  public func snapshot(
+    at position: UInt64, publisher: String?, afterID: String, limit: Int
+  ) async throws -> SnapshotPage {
+    try await pool.read { db in
+      // Datasets created after `position` have no revision then and are skipped.
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT s.id, r.data FROM (
+            SELECT d.id AS id, (
+              SELECT c.revision FROM change c WHERE c.dataset_id = d.id AND c.position <= ?
+              ORDER BY c.position DESC LIMIT 1) AS revision
+            FROM dataset d WHERE d.id > ? AND (? IS NULL OR d.publisher = ?)
+            ORDER BY d.id LIMIT ?) AS s
+          LEFT JOIN revision r ON r.dataset_id = s.id AND r.revision = s.revision
+          ORDER BY s.id
+          """, arguments: [Int64(position), afterID, publisher, publisher, limit])
+      let datasets = try rows.compactMap { row -> Ordp_Catalogue_V1_Dataset? in
+        guard let data = row["data"] as Data? else { return nil }
+        return try Self.decode(data)
+      }
+      return SnapshotPage(
+        datasets: datasets, nextAfterID: rows.count < limit ? nil : rows.last?["id"])
+    }
+  }
 }

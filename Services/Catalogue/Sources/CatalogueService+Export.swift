@@ -1,0 +1,90 @@
+import Foundation
+import ORDPAuth
+public import ORDPCatalogueAPI
+public import ORDPRPC
+
+extension CatalogueService {
+  /// Bytes of document text gathered before a chunk is written.
+  static let exportChunkBytes = 64 * 1024
+  /// Datasets read from the store per page.
+  static let exportPageSize = 500
+
+  /// Streams the catalogue (or one town) as DCAT-AP.de in Turtle or JSON-LD: every dataset the
+  /// caller may see, not withdrawn, as of the feed position when the export began — one
+  /// consistent state however many writes happen while it streams.
+  public func export(
+    request: Ordp_Catalogue_V1_ExportRequest,
+    responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext
+  ) async throws {
+    let publisher = request.publisher.isEmpty ? nil : request.publisher
+    if let publisher, let problem = OrganisationID.problem(publisher) {
+      throw RPCError(.invalidArgument, "publisher: \(problem)")
+    }
+    let format: ExportSerializer
+    switch request.format {
+    case .turtle: format = .turtle(TurtleWriter())
+    case .jsonLd: format = .jsonLD(JSONLDWriter())
+    case .UNRECOGNIZED(let value):
+      throw RPCError(.invalidArgument, "format: \(value) is not a known export format")
+    }
+    let position = try await store.latestPosition()
+    var mapping = DCATMapping(baseIRI: baseIRI, publisherNames: await publisherNames())
+    let catalogue = mapping.catalogueIRI(publisher: publisher)
+    var buffer = format.header()
+    var nodeCount = 0
+    func append(_ node: RDFNode) {
+      buffer += format.node(node, first: nodeCount == 0)
+      nodeCount += 1
+    }
+    func flush(force: Bool) async throws {
+      guard force || buffer.utf8.count >= Self.exportChunkBytes, !buffer.isEmpty else { return }
+      var chunk = Ordp_Catalogue_V1_ExportChunk()
+      chunk.data = Data(buffer.utf8)
+      buffer = ""
+      try await responses.write(chunk)
+    }
+    append(mapping.catalogue(publisher: publisher))
+    var after = ""
+    while true {
+      try Task.checkCancellation()
+      let page = try await store.snapshot(
+        at: position, publisher: publisher, afterID: after, limit: Self.exportPageSize)
+      for dataset in page.datasets
+      where !dataset.withdrawn && CatalogueAccess.canRead(dataset, context.principal) {
+        for node in mapping.nodes(dataset, catalogue: catalogue) { append(node) }
+        try await flush(force: false)
+      }
+      guard let next = page.nextAfterID else { break }
+      after = next
+    }
+    buffer += format.footer()
+    try await flush(force: true)
+  }
+}
+
+/// The two export formats behind one face.
+enum ExportSerializer {
+  case turtle(TurtleWriter)
+  case jsonLD(JSONLDWriter)
+
+  func header() -> String {
+    switch self {
+    case .turtle(let writer): writer.header()
+    case .jsonLD(let writer): writer.header()
+    }
+  }
+
+  func node(_ node: RDFNode, first: Bool) -> String {
+    switch self {
+    case .turtle(let writer): writer.node(node)
+    case .jsonLD(let writer): writer.node(node, first: first)
+    }
+  }
+
+  func footer() -> String {
+    switch self {
+    case .turtle(let writer): writer.footer()
+    case .jsonLD(let writer): writer.footer()
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import ORDPCatalogue
+import Testing
+
+/// The RDF writers on their own (no I/O): escaping, IRIs, the shape of each format.
+@Suite struct RDFWriterTests {
+  let node = RDFNode(
+    subject: .iri("https://x.example/datasets/a b"), types: ["dcat:Dataset"],
+    properties: [
+      ("dct:title", .literal("Say \"hi\"\n\\ \u{7}ü")),
+      ("dct:issued", .literal("2024-01-01T00:00:00Z", datatype: "xsd:dateTime")),
+      ("dct:spatial", .blank("b1")),
+      ("dcat:keyword", .literal("a")), ("dcat:keyword", .literal("b")),
+    ])
+
+  @Test func turtleEscapesLiteralsAndIRIs() {
+    let text = TurtleWriter().node(node)
+    #expect(text.hasPrefix("<https://x.example/datasets/a%20b> a dcat:Dataset ;\n"))
+    #expect(text.contains(#"dct:title "Say \"hi\"\n\\ \u0007ü" ;"#))
+    #expect(text.contains(#"dct:issued "2024-01-01T00:00:00Z"^^xsd:dateTime ;"#))
+    #expect(text.contains("dct:spatial _:b1 ;"))
+    #expect(text.hasSuffix("dcat:keyword \"b\" .\n\n"))
+    #expect(TurtleWriter().header().contains("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n"))
+  }
+
+  @Test func jsonLDGroupsValuesByPredicateAndSeparatesNodes() {
+    let writer = JSONLDWriter()
+    let first = writer.node(node, first: true)
+    #expect(
+      first.hasPrefix(#"{"@id": "https://x.example/datasets/a%20b", "@type": ["dcat:Dataset"]"#))
+    #expect(first.contains(#""dct:title": [{"@value": "Say \"hi\"\n\\ \u0007ü"}]"#))
+    #expect(first.contains(#""dct:spatial": [{"@id": "_:b1"}]"#))
+    #expect(first.contains(#""dcat:keyword": [{"@value": "a"}, {"@value": "b"}]"#))
+    #expect(writer.node(node, first: false).hasPrefix(",\n{"))
+  }
+
+  @Test func iriCharactersOutsideTheGrammarArePercentEncoded() {
+    #expect(
+      RDFVocabulary.safeIRI("https://a.de/x?q=a b&c=<d>") == "https://a.de/x?q=a%20b&c=%3Cd%3E")
+    #expect(RDFVocabulary.safeIRI("https://a.de/straße") == "https://a.de/straße")
+    #expect(RDFVocabulary.safeIRI("https://a.de/\"{|}^`\\") == "https://a.de/%22%7B%7C%7D%5E%60%5C")
+  }
+}
