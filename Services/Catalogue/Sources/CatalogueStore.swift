@@ -27,6 +27,12 @@ public protocol CatalogueStore: Sendable {
     _ dataset: Ordp_Catalogue_V1_Dataset, baseRevision: UInt64, action: String,
     context: WriteContext
   ) async throws -> Ordp_Catalogue_V1_Dataset
+  /// Applies imported datasets (each with its CKAN id and publisher set, no id) in one durable
+  /// transaction: created, updated (the dataset imported before from that CKAN id), unchanged,
+  /// or rejected — one refusal never undoes the others.
+  func importBatch(
+    _ datasets: [Ordp_Catalogue_V1_Dataset], context: WriteContext
+  ) async throws -> [ImportOutcome]
   func dataset(id: String) async throws -> Ordp_Catalogue_V1_Dataset?
   func dataset(publisher: String, slug: String) async throws -> Ordp_Catalogue_V1_Dataset?
   func dataset(ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset?

@@ -24,32 +24,7 @@ public final class SQLiteCatalogueStore: CatalogueStore {
   )
     async throws -> Ordp_Catalogue_V1_Dataset
   {
-    try await pool.write { db in
-      var stored = dataset
-      stored.revision = 1
-      stored.withdrawn = false
-      if stored.issuedMicros == 0 { stored.issuedMicros = context.at }
-      if stored.modifiedMicros == 0 { stored.modifiedMicros = context.at }
-      if try Self.seq(db, "id = ?", stored.id) != nil {
-        throw CatalogueStoreError.alreadyExists("dataset \(stored.id)")
-      }
-      if try Self.seq(db, "publisher = ? AND slug = ?", stored.publisher, stored.slug) != nil {
-        throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
-      }
-      if !stored.ckanID.isEmpty, try Self.seq(db, "ckan_id = ?", stored.ckanID) != nil {
-        throw CatalogueStoreError.alreadyExists("CKAN id \(stored.ckanID)")
-      }
-      try db.execute(
-        sql: """
-          INSERT INTO dataset (id, publisher, slug, revision, withdrawn, access_level, title_sort,
-            license, modified, ckan_id, data) VALUES (?, ?, ?, 1, 0, 0, '', '', 0, ?, x'')
-          """,
-        arguments: [
-          stored.id, stored.publisher, stored.slug, stored.ckanID.isEmpty ? nil : stored.ckanID,
-        ])
-      try Self.write(db, stored, seq: db.lastInsertedRowID, action: action, context: context)
-      return stored
-    }
+    try await pool.write { db in try Self.insert(db, dataset, action: action, context: context) }
   }
 
   public func update(
@@ -57,36 +32,72 @@ public final class SQLiteCatalogueStore: CatalogueStore {
     context: WriteContext
   ) async throws -> Ordp_Catalogue_V1_Dataset {
     try await pool.write { db in
-      guard
-        let row = try Row.fetchOne(
-          db, sql: "SELECT seq, revision, data FROM dataset WHERE id = ?", arguments: [dataset.id])
-      else { throw CatalogueStoreError.notFound("dataset \(dataset.id)") }
-      let seq: Int64 = row["seq"]
-      let current = UInt64(row["revision"] as Int64)
-      guard current == baseRevision else {
-        throw CatalogueStoreError.conflict(id: dataset.id, current: current, base: baseRevision)
-      }
-      let previous = try Ordp_Catalogue_V1_Dataset(serializedBytes: [UInt8](row["data"] as Data))
-      var stored = dataset
-      stored.revision = current + 1
-      stored.issuedMicros = previous.issuedMicros
-      stored.ckanID = stored.ckanID.isEmpty ? previous.ckanID : stored.ckanID
-      if stored.modifiedMicros == 0 || stored.modifiedMicros == previous.modifiedMicros {
-        stored.modifiedMicros = context.at
-      }
-      if stored.slug != previous.slug,
-        try Self.seq(db, "publisher = ? AND slug = ?", stored.publisher, stored.slug) != nil
-      {
-        throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
-      }
-      try db.execute(
-        sql: "UPDATE dataset SET slug = ?, publisher = ?, ckan_id = ? WHERE seq = ?",
-        arguments: [
-          stored.slug, stored.publisher, stored.ckanID.isEmpty ? nil : stored.ckanID, seq,
-        ])
-      try Self.write(db, stored, seq: seq, action: action, context: context)
-      return stored
+      try Self.replace(db, dataset, baseRevision: baseRevision, action: action, context: context)
     }
+  }
+
+  static func insert(
+    _ db: Database, _ dataset: Ordp_Catalogue_V1_Dataset, action: String, context: WriteContext
+  ) throws -> Ordp_Catalogue_V1_Dataset {
+    var stored = dataset
+    stored.revision = 1
+    stored.withdrawn = false
+    if stored.issuedMicros == 0 { stored.issuedMicros = context.at }
+    if stored.modifiedMicros == 0 { stored.modifiedMicros = context.at }
+    if try Self.seq(db, "id = ?", stored.id) != nil {
+      throw CatalogueStoreError.alreadyExists("dataset \(stored.id)")
+    }
+    if try Self.seq(db, "publisher = ? AND slug = ?", stored.publisher, stored.slug) != nil {
+      throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
+    }
+    if !stored.ckanID.isEmpty, try Self.seq(db, "ckan_id = ?", stored.ckanID) != nil {
+      throw CatalogueStoreError.alreadyExists("CKAN id \(stored.ckanID)")
+    }
+    try db.execute(
+      sql: """
+        INSERT INTO dataset (id, publisher, slug, revision, withdrawn, access_level, title_sort,
+          license, modified, ckan_id, data) VALUES (?, ?, ?, 1, 0, 0, '', '', 0, ?, x'')
+        """,
+      arguments: [
+        stored.id, stored.publisher, stored.slug, stored.ckanID.isEmpty ? nil : stored.ckanID,
+      ])
+    try Self.write(db, stored, seq: db.lastInsertedRowID, action: action, context: context)
+    return stored
+  }
+
+  static func replace(
+    _ db: Database, _ dataset: Ordp_Catalogue_V1_Dataset, baseRevision: UInt64, action: String,
+    context: WriteContext
+  ) throws -> Ordp_Catalogue_V1_Dataset {
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "SELECT seq, revision, data FROM dataset WHERE id = ?", arguments: [dataset.id])
+    else { throw CatalogueStoreError.notFound("dataset \(dataset.id)") }
+    let seq: Int64 = row["seq"]
+    let current = UInt64(row["revision"] as Int64)
+    guard current == baseRevision else {
+      throw CatalogueStoreError.conflict(id: dataset.id, current: current, base: baseRevision)
+    }
+    let previous = try Self.decode(row["data"])
+    var stored = dataset
+    stored.revision = current + 1
+    stored.issuedMicros = previous.issuedMicros
+    stored.ckanID = stored.ckanID.isEmpty ? previous.ckanID : stored.ckanID
+    if stored.modifiedMicros == 0 || stored.modifiedMicros == previous.modifiedMicros {
+      stored.modifiedMicros = context.at
+    }
+    if stored.slug != previous.slug,
+      try Self.seq(db, "publisher = ? AND slug = ?", stored.publisher, stored.slug) != nil
+    {
+      throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
+    }
+    try db.execute(
+      sql: "UPDATE dataset SET slug = ?, publisher = ?, ckan_id = ? WHERE seq = ?",
+      arguments: [
+        stored.slug, stored.publisher, stored.ckanID.isEmpty ? nil : stored.ckanID, seq,
+      ])
+    try Self.write(db, stored, seq: seq, action: action, context: context)
+    return stored
   }
 
   /// Writes the dataset's columns, terms, search text, revision and change.
