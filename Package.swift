@@ -23,6 +23,7 @@ let package = Package(
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
+    .executable(name: "ordp-bench-catalogue", targets: ["ordp-bench-catalogue"]),
     .executable(name: "ordp", targets: ["ordp"]),
     .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
@@ -170,6 +171,19 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/Identity/Main",
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-bench-catalogue",
+      dependencies: [
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
+        "ORDPRPC", "ORDPPKI",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: strict
     ),
     .executableTarget(

@@ -14,8 +14,9 @@ import ServiceLifecycle
 /// `ordp dev up`: runs the platform locally on loopback with a development PKI.
 ///
 /// Runs, in this one process, each service on its own port with embedded storage under
-/// `--data-dir`: the identity service (towns seeded, demo users) and the runtime's demo server
-/// (health and echo). Catalogue, analytics and the gateway join as they are built.
+/// `--data-dir`: the identity service (towns seeded, demo users), the runtime's demo server
+/// (health and echo), and the catalogue (demo datasets on first start). Analytics and the
+/// gateway join as they are built.
 struct DevUp: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up", abstract: "Run ORDP locally (TLS on loopback, development certificates).")
@@ -74,15 +75,19 @@ struct DevUp: AsyncParsableCommand {
     identityServer.health.setStatus(.serving, forService: "ordp.identity.v1.Identity")
 
     // The catalogue verifies tokens with identity's verifier (same process).
+    let catalogueStore = try SQLiteCatalogueStore(
+      directory: URL(fileURLWithPath: dataDir).appendingPathComponent("catalogue"))
+    let demo = try await SyntheticCatalogue.seedDemo(
+      into: catalogueStore, count: 120, at: Int64(Date().timeIntervalSince1970 * 1_000_000))
+    if demo > 0 { logger.info("created \(demo) demo datasets") }
     let catalogue = CatalogueService(
-      store: try SQLiteCatalogueStore(
-        directory: URL(fileURLWithPath: dataDir).appendingPathComponent("catalogue")),
-      logger: logger, baseIRI: "https://data.ordp.local/",
+      store: catalogueStore, logger: logger, baseIRI: "https://data.ordp.local/",
       publisherNames: { [store = identity.store] in
         let organisations = (try? await store.organisations(includeInactive: true)) ?? []
         return Dictionary(
           organisations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
       })
+    try await catalogue.warmUp()
     var catalogueConfiguration = configuration
     catalogueConfiguration.port = cataloguePort
     let catalogueServer = ORDPServer(

@@ -46,11 +46,16 @@ import Testing
       context: WriteContext(author: "user:test", at: at))
   }
 
+  /// Runs the query both ways — SQL in the store, and FTS5 plus the in-memory index as the
+  /// service does — expects the same answer, and returns the service's.
   func search(_ edit: (inout CatalogueQuery) -> Void) async throws -> SearchPage {
     var query = CatalogueQuery()
     query.limit = 100
     edit(&query)
-    return try await store.search(query, facets: true)
+    let sql = try await store.search(query, facets: true)
+    let indexed = try await CatalogueSearch(store: store).search(query, facets: true)
+    expectSame(sql, indexed)
+    return indexed
   }
 
   func titles(_ page: SearchPage) -> [String] { page.hits.map(\.dataset.title) }
@@ -177,4 +182,22 @@ import Testing
       #expect(before.isSubset(of: Set(seen)), "\(order): \(before.subtracting(seen).count) skipped")
     }
   }
+}
+
+/// Both search paths agree: hits in order with score and sort key, next cursor, total, facets.
+func expectSame(
+  _ sql: SearchPage, _ indexed: SearchPage, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(
+    sql.hits.map(\.dataset.id) == indexed.hits.map(\.dataset.id), sourceLocation: sourceLocation)
+  #expect(sql.hits.map(\.score) == indexed.hits.map(\.score), sourceLocation: sourceLocation)
+  #expect(sql.hits.map(\.sortKey) == indexed.hits.map(\.sortKey), sourceLocation: sourceLocation)
+  #expect(sql.next == indexed.next, sourceLocation: sourceLocation)
+  #expect(sql.total == indexed.total, sourceLocation: sourceLocation)
+  #expect(sql.position == indexed.position, sourceLocation: sourceLocation)
+  let left = sql.facets.map { facet in "\(facet.field): \(facet.values.map { "\($0.0)=\($0.1)" })" }
+  let right = indexed.facets.map { facet in
+    "\(facet.field): \(facet.values.map { "\($0.0)=\($0.1)" })"
+  }
+  #expect(left == right, sourceLocation: sourceLocation)
 }

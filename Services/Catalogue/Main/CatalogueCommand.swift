@@ -35,6 +35,7 @@ struct CatalogueCommand: AsyncParsableCommand {
     let service = CatalogueService(
       store: store, logger: logger, baseIRI: baseIri,
       publisherNames: { await directory.displayNames() })
+    try await service.warmUp()
     let rpcServer = ORDPServer(
       configuration: ServerConfiguration(
         host: server.host, port: port, security: try server.security()),

@@ -10,7 +10,7 @@ extension CatalogueService {
     async throws -> Ordp_Catalogue_V1_SearchResponse
   {
     let query = try Self.query(request, principal: context.principal)
-    let page = try await store.search(query, facets: request.facets)
+    let page = try await searching.search(query, facets: request.facets)
     var response = Ordp_Catalogue_V1_SearchResponse()
     response.hits = page.hits.map { hit in
       var wire = Ordp_Catalogue_V1_SearchHit()

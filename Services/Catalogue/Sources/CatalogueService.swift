@@ -9,6 +9,8 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let store: any CatalogueStore
   let logger: Logger
   let notifier = ChangeNotifier()
+  /// Search: FTS5 text matches and the in-memory index.
+  let searching: CatalogueSearch
   let clock: @Sendable () -> Int64
   /// IRIs of the RDF export start with this.
   let baseIRI: String
@@ -24,10 +26,17 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     publisherNames: @escaping @Sendable () async -> [String: String] = { [:] }
   ) {
     self.store = store
+    self.searching = CatalogueSearch(store: store)
     self.logger = logger
     self.clock = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
     self.baseIRI = baseIRI
     self.publisherNames = publisherNames
+  }
+
+  /// Builds the search index from the change feed (a search would do it on first use);
+  /// call before serving so the first searches do not pay for it.
+  public func warmUp() async throws {
+    try await searching.catchUp()
   }
 
   /// Methods callable without a token (they show public datasets only then).

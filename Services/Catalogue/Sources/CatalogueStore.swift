@@ -48,8 +48,33 @@ public protocol CatalogueStore: Sendable {
   func snapshot(
     at position: UInt64, publisher: String?, afterID: String, limit: Int
   ) async throws -> SnapshotPage
+  /// Committed changes after `position` with the dataset's state and storage sequence
+  /// number, in order: what the in-memory search index applies.
+  func indexChanges(after position: UInt64, limit: Int) async throws -> [IndexChange]
+  /// Datasets matching all `words` (folded; each a prefix, in any of title, keywords,
+  /// description) with their score (per word: 8 title, 4 keywords, 1 description), and the
+  /// feed position they reflect, from one snapshot.
+  func textMatches(_ words: [String]) async throws -> (position: UInt64, scores: [Int64: Int])
+  /// The datasets at the given revisions, in the given order.
+  func datasets(
+    revisions: [(id: String, revision: UInt64)]
+  ) async throws
+    -> [Ordp_Catalogue_V1_Dataset]
   /// One page of a search with its total, facets and feed position, from one snapshot.
   func search(_ query: CatalogueQuery, facets: Bool) async throws -> SearchPage
+}
+
+/// One committed change as the search index applies it.
+public struct IndexChange: Sendable {
+  public var position: UInt64
+  public var seq: Int64
+  public var dataset: Ordp_Catalogue_V1_Dataset
+
+  public init(position: UInt64, seq: Int64, dataset: Ordp_Catalogue_V1_Dataset) {
+    self.position = position
+    self.seq = seq
+    self.dataset = dataset
+  }
 }
 
 /// One page of `CatalogueStore.snapshot`.

@@ -68,8 +68,9 @@ extension SQLiteCatalogueStore {
           let rows = try Row.fetchAll(
             db,
             sql: """
-              SELECT MIN(t.display) AS value, COUNT(*) AS n FROM dataset_term t
-              WHERE t.field = ? AND t.seq IN (\(matches))
+              SELECT (SELECT MIN(x.display) FROM dataset_term x
+                  WHERE x.field = t.field AND x.value = t.value) AS value, COUNT(*) AS n
+              FROM dataset_term t WHERE t.field = ? AND t.seq IN (\(matches))
               GROUP BY t.value ORDER BY n DESC, value LIMIT 50
               """, arguments: arguments)
           facetCounts.append((field, rows.map { ($0["value"], $0["n"]) }))
