@@ -263,7 +263,7 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
-      // Helpers shared by the test targets: real service processes on loopback.
+    // Helpers shared by the test targets: real service processes on loopback.
     .target(
       name: "ORDPTestSupport",
       dependencies: [

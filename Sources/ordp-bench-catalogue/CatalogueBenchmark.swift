@@ -129,6 +129,8 @@ struct CatalogueBenchmark: AsyncParsableCommand {
   func compareSearch(client: Ordp_Catalogue_V1_Catalogue_Client, file: String) async throws {
     var configuration = Configuration()
     configuration.readonly = true
+    // The same reading setup as the store's connections.
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
     let pool = try DatabasePool(path: file, configuration: configuration)
     let mix = QueryMix.all
     var rpc = mix.map { _ in Self.histogram() }

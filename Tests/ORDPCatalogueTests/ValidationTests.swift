@@ -9,6 +9,9 @@ import Testing
     #expect(GermanFolding.fold("Müll") == GermanFolding.fold("MUELL"))
     #expect(GermanFolding.fold("Öffnungszeiten Bürgerbüro") == "oeffnungszeiten buergerbuero")
     #expect(GermanFolding.fold("Café Crème") == "cafe creme")
+    // Decomposed input (NFD) folds like composed input; other scripts are lower-cased.
+    #expect(GermanFolding.fold("Mu\u{308}ll Stra\u{DF}e") == "muell strasse")
+    #expect(GermanFolding.fold("ÄÖÜ Łódź ΣΟΦΙΑ") == "aeoeue łodz σοφια")
     #expect(
       GermanFolding.words("Parkplätze (Innenstadt), 2024!") == [
         "parkplaetze", "innenstadt", "2024",

@@ -6,23 +6,37 @@ import Foundation
 /// "Straße" and "Muell" finds "Müll".
 public enum GermanFolding {
   public static func fold(_ text: String) -> String {
-    var result = ""
-    result.reserveCapacity(text.utf8.count)
-    for character in text.lowercased() {
-      switch character {
-      case "ä": result += "ae"
-      case "ö": result += "oe"
-      case "ü": result += "ue"
-      case "ß", "ẞ": result += "ss"
-      default:
-        // Other letters with diacritics: keep the base letter (NFD, drop combining marks).
-        let scalars = String(character).decomposedStringWithCanonicalMapping.unicodeScalars
-        for scalar in scalars where !(0x0300...0x036F).contains(scalar.value) {
-          result.unicodeScalars.append(scalar)
-        }
+    var result = String.UnicodeScalarView()
+    // The last letter written, for a combining diaeresis (text in NFD: "u" + U+0308 is "ü").
+    var last: Unicode.Scalar = " "
+    for scalar in text.unicodeScalars {
+      let value = scalar.value
+      if value < 0x80 {
+        // ASCII, nearly all of it: lower case without any table.
+        let lower = (0x41...0x5A).contains(value) ? Unicode.Scalar(UInt8(value + 0x20)) : scalar
+        result.append(lower)
+        last = lower
+        continue
       }
+      switch value {
+      case 0xE4, 0xC4: result.append(contentsOf: "ae".unicodeScalars)
+      case 0xF6, 0xD6: result.append(contentsOf: "oe".unicodeScalars)
+      case 0xFC, 0xDC: result.append(contentsOf: "ue".unicodeScalars)
+      case 0xDF, 0x1E9E: result.append(contentsOf: "ss".unicodeScalars)
+      case 0x0308 where last == "a" || last == "o" || last == "u": result.append("e")
+      case 0x0300...0x036F: break  // other combining marks
+      default:
+        // Other letters: lower case, keep the base letter (NFD, drop combining marks).
+        let decomposed = String(scalar).lowercased().decomposedStringWithCanonicalMapping
+        for part in decomposed.unicodeScalars where !(0x0300...0x036F).contains(part.value) {
+          result.append(part)
+          last = part
+        }
+        continue
+      }
+      last = " "
     }
-    return result
+    return String(result)
   }
 
   /// The folded words of `text` (letters and digits), for FTS queries and keyword matching.

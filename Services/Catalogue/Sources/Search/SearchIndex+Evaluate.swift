@@ -19,40 +19,36 @@ extension SearchIndex {
 
   /// Evaluates `query`; `scores` are the text matches (seq → score) when the query has words.
   public func evaluate(_ query: CatalogueQuery, scores: [Int64: Int]?, facets: Bool) -> Result {
-    let filter = Filter(query: query, index: self)
-    var total = 0
-    var townCounts = [Int](repeating: 0, count: towns.count)
-    var licenseCounts = [Int](repeating: 0, count: licenses.count)
-    var themeCounts = [Int](repeating: 0, count: themes.count)
-    var keywordCounts = [Int](repeating: 0, count: keywords.count)
-    var formatCounts = [Int](repeating: 0, count: formats.count)
-    var top = TopK(limit: query.limit + 1, order: query.effectiveOrder)
-    func consider(_ seq: Int64, _ entry: Entry, score: Int) {
-      guard filter.accepts(entry) else { return }
-      total += 1
-      if facets {
-        townCounts[Int(entry.publisher)] += 1
-        licenseCounts[Int(entry.license)] += 1
-        for id in entry.themes { themeCounts[Int(id)] += 1 }
-        for id in entry.keywords { keywordCounts[Int(id)] += 1 }
-        for id in entry.formats { formatCounts[Int(id)] += 1 }
+    let order = query.effectiveOrder
+    // A local struct, not variables captured by a closure: no dynamic exclusivity checks in
+    // the loop over every dataset.
+    var pass = Pass(
+      filter: Filter(query: query, index: self), facets: facets, after: query.after,
+      top: TopK(limit: query.limit + 1, order: order), index: self)
+    hot.withUnsafeBufferPointer { hot in
+      terms.withUnsafeBufferPointer { terms in
+        let view = View(hot: hot, terms: terms, cold: cold)
+        if let scores {
+          for (seq, score) in scores {
+            if let slot = slots[seq] { pass.consider(slot, score: score, in: view) }
+          }
+        } else {
+          for slot in hot.indices { pass.consider(slot, score: 0, in: view) }
+        }
       }
-      let candidate = TopK.Candidate(seq: seq, entry: entry, score: score)
-      if let after = query.after, !candidate.isAfter(after, order: query.effectiveOrder) { return }
-      top.insert(candidate)
     }
-    if let scores {
-      for (seq, score) in scores {
-        if let entry = entries[seq] { consider(seq, entry, score: score) }
-      }
-    } else {
-      for (seq, entry) in entries { consider(seq, entry, score: 0) }
-    }
-    let ordered = top.sorted()
+    let (top, total) = (pass.top, pass.total)
+    let (townCounts, licenseCounts) = (pass.townCounts, pass.licenseCounts)
+    let (themeCounts, keywordCounts, formatCounts) = (
+      pass.themeCounts, pass.keywordCounts, pass.formatCounts
+    )
+    let ordered = top.items
     let page = ordered.prefix(query.limit).map { candidate in
-      Hit(
-        seq: candidate.seq, id: candidate.entry.id, revision: candidate.entry.revision,
-        score: candidate.score, sortKey: candidate.sortKey(query.effectiveOrder))
+      let entry = cold[candidate.slot]
+      return Hit(
+        seq: hot[candidate.slot].seq, id: entry.id, revision: entry.revision,
+        score: candidate.score,
+        sortKey: candidate.sortKey(order, modified: hot[candidate.slot].modified, cold: entry))
     }
     var next: CatalogueQuery.Cursor?
     if ordered.count > query.limit, let last = page.last {
@@ -81,55 +77,143 @@ extension SearchIndex {
     return Result(hits: page, next: next, total: total, facets: facetLists)
   }
 
-  /// A query's conditions with its values resolved to interned ids.
+  /// One evaluation's running state: total, facet counts, the best hits so far.
+  struct Pass {
+    let filter: Filter
+    let facets: Bool
+    let after: CatalogueQuery.Cursor?
+    var top: TopK
+    var total = 0
+    var townCounts: [Int]
+    var licenseCounts: [Int]
+    var themeCounts: [Int]
+    var keywordCounts: [Int]
+    var formatCounts: [Int]
+
+    init(
+      filter: Filter, facets: Bool, after: CatalogueQuery.Cursor?, top: TopK, index: SearchIndex
+    ) {
+      self.filter = filter
+      self.facets = facets
+      self.after = after
+      self.top = top
+      townCounts = [Int](repeating: 0, count: facets ? index.towns.count : 0)
+      licenseCounts = [Int](repeating: 0, count: facets ? index.licenses.count : 0)
+      themeCounts = [Int](repeating: 0, count: facets ? index.themes.count : 0)
+      keywordCounts = [Int](repeating: 0, count: facets ? index.keywords.count : 0)
+      formatCounts = [Int](repeating: 0, count: facets ? index.formats.count : 0)
+    }
+
+    mutating func consider(_ slot: Int, score: Int, in view: View) {
+      let entry = view.hot[slot]
+      guard filter.accepts(entry, slot: slot, in: view) else { return }
+      total += 1
+      if facets {
+        townCounts[Int(entry.publisher)] += 1
+        licenseCounts[Int(entry.license)] += 1
+        var index = Int(entry.termStart)
+        for _ in 0..<entry.themeCount {
+          themeCounts[Int(view.terms[index])] += 1
+          index += 1
+        }
+        for _ in 0..<entry.keywordCount {
+          keywordCounts[Int(view.terms[index])] += 1
+          index += 1
+        }
+        for _ in 0..<entry.formatCount {
+          formatCounts[Int(view.terms[index])] += 1
+          index += 1
+        }
+      }
+      let candidate = TopK.Candidate(slot: slot, score: score)
+      if let after, !candidate.isAfter(after, order: top.order, in: view) { return }
+      top.insert(candidate, in: view)
+    }
+  }
+
+  /// What an evaluation reads, without copying it.
+  struct View {
+    let hot: UnsafeBufferPointer<Hot>
+    let terms: UnsafeBufferPointer<Int32>
+    let cold: ContiguousArray<Cold>
+  }
+
+  /// A query's conditions with its values resolved to interned ids, as lookup tables.
   struct Filter {
-    let visibleLevels: Set<Int>?
-    let memberOf: Set<Int32>
-    let publishers: Set<Int32>?
-    let licenses: Set<Int32>?
-    let accessLevels: Set<Int>?
-    let themes: Set<Int32>?
-    let keywords: Set<Int32>?
-    let formats: Set<Int32>?
+    /// Indexed by access level (0...3).
+    let visibleLevels: [Bool]?
+    let memberOf: [Bool]
+    let anyMember: Bool
+    let publishers: [Bool]?
+    let licenses: [Bool]?
+    let accessLevels: [Bool]?
+    let themes: [Bool]?
+    let keywords: [Bool]?
+    let formats: [Bool]?
     let modifiedFrom: Int64?
     let modifiedTo: Int64?
     let bbox: (west: Double, south: Double, east: Double, north: Double)?
 
     init(query: CatalogueQuery, index: SearchIndex) {
-      func ids(_ values: [String], _ interner: Interner) -> Set<Int32>? {
-        values.isEmpty ? nil : Set(values.compactMap { interner.lookup($0) })
+      func table(_ values: [String], _ interner: Interner) -> [Bool] {
+        var table = [Bool](repeating: false, count: interner.count)
+        for value in values { if let id = interner.lookup(value) { table[Int(id)] = true } }
+        return table
       }
-      visibleLevels = query.visibleLevels.map(Set.init)
-      memberOf = Set(query.memberOf.compactMap { index.towns.lookup($0) })
-      publishers = ids(query.publishers, index.towns)
-      licenses = ids(query.licenses, index.licenses)
-      accessLevels = query.accessLevels.isEmpty ? nil : Set(query.accessLevels)
-      themes = ids(query.themes, index.themes)
-      keywords = ids(query.keywords, index.keywords)
-      formats = ids(query.formats, index.formats)
+      func levels(_ values: [Int]) -> [Bool] {
+        var table = [Bool](repeating: false, count: 4)
+        for value in values where (0..<4).contains(value) { table[value] = true }
+        return table
+      }
+      visibleLevels = query.visibleLevels.map(levels)
+      memberOf = table(query.memberOf, index.towns)
+      anyMember = memberOf.contains(true)
+      publishers = query.publishers.isEmpty ? nil : table(query.publishers, index.towns)
+      licenses = query.licenses.isEmpty ? nil : table(query.licenses, index.licenses)
+      accessLevels = query.accessLevels.isEmpty ? nil : levels(query.accessLevels)
+      themes = query.themes.isEmpty ? nil : table(query.themes, index.themes)
+      keywords = query.keywords.isEmpty ? nil : table(query.keywords, index.keywords)
+      formats = query.formats.isEmpty ? nil : table(query.formats, index.formats)
       modifiedFrom = query.modifiedFrom
       modifiedTo = query.modifiedTo
       bbox = query.bbox.map { ($0.west, $0.south, $0.east, $0.north) }
     }
 
-    func accepts(_ entry: Entry) -> Bool {
+    func level(_ table: [Bool], _ access: Int) -> Bool { (0..<4).contains(access) && table[access] }
+
+    func accepts(_ entry: Hot, slot: Int, in view: View) -> Bool {
       if entry.withdrawn { return false }
-      if let visibleLevels, !visibleLevels.contains(entry.access) {
-        guard entry.access == 3, !memberOf.isEmpty,
-          memberOf.contains(entry.publisher) || entry.grants.contains(where: memberOf.contains)
+      let access = Int(entry.access)
+      if let visibleLevels, !level(visibleLevels, access) {
+        guard access == 3, anyMember else { return false }
+        guard
+          memberOf[Int(entry.publisher)]
+            || (entry.hasGrants && view.cold[slot].grants.contains(where: { memberOf[Int($0)] }))
         else { return false }
       }
-      if let publishers, !publishers.contains(entry.publisher) { return false }
-      if let licenses, !licenses.contains(entry.license) { return false }
-      if let accessLevels, !accessLevels.contains(entry.access) { return false }
-      if let themes, !entry.themes.contains(where: themes.contains) { return false }
-      if let keywords, !entry.keywords.contains(where: keywords.contains) { return false }
-      if let formats, !entry.formats.contains(where: formats.contains) { return false }
+      if let publishers, !publishers[Int(entry.publisher)] { return false }
+      if let licenses, !licenses[Int(entry.license)] { return false }
+      if let accessLevels, !level(accessLevels, access) { return false }
+      let start = Int(entry.termStart)
+      let themeEnd = start + Int(entry.themeCount)
+      let keywordEnd = themeEnd + Int(entry.keywordCount)
+      let formatEnd = keywordEnd + Int(entry.formatCount)
+      if let themes, !(start..<themeEnd).contains(where: { themes[Int(view.terms[$0])] }) {
+        return false
+      }
+      if let keywords,
+        !(themeEnd..<keywordEnd).contains(where: { keywords[Int(view.terms[$0])] })
+      {
+        return false
+      }
+      if let formats, !(keywordEnd..<formatEnd).contains(where: { formats[Int(view.terms[$0])] }) {
+        return false
+      }
       if let modifiedFrom, entry.modified < modifiedFrom { return false }
       if let modifiedTo, entry.modified >= modifiedTo { return false }
       if let bbox {
-        guard let box = entry.bbox, box.west <= bbox.east, box.east >= bbox.west,
-          box.south <= bbox.north, box.north >= bbox.south
+        guard entry.hasBox, entry.west <= bbox.east, entry.east >= bbox.west,
+          entry.south <= bbox.north, entry.north >= bbox.south
         else { return false }
       }
       return true
@@ -139,45 +223,53 @@ extension SearchIndex {
   /// The best `limit` candidates under an order, kept sorted as they arrive.
   struct TopK {
     struct Candidate {
-      var seq: Int64
-      var entry: Entry
+      var slot: Int
       var score: Int
 
       /// Whether this candidate comes strictly before `other` in `order`.
-      func precedes(_ other: Candidate, order: CatalogueQuery.Order) -> Bool {
+      func precedes(_ other: Candidate, order: CatalogueQuery.Order, in view: View) -> Bool {
+        let (a, b) = (view.hot[slot], view.hot[other.slot])
         switch order {
         case .relevance:
-          return score != other.score ? score > other.score : seq < other.seq
+          return score != other.score ? score > other.score : a.seq < b.seq
         case .modified:
-          return entry.modified != other.entry.modified
-            ? entry.modified > other.entry.modified : seq > other.seq
+          return a.modified != b.modified ? a.modified > b.modified : a.seq > b.seq
         case .title:
-          return !entry.titleSort.utf8.elementsEqual(other.entry.titleSort.utf8)
-            ? entry.titleSort.utf8.lexicographicallyPrecedes(other.entry.titleSort.utf8)
-            : seq < other.seq
+          if a.titlePrefix != b.titlePrefix { return a.titlePrefix < b.titlePrefix }
+          let x = view.cold[slot].titleSort.utf8
+          let y = view.cold[other.slot].titleSort.utf8
+          return !x.elementsEqual(y) ? x.lexicographicallyPrecedes(y) : a.seq < b.seq
         }
       }
 
       /// Whether this candidate comes after the cursor (on the next pages).
-      func isAfter(_ cursor: CatalogueQuery.Cursor, order: CatalogueQuery.Order) -> Bool {
+      func isAfter(
+        _ cursor: CatalogueQuery.Cursor, order: CatalogueQuery.Order, in view: View
+      )
+        -> Bool
+      {
+        let entry = view.hot[slot]
         switch order {
         case .relevance:
           let key = Int(cursor.key) ?? 0
-          return score < key || (score == key && seq > cursor.seq)
+          return score < key || (score == key && entry.seq > cursor.seq)
         case .modified:
           let key = Int64(cursor.key) ?? 0
-          return entry.modified < key || (entry.modified == key && seq < cursor.seq)
+          return entry.modified < key || (entry.modified == key && entry.seq < cursor.seq)
         case .title:
-          return cursor.key.utf8.lexicographicallyPrecedes(entry.titleSort.utf8)
-            || (entry.titleSort.utf8.elementsEqual(cursor.key.utf8) && seq > cursor.seq)
+          let prefix = SearchIndex.prefix(cursor.key)
+          if entry.titlePrefix != prefix { return entry.titlePrefix > prefix }
+          let title = view.cold[slot].titleSort.utf8
+          return cursor.key.utf8.lexicographicallyPrecedes(title)
+            || (title.elementsEqual(cursor.key.utf8) && entry.seq > cursor.seq)
         }
       }
 
-      func sortKey(_ order: CatalogueQuery.Order) -> String {
+      func sortKey(_ order: CatalogueQuery.Order, modified: Int64, cold: Cold) -> String {
         switch order {
         case .relevance: String(score)
-        case .modified: String(entry.modified)
-        case .title: entry.titleSort
+        case .modified: String(modified)
+        case .title: cold.titleSort
         }
       }
     }
@@ -192,8 +284,10 @@ extension SearchIndex {
       items.reserveCapacity(limit + 1)
     }
 
-    mutating func insert(_ candidate: Candidate) {
-      if items.count == limit, let last = items.last, !candidate.precedes(last, order: order) {
+    mutating func insert(_ candidate: Candidate, in view: View) {
+      if items.count == limit, let last = items.last,
+        !candidate.precedes(last, order: order, in: view)
+      {
         return
       }
       // Binary search for the position (items stay ordered).
@@ -201,7 +295,7 @@ extension SearchIndex {
       var high = items.count
       while low < high {
         let middle = (low + high) / 2
-        if items[middle].precedes(candidate, order: order) {
+        if items[middle].precedes(candidate, order: order, in: view) {
           low = middle + 1
         } else {
           high = middle
@@ -210,7 +304,5 @@ extension SearchIndex {
       items.insert(candidate, at: low)
       if items.count > limit { items.removeLast() }
     }
-
-    func sorted() -> [Candidate] { items }
   }
 }
