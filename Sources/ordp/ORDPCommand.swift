@@ -6,7 +6,9 @@ struct ORDPCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ordp",
     abstract: "The Open Regional Data Platform's command-line tool.",
-    subcommands: [Dev.self, Health.self, Echo.self, Login.self, Towns.self])
+    subcommands: [
+      Dev.self, Health.self, Echo.self, Login.self, Towns.self, Search.self, Export.self,
+    ])
 }
 
 /// `ordp dev …`: a local platform for development.

@@ -47,7 +47,7 @@ let sharedCKAN: URL? = {
         && dataset.spatial.bbox.north == 51.60)
     #expect(dataset.spatial.politicalGeocodingUris.count == 1)
     #expect(dataset.temporal.startDate == "2024-01-01")
-    #expect(dataset.issuedMicros == 1_709_280_000_000_000)
+    #expect(dataset.issuedMicros == 1_709_280_000_123_456)  // fraction kept to the microsecond
     #expect(dataset.distributions.first?.byteSize == 2048)
     #expect(dataset.distributions.first?.checksum.algorithm == "sha256")
     let valid = try DatasetValidator.validate(dataset)
@@ -106,5 +106,26 @@ let sharedCKAN: URL? = {
       outcomes["govdata-portal-package-search-1.json"]?.hasPrefix("rejected: a package_search")
         == true)
     #expect(outcomes.values.allSatisfy { $0 == "ok" || $0.hasPrefix("rejected") }, "\(outcomes)")
+  }
+}
+
+@Suite struct TimestampTests {
+  @Test func parsesWhatCKANAndDCATWrite() {
+    #expect(Timestamp.micros("1970-01-01") == 0)
+    #expect(Timestamp.micros("2024-02-29T12:00:00Z") == 1_709_208_000_000_000)
+    #expect(Timestamp.micros("2024-02-29T12:00:00") == 1_709_208_000_000_000)
+    #expect(Timestamp.micros("2024-02-29T14:00:00+02:00") == 1_709_208_000_000_000)
+    #expect(Timestamp.micros("2024-02-29T07:30:00-0430") == 1_709_208_000_000_000)
+    #expect(Timestamp.micros("2023-05-10T08:43:22.123456") == 1_683_708_202_123_456)
+    #expect(Timestamp.micros("2023-05-10T08:43:22.5Z") == 1_683_708_202_500_000)
+    #expect(Timestamp.micros("2023-05-10 08:43") == 1_683_708_180_000_000)
+    #expect(Timestamp.micros("1969-12-31T23:59:59Z") == -1_000_000)
+    #expect(Timestamp.micros("2023-05-10T08:43:22.1234567891Z") == 1_683_708_202_123_456)
+    for bad in [
+      "", "2024", "2023-02-29", "2024-13-01", "2024-01-32", "2024-01-01T25:00", "2024-01-01T12",
+      "2024-01-01T12:00:00.Z", "2024-01-01T12:00:00+2", "2024-01-01x", "２０２４-01-01",
+    ] {
+      #expect(Timestamp.micros(bad) == nil, "\(bad)")
+    }
   }
 }

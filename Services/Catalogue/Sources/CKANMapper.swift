@@ -272,22 +272,8 @@ public enum CKANMapper {
 
   /// ISO 8601 date or date-time, with or without fraction and zone (UTC when none).
   static func micros(_ value: String?) -> Int64? {
-    guard let value, value.count >= 10 else { return nil }
-    let formatter = ISO8601DateFormatter()
-    for options: ISO8601DateFormatter.Options in [
-      [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
-    ] {
-      formatter.formatOptions = options
-      if let date = formatter.date(from: value) { return Int64(date.timeIntervalSince1970 * 1e6) }
-    }
-    // No zone: UTC. Fractions beyond milliseconds are dropped.
-    let trimmed = value.split(separator: ".").first.map(String.init) ?? value
-    formatter.formatOptions = [.withInternetDateTime]
-    if let date = formatter.date(from: trimmed.count == 10 ? trimmed + "T00:00:00Z" : trimmed + "Z")
-    {
-      return Int64(date.timeIntervalSince1970 * 1e6)
-    }
-    return nil
+    guard let value else { return nil }
+    return Timestamp.micros(value.trimmingCharacters(in: .whitespaces))
   }
 
   /// The bounding box of a GeoJSON geometry's coordinates.

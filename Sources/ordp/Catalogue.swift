@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import ORDPCatalogueAPI
+import ORDPRPC
+
+/// `ordp search`: searches the catalogue and prints one line per hit, then the facets.
+struct Search: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Search the catalogue (public datasets; more with --token).")
+
+  @OptionGroup var connection: ConnectionOptions
+  @Argument(help: "Words to find (folded: \"Strasse\" finds \"Straße\").") var words: [String] =
+    []
+  @Option(help: "Only these towns (repeatable).") var town: [String] = []
+  @Option(help: "Only these EU themes, e.g. TRAN (repeatable).") var theme: [String] = []
+  @Option(help: "Order: relevance, modified or title.") var sort = "relevance"
+  @Option(help: "Hits per page.") var pageSize = 10
+  @Option(help: "Page token printed by the previous page.") var pageToken = ""
+  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
+    String?
+
+  func run() async throws {
+    var request = Ordp_Catalogue_V1_SearchRequest()
+    request.query = words.joined(separator: " ")
+    request.publishers = town
+    request.themes = theme
+    request.pageSize = UInt32(clamping: pageSize)
+    request.pageToken = pageToken
+    request.facets = true
+    switch sort {
+    case "relevance": request.sort = .relevance
+    case "modified": request.sort = .modified
+    case "title": request.sort = .title
+    default: throw ValidationError("--sort must be relevance, modified or title")
+    }
+    let channel = try connection.channel()
+    defer { channel.close() }
+    do {
+      let response = try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+        .search(request, options: try options(connection, tokenFile: tokenFile))
+      print("\(response.total) datasets (feed position \(response.position))")
+      for hit in response.hits {
+        print("\(hit.dataset.publisher)/\(hit.dataset.slug)\t\(hit.dataset.title)")
+      }
+      for facet in response.facets where !facet.values.isEmpty {
+        let values = facet.values.prefix(8).map { "\($0.value) \($0.count)" }
+        print("\(facet.field): \(values.joined(separator: ", "))")
+      }
+      if !response.nextPageToken.isEmpty {
+        print("next page: --page-token \(response.nextPageToken)")
+      }
+    } catch let error as RPCError {
+      print("error: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// `ordp export`: the catalogue as DCAT-AP.de RDF on standard output.
+struct Export: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Export the catalogue (or one town) as DCAT-AP.de Turtle or JSON-LD.")
+
+  @OptionGroup var connection: ConnectionOptions
+  @Option(help: "turtle or json-ld.") var format = "turtle"
+  @Option(help: "Only this town's datasets.") var town = ""
+  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
+    String?
+
+  func run() async throws {
+    var request = Ordp_Catalogue_V1_ExportRequest()
+    switch format {
+    case "turtle": request.format = .turtle
+    case "json-ld": request.format = .jsonLd
+    default: throw ValidationError("--format must be turtle or json-ld")
+    }
+    request.publisher = town
+    let channel = try connection.channel()
+    defer { channel.close() }
+    var options = try options(connection, tokenFile: tokenFile)
+    options.timeout = nil
+    do {
+      try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel).export(
+        request, options: options
+      ) { chunks in
+        for try await chunk in chunks { FileHandle.standardOutput.write(chunk.data) }
+      }
+    } catch let error as RPCError {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Call options with the bearer token from `tokenFile`, when given.
+func options(_ connection: ConnectionOptions, tokenFile: String?) throws -> CallOptions {
+  var options = connection.callOptions
+  if let tokenFile {
+    let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    options.metadata = Metadata(["authorization": "Bearer \(token)"])
+  }
+  return options
+}
