@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
     .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
     .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
+    .library(name: "ORDPAnalytics", targets: ["ORDPAnalytics"]),
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
@@ -270,6 +271,16 @@ let package = Package(
         "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],
       path: "Tests/ORDPTestSupport",
+      swiftSettings: strict
+    ),
+    .target(
+      name: "ORDPAnalytics",
+      path: "Services/Analytics/Sources",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ORDPAnalyticsTests",
+      dependencies: ["ORDPAnalytics"],
       swiftSettings: strict
     ),
     .testTarget(
