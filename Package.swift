@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
     .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
     .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
+    .library(name: "ORDPAnalyticsAPI", targets: ["ORDPAnalyticsAPI"]),
     .library(name: "ORDPAnalytics", targets: ["ORDPAnalytics"]),
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
@@ -273,6 +274,13 @@ let package = Package(
       path: "Tests/ORDPTestSupport",
       swiftSettings: strict
     ),
+    // Analytics' API: generated messages, server protocol and client.
+    .target(
+      name: "ORDPAnalyticsAPI",
+      dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
+    // The analytics service (in progress): aggregate state, quantile sketch, Berlin buckets.
     .target(
       name: "ORDPAnalytics",
       path: "Services/Analytics/Sources",

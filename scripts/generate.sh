@@ -28,6 +28,7 @@ gen_swift grpc/health/v1/health.proto Sources/ORDPRPC/Generated ImportRuntime=fa
 gen_swift ordp/echo/v1/echo.proto Sources/ORDPEcho/Generated
 gen_swift ordp/identity/v1/identity.proto Sources/ORDPIdentityAPI/Generated
 gen_swift ordp/catalogue/v1/catalogue.proto Sources/ORDPCatalogueAPI/Generated
+gen_swift ordp/analytics/v1/analytics.proto Sources/ORDPAnalyticsAPI/Generated
 
 # C (protoc-c): headers go to the C client's public include/ (integrators and the Swift tests
 # that drive the C library need the message types), sources to generated/.
@@ -35,7 +36,8 @@ c_tmp="$(mktemp -d)"
 trap 'rm -rf "$c_tmp"' EXIT
 protoc -I Protos --c_out="$c_tmp" \
   ordp/rpc/v1/wire.proto grpc/health/v1/health.proto ordp/echo/v1/echo.proto \
-  ordp/identity/v1/identity.proto ordp/catalogue/v1/catalogue.proto
+  ordp/identity/v1/identity.proto ordp/catalogue/v1/catalogue.proto \
+  ordp/analytics/v1/analytics.proto
 (cd "$c_tmp" && find . -name '*.pb-c.h') | while read -r f; do
   mkdir -p "$(dirname "$root/Sources/CORDPClient/include/$f")"
   cp "$c_tmp/$f" "$root/Sources/CORDPClient/include/$f"
