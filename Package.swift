@@ -283,12 +283,13 @@ let package = Package(
     // The analytics service (in progress): aggregate state, quantile sketch, Berlin buckets.
     .target(
       name: "ORDPAnalytics",
+      dependencies: ["ORDPAnalyticsAPI"],
       path: "Services/Analytics/Sources",
       swiftSettings: strict
     ),
     .testTarget(
       name: "ORDPAnalyticsTests",
-      dependencies: ["ORDPAnalytics"],
+      dependencies: ["ORDPAnalytics", "ORDPAnalyticsAPI"],
       swiftSettings: strict
     ),
     .testTarget(
