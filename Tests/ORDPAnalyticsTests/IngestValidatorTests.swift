@@ -40,7 +40,8 @@ import Testing
     // t + 1 first came with NaN (rejected): the later valid t + 1 is stored, not a duplicate.
     #expect(outcome.duplicates == 1)
     #expect(outcome.rejected == 2 + 2 + 1 + 2 + 2)
-    #expect(outcome.acceptedCount + outcome.duplicates + outcome.rejected == 15)  // the malformed series counts its longer column
+    // Every item once; the malformed series counts its longer column.
+    #expect(outcome.acceptedCount + outcome.duplicates + outcome.rejected == 15)
     #expect(
       outcome.accepted == [
         .init(
