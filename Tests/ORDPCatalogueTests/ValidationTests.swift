@@ -82,6 +82,8 @@ import Testing
         }
       ),
       ("temporal.start_date:", { $0.temporal.startDate = "01.05.2024" }),
+      ("temporal.start_date:", { $0.temporal.startDate = "2023-02-29" }),
+      ("temporal.end_date:", { $0.temporal.endDate = "2024-01-01T00:00" }),
       ("contact_point.email:", { $0.contactPoint.email = "nobody" }),
       ("granted_organisations:", { $0.grantedOrganisations = ["olpe"] }),
       ("slug:", { $0.slug = "Not A Slug" }),

@@ -167,20 +167,10 @@ public enum DatasetValidator {
   /// ISO 8601 calendar date ("2024-01-31"), returned as comparable text.
   static func date(_ value: String, field: String) throws(RPCError) -> String? {
     if value.isEmpty { return nil }
-    let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-      let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-      (1...12).contains(month), year > 0, (1...daysIn(month: month, year: year)).contains(day)
+    // A calendar date and nothing else: ten characters that parse as an ISO 8601 day.
+    guard value.utf8.count == 10, !value.hasPrefix("0000"), Timestamp.micros(value) != nil
     else { throw invalid(field, "\"\(value.prefix(40))\" is not a date (YYYY-MM-DD)") }
     return value
-  }
-
-  static func daysIn(month: Int, year: Int) -> Int {
-    switch month {
-    case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-    case 4, 6, 9, 11: 30
-    default: 31
-    }
   }
 
   static func text(
