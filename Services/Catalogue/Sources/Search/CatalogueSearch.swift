@@ -40,11 +40,11 @@ public final class CatalogueSearch: Sendable {
         guard matches.position == target else { continue }
         scores = matches.scores
       }
-      let evaluated: SearchIndex.Result? = index.withLock { index in
-        index.position == target
-          ? index.evaluate(query, scores: scores, facets: facets) : nil
-      }
-      guard let evaluated else { continue }
+      // A copy of the index (copy-on-write: cheap unless a change lands meanwhile), so that
+      // searches run side by side and never hold the lock while they walk it.
+      let snapshot: SearchIndex? = index.withLock { $0.position == target ? $0 : nil }
+      guard let snapshot else { continue }
+      let evaluated = snapshot.evaluate(query, scores: scores, facets: facets)
       let datasets = try await store.datasets(
         revisions: evaluated.hits.map { ($0.id, $0.revision) })
       let hits = zip(evaluated.hits, datasets).map { hit, dataset in
