@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "ORDPAnalyticsAPI", targets: ["ORDPAnalyticsAPI"]),
     .library(name: "ORDPAnalytics", targets: ["ORDPAnalytics"]),
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
+    .executable(name: "ordp-analytics", targets: ["ordp-analytics"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp-bench-catalogue", targets: ["ordp-bench-catalogue"]),
@@ -280,16 +281,34 @@ let package = Package(
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: strict
     ),
-    // The analytics service (in progress): aggregate state, quantile sketch, Berlin buckets.
+    // The analytics service: datastreams, block storage with rollups on SQLite, ingest, queries.
     .target(
       name: "ORDPAnalytics",
-      dependencies: ["ORDPAnalyticsAPI"],
+      dependencies: [
+        "ORDPAnalyticsAPI", "ORDPRPC", "ORDPAuth",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       path: "Services/Analytics/Sources",
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-analytics",
+      dependencies: [
+        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPServiceKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Services/Analytics/Main",
       swiftSettings: strict
     ),
     .testTarget(
       name: "ORDPAnalyticsTests",
-      dependencies: ["ORDPAnalytics", "ORDPAnalyticsAPI"],
+      dependencies: [
+        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
+        "ORDPIdentityAPI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
       swiftSettings: strict
     ),
     .testTarget(

@@ -5,16 +5,17 @@ import Foundation
 /// a factor (1 ± α) of a true value at that rank. Two sketches with the same α merge by adding
 /// bucket counts: the merge of partitions' sketches equals the sketch of all their data. Negative
 /// values use a mirrored set of buckets; zero (and |x| below `minimumMagnitude`) its own count.
-/// I/O-free.
+/// Buckets are kept dense (one contiguous run of counts per sign), as in the paper's reference
+/// implementation: adding is an index computation and an array increment. I/O-free.
 public struct QuantileSketch: Sendable, Equatable {
   /// The relative accuracy α.
   public let relativeAccuracy: Double
   let gamma: Double
-  let logGamma: Double
-  /// Bucket index → count, for positive and for negative values.
-  public private(set) var positive: [Int32: UInt64] = [:]
-  public private(set) var negative: [Int32: UInt64] = [:]
-  public private(set) var zeroCount: UInt64 = 0
+  let inverseLogGamma: Double
+  /// Counts of positive and of negative values (by magnitude) per bucket index.
+  public internal(set) var positiveStore = BucketStore()
+  public internal(set) var negativeStore = BucketStore()
+  public internal(set) var zeroCount: UInt64 = 0
   public private(set) var count: UInt64 = 0
 
   /// Magnitudes below this count as zero (keeps bucket indexes small).
@@ -24,7 +25,7 @@ public struct QuantileSketch: Sendable, Equatable {
     precondition(relativeAccuracy > 0 && relativeAccuracy < 1)
     self.relativeAccuracy = relativeAccuracy
     gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
-    logGamma = Foundation.log(gamma)
+    inverseLogGamma = 1 / Foundation.log(gamma)
   }
 
   /// Restores a sketch from its buckets (e.g. partial state from another partition).
@@ -33,14 +34,32 @@ public struct QuantileSketch: Sendable, Equatable {
     zeroCount: UInt64
   ) {
     self.init(relativeAccuracy: relativeAccuracy)
-    self.positive = positive
-    self.negative = negative
+    for (index, count) in positive.sorted(by: { $0.key < $1.key }) where count > 0 {
+      positiveStore.add(index, count)
+    }
+    for (index, count) in negative.sorted(by: { $0.key < $1.key }) where count > 0 {
+      negativeStore.add(index, count)
+    }
     self.zeroCount = zeroCount
-    count = zeroCount + positive.values.reduce(0, +) + negative.values.reduce(0, +)
+    count = zeroCount + positiveStore.total + negativeStore.total
   }
 
-  func index(_ magnitude: Double) -> Int32 {
-    Int32(Foundation.ceil(Foundation.log(magnitude) / logGamma))
+  /// Restores a sketch from its stores (the storage codec).
+  init(relativeAccuracy: Double, positive: BucketStore, negative: BucketStore, zeroCount: UInt64) {
+    self.init(relativeAccuracy: relativeAccuracy)
+    positiveStore = positive
+    negativeStore = negative
+    self.zeroCount = zeroCount
+    count = zeroCount + positive.total + negative.total
+  }
+
+  /// Bucket index → count of positive values.
+  public var positive: [Int32: UInt64] { positiveStore.dictionary }
+  /// Bucket index → count of negative values (by magnitude).
+  public var negative: [Int32: UInt64] { negativeStore.dictionary }
+
+  @inline(__always) func index(_ magnitude: Double) -> Int32 {
+    Int32(Foundation.ceil(Foundation.log(magnitude) * inverseLogGamma))
   }
 
   /// The value a bucket stands for: the one with equal relative distance to both ends.
@@ -54,17 +73,17 @@ public struct QuantileSketch: Sendable, Equatable {
     if Swift.abs(value) < Self.minimumMagnitude {
       zeroCount += count
     } else if value > 0 {
-      positive[index(value), default: 0] += count
+      positiveStore.add(index(value), count)
     } else {
-      negative[index(-value), default: 0] += count
+      negativeStore.add(index(-value), count)
     }
   }
 
   /// Adds another sketch's counts. Both must have the same relative accuracy.
   public mutating func merge(_ other: QuantileSketch) {
     precondition(other.relativeAccuracy == relativeAccuracy, "sketches of different accuracy")
-    for (index, count) in other.positive { positive[index, default: 0] += count }
-    for (index, count) in other.negative { negative[index, default: 0] += count }
+    positiveStore.merge(other.positiveStore)
+    negativeStore.merge(other.negativeStore)
     zeroCount += other.zeroCount
     count += other.count
   }
@@ -76,16 +95,71 @@ public struct QuantileSketch: Sendable, Equatable {
     let rank = UInt64((q * Double(count - 1)).rounded(.down))
     var seen: UInt64 = 0
     // Negative values: largest magnitude first.
-    for index in negative.keys.sorted(by: >) {
-      seen += negative[index]!
-      if seen > rank { return -value(index) }
+    for position in negativeStore.counts.indices.reversed() {
+      seen += negativeStore.counts[position]
+      if seen > rank { return -value(negativeStore.offset + Int32(position)) }
     }
     seen += zeroCount
     if seen > rank { return 0 }
-    for index in positive.keys.sorted() {
-      seen += positive[index]!
-      if seen > rank { return value(index) }
+    for position in positiveStore.counts.indices {
+      seen += positiveStore.counts[position]
+      if seen > rank { return value(positiveStore.offset + Int32(position)) }
     }
-    return positive.keys.max().map(value)
+    return positiveStore.counts.isEmpty ? 0 : value(positiveStore.maximumIndex)
+  }
+}
+
+/// Counts per bucket index, dense from the lowest to the highest index holding values (both
+/// ends always non-zero, so equal contents compare equal).
+public struct BucketStore: Sendable, Equatable {
+  /// The bucket index of `counts[0]`.
+  public internal(set) var offset: Int32 = 0
+  public internal(set) var counts: [UInt64] = []
+
+  public init() {}
+
+  var total: UInt64 { counts.reduce(0, +) }
+  var maximumIndex: Int32 { offset + Int32(counts.count - 1) }
+
+  var dictionary: [Int32: UInt64] {
+    var result: [Int32: UInt64] = [:]
+    for (position, count) in counts.enumerated() where count > 0 {
+      result[offset + Int32(position)] = count
+    }
+    return result
+  }
+
+  @inline(__always) mutating func add(_ index: Int32, _ count: UInt64) {
+    if counts.isEmpty {
+      offset = index
+      counts = [count]
+      return
+    }
+    if index < offset {
+      counts.insert(contentsOf: repeatElement(0, count: Int(offset - index)), at: 0)
+      offset = index
+    } else if index > maximumIndex {
+      counts.append(contentsOf: repeatElement(0, count: Int(index - maximumIndex)))
+    }
+    counts[Int(index - offset)] += count
+  }
+
+  mutating func merge(_ other: BucketStore) {
+    guard !other.counts.isEmpty else { return }
+    guard !counts.isEmpty else {
+      self = other
+      return
+    }
+    if other.offset < offset {
+      counts.insert(contentsOf: repeatElement(0, count: Int(offset - other.offset)), at: 0)
+      offset = other.offset
+    }
+    if other.maximumIndex > maximumIndex {
+      counts.append(contentsOf: repeatElement(0, count: Int(other.maximumIndex - maximumIndex)))
+    }
+    let shift = Int(other.offset - offset)
+    counts.withUnsafeMutableBufferPointer { mine in
+      for (position, count) in other.counts.enumerated() { mine[shift + position] += count }
+    }
   }
 }

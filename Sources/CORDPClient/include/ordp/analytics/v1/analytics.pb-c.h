@@ -159,7 +159,7 @@ struct  Ordp__Analytics__V1__Retention
    */
   uint32_t raw_days;
   /*
-   * Rollups (minute, hour, day) expire after this many days (at least raw_days).
+   * Rollups (hour, day) expire after this many days (at least raw_days).
    */
   uint32_t rollup_days;
 };
@@ -491,11 +491,15 @@ struct  Ordp__Analytics__V1__AggregateRow
     , (char *)protobuf_c_empty_string, 0, 0, 0,NULL, NULL }
 
 
+/*
+ * One page of an aggregate's rows (a big answer — a year of hours for many streams — comes as
+ * several pages of at most 10,000 rows, each well below the frame limit).
+ */
 struct  Ordp__Analytics__V1__AggregateResponse
 {
   ProtobufCMessage base;
   /*
-   * Ordered by group, then bucket start. Empty buckets are left out.
+   * Ordered by group, then bucket start, across pages. Empty buckets are left out.
    */
   size_t n_rows;
   Ordp__Analytics__V1__AggregateRow **rows;

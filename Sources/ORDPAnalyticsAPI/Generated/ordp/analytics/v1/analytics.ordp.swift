@@ -24,8 +24,8 @@ public enum Ordp_Analytics_V1_Analytics {
     public static let setTownRetention = MethodDescriptor(service: "ordp.analytics.v1.Analytics", method: "SetTownRetention", kind: .unary)
     /// `Ingest`: bidirectional streaming.
     public static let ingest = MethodDescriptor(service: "ordp.analytics.v1.Analytics", method: "Ingest", kind: .bidirectionalStreaming)
-    /// `Aggregate`: unary.
-    public static let aggregate = MethodDescriptor(service: "ordp.analytics.v1.Analytics", method: "Aggregate", kind: .unary)
+    /// `Aggregate`: server streaming.
+    public static let aggregate = MethodDescriptor(service: "ordp.analytics.v1.Analytics", method: "Aggregate", kind: .serverStreaming)
     /// `Latest`: unary.
     public static let latest = MethodDescriptor(service: "ordp.analytics.v1.Analytics", method: "Latest", kind: .unary)
     /// `ReadObservations`: server streaming.
@@ -45,7 +45,7 @@ public protocol Ordp_Analytics_V1_Analytics_ServiceProtocol: RPCService {
   /// Batches in, one acknowledgement per batch once it is durable (bidirectional so that a
   /// client learns which batches are safe while it keeps sending).
   func ingest(requests: RPCRequestStream<Ordp_Analytics_V1_IngestBatch>, responses: RPCResponseWriter<Ordp_Analytics_V1_IngestAck>, context: ServerContext) async throws
-  func aggregate(request: Ordp_Analytics_V1_AggregateRequest, context: ServerContext) async throws -> Ordp_Analytics_V1_AggregateResponse
+  func aggregate(request: Ordp_Analytics_V1_AggregateRequest, responses: RPCResponseWriter<Ordp_Analytics_V1_AggregateResponse>, context: ServerContext) async throws
   func latest(request: Ordp_Analytics_V1_LatestRequest, context: ServerContext) async throws -> Ordp_Analytics_V1_LatestResponse
   func readObservations(request: Ordp_Analytics_V1_ReadObservationsRequest, responses: RPCResponseWriter<Ordp_Analytics_V1_ObservationPage>, context: ServerContext) async throws
 }
@@ -71,8 +71,8 @@ extension Ordp_Analytics_V1_Analytics_ServiceProtocol {
     router.registerBidirectionalStreaming(Ordp_Analytics_V1_Analytics.Method.ingest) { (requests: RPCRequestStream<Ordp_Analytics_V1_IngestBatch>, responses: RPCResponseWriter<Ordp_Analytics_V1_IngestAck>, context) in
       try await self.ingest(requests: requests, responses: responses, context: context)
     }
-    router.registerUnary(Ordp_Analytics_V1_Analytics.Method.aggregate) { (request: Ordp_Analytics_V1_AggregateRequest, context) -> Ordp_Analytics_V1_AggregateResponse in
-      try await self.aggregate(request: request, context: context)
+    router.registerServerStreaming(Ordp_Analytics_V1_Analytics.Method.aggregate) { (request: Ordp_Analytics_V1_AggregateRequest, responses: RPCResponseWriter<Ordp_Analytics_V1_AggregateResponse>, context) in
+      try await self.aggregate(request: request, responses: responses, context: context)
     }
     router.registerUnary(Ordp_Analytics_V1_Analytics.Method.latest) { (request: Ordp_Analytics_V1_LatestRequest, context) -> Ordp_Analytics_V1_LatestResponse in
       try await self.latest(request: request, context: context)
@@ -119,8 +119,8 @@ public struct Ordp_Analytics_V1_Analytics_Client: Sendable {
     try await channel.bidirectionalStreaming(Ordp_Analytics_V1_Analytics.Method.ingest, options: options, requests: requests, onResponse: onResponse)
   }
 
-  public func aggregate(_ request: Ordp_Analytics_V1_AggregateRequest, options: CallOptions = .defaults) async throws -> Ordp_Analytics_V1_AggregateResponse {
-    try await channel.unary(Ordp_Analytics_V1_Analytics.Method.aggregate, request: request, options: options)
+  public func aggregate<Result: Sendable>(_ request: Ordp_Analytics_V1_AggregateRequest, options: CallOptions = .defaults, onResponse: (RPCResponseStream<Ordp_Analytics_V1_AggregateResponse>) async throws -> Result) async throws -> Result {
+    try await channel.serverStreaming(Ordp_Analytics_V1_Analytics.Method.aggregate, request: request, options: options, onResponse: onResponse)
   }
 
   public func latest(_ request: Ordp_Analytics_V1_LatestRequest, options: CallOptions = .defaults) async throws -> Ordp_Analytics_V1_LatestResponse {

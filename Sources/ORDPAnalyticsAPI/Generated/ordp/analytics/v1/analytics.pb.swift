@@ -311,7 +311,7 @@ public nonisolated struct Ordp_Analytics_V1_Retention: Sendable {
   /// Raw observations expire after this many days.
   public var rawDays: UInt32 = 0
 
-  /// Rollups (minute, hour, day) expire after this many days (at least raw_days).
+  /// Rollups (hour, day) expire after this many days (at least raw_days).
   public var rollupDays: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -867,12 +867,14 @@ public nonisolated struct Ordp_Analytics_V1_AggregateRow: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// One page of an aggregate's rows (a big answer — a year of hours for many streams — comes as
+/// several pages of at most 10,000 rows, each well below the frame limit).
 public nonisolated struct Ordp_Analytics_V1_AggregateResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Ordered by group, then bucket start. Empty buckets are left out.
+  /// Ordered by group, then bucket start, across pages. Empty buckets are left out.
   public var rows: [Ordp_Analytics_V1_AggregateRow] = []
 
   /// The quantile sketches' relative accuracy.

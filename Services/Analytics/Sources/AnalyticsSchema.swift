@@ -1,0 +1,27 @@
+import GRDB
+
+/// Versioned migrations of the analytics SQLite database. Never edit a registered migration;
+/// add a new one.
+enum AnalyticsSchema {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE datastream (
+            key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, owner TEXT NOT NULL,
+            data BLOB NOT NULL);
+          CREATE TABLE town_retention (
+            owner TEXT PRIMARY KEY, raw_days INTEGER NOT NULL, rollup_days INTEGER NOT NULL);
+          CREATE TABLE block (
+            id INTEGER PRIMARY KEY, stream INTEGER NOT NULL, start INTEGER NOT NULL,
+            end INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+          CREATE UNIQUE INDEX block_by_time ON block(stream, start, end);
+          CREATE TABLE rollup (
+            stream INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL,
+            state BLOB NOT NULL, PRIMARY KEY (stream, level, start)) WITHOUT ROWID;
+          """)
+    }
+    return migrator
+  }
+}

@@ -1,0 +1,112 @@
+public import ORDPAnalyticsAPI
+import ORDPAuth
+public import ORDPRPC
+
+extension AnalyticsService {
+  /// Batches in flight per call between reading and acknowledging: the next batches are read,
+  /// decoded and checked while the earlier ones commit.
+  static let ingestWindow = 4
+
+  /// Ingest: every batch is checked (per item), written in one durable transaction together
+  /// with its rollups, and acknowledged with its counts — batches strictly in the order sent.
+  /// A client that disconnects loses only batches it has no acknowledgement for; resending
+  /// them is safe (the replays count as duplicates).
+  public func ingest(
+    requests: RPCRequestStream<Ordp_Analytics_V1_IngestBatch>,
+    responses: RPCResponseWriter<Ordp_Analytics_V1_IngestAck>, context: ServerContext
+  ) async throws {
+    guard let principal = context.principal else {
+      throw RPCError(.unauthenticated, "Ingest needs an access token")
+    }
+    let window = AsyncSemaphore(permits: Self.ingestWindow)
+    let (commits, queue) = AsyncStream.makeStream(of: Task<Ordp_Analytics_V1_IngestAck, any Error>.self)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        // Acknowledges in order as commits complete.
+        do {
+          for await commit in commits {
+            let ack = try await commit.value
+            try await responses.write(ack)
+            window.release()
+          }
+        } catch {
+          window.close()
+          throw error
+        }
+      }
+      defer { queue.finish() }
+      var previous: Task<Ordp_Analytics_V1_IngestAck, any Error>?
+      for try await batch in requests {
+        guard await window.acquire() else { break }
+        let prepared = self.prepare(batch, principal: principal)
+        let after = previous
+        let commit = Task {
+          // Commits in the order sent (a failed earlier batch fails the call anyway).
+          _ = try? await after?.value
+          return try await self.commit(prepared)
+        }
+        previous = commit
+        queue.yield(commit)
+      }
+      queue.finish()
+      try await group.waitForAll()
+    }
+  }
+
+  struct PreparedBatch: Sendable {
+    var batchID: UInt64
+    var outcome: IngestValidator.Outcome
+    var writes: [SeriesWrite]
+  }
+
+  func prepare(_ batch: Ordp_Analytics_V1_IngestBatch, principal: Principal) -> PreparedBatch {
+    var keys: [String: Int64] = [:]
+    let outcome = validator.validate(batch, now: clock()) { id in
+      guard let record = directory.record(id) else { return .unknown }
+      // A stream the caller may not see answers like a missing one.
+      guard AnalyticsAccess.canRead(record.datastream, principal) else { return .unknown }
+      guard AnalyticsAccess.canWrite(record.datastream.owner, principal) else {
+        return .notPermitted
+      }
+      keys[id] = record.key
+      return .writable
+    }
+    let writes = outcome.accepted.map { accepted in
+      SeriesWrite(
+        stream: keys[accepted.datastreamID]!,
+        columns: Self.sorted(accepted.times, accepted.results, accepted.qualities))
+    }
+    return PreparedBatch(batchID: batch.batchID, outcome: outcome, writes: writes)
+  }
+
+  /// Columns sorted by time (the validator has removed repeated times).
+  static func sorted(_ times: [Int64], _ results: [Double], _ qualities: [UInt32])
+    -> ObservationColumns
+  {
+    var ascending = true
+    for index in times.indices.dropFirst() where times[index - 1] > times[index] {
+      ascending = false
+      break
+    }
+    if ascending { return ObservationColumns(times: times, results: results, qualities: qualities) }
+    let order = times.indices.sorted { times[$0] < times[$1] }
+    return ObservationColumns(
+      times: order.map { times[$0] }, results: order.map { results[$0] },
+      qualities: order.map { qualities[$0] })
+  }
+
+  func commit(_ batch: PreparedBatch) async throws -> Ordp_Analytics_V1_IngestAck {
+    var ack = Ordp_Analytics_V1_IngestAck()
+    ack.batchID = batch.batchID
+    ack.duplicates = batch.outcome.duplicates
+    ack.rejected = batch.outcome.rejected
+    ack.rejections = batch.outcome.rejections
+    if !batch.writes.isEmpty {
+      for result in try await store.write(batch.writes) {
+        ack.accepted += UInt64(result.added)
+        ack.duplicates += UInt64(result.duplicates)
+      }
+    }
+    return ack
+  }
+}

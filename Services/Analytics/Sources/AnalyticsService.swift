@@ -1,0 +1,133 @@
+public import Foundation
+public import Logging
+public import ORDPAnalyticsAPI
+import ORDPAuth
+public import ORDPRPC
+
+/// `ordp.analytics.v1.Analytics`: datastreams, ingest, aggregates, latest values, raw reads.
+public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol {
+  let store: any AnalyticsStore
+  let logger: Logger
+  let directory = StreamDirectory()
+  let validator: IngestValidator
+  let clock: @Sendable () -> Int64
+
+  public init(
+    store: any AnalyticsStore, logger: Logger, validator: IngestValidator = IngestValidator(),
+    clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+  ) {
+    self.store = store
+    self.logger = logger
+    self.validator = validator
+    self.clock = clock
+  }
+
+  /// Loads the datastreams and town retentions; call before serving.
+  public func start() async throws {
+    directory.load(try await store.datastreams(), retentions: try await store.townRetentions())
+  }
+
+  /// Methods callable without a token (they show public datastreams only then).
+  public static let anonymousMethods: Set<String> = Set(
+    [
+      Ordp_Analytics_V1_Analytics.Method.getDatastream,
+      Ordp_Analytics_V1_Analytics.Method.listDatastreams,
+      Ordp_Analytics_V1_Analytics.Method.aggregate, Ordp_Analytics_V1_Analytics.Method.latest,
+      Ordp_Analytics_V1_Analytics.Method.readObservations,
+    ].map(\.path))
+
+  /// A datastream the caller may see, or NOT_FOUND (also when hidden).
+  func visibleStream(_ id: String, _ principal: Principal?) throws(RPCError) -> StreamRecord {
+    if id.isEmpty { throw RPCError(.invalidArgument, "id: is required") }
+    guard let record = directory.record(id), AnalyticsAccess.canRead(record.datastream, principal)
+    else { throw RPCError(.notFound, "datastream \(id) not found") }
+    return record
+  }
+
+  public func createDatastream(
+    request: Ordp_Analytics_V1_CreateDatastreamRequest, context: ServerContext
+  ) async throws -> Ordp_Analytics_V1_Datastream {
+    var stream = try DatastreamValidator.validate(request.datastream)
+    _ = try AnalyticsAccess.requireWrite(
+      stream.owner, context.principal, method: "CreateDatastream")
+    stream.id = UUID().uuidString.lowercased()
+    stream.createdMicros = clock()
+    let record = try await store.insertDatastream(stream)
+    directory.put(record)
+    return record.datastream
+  }
+
+  public func updateDatastream(
+    request: Ordp_Analytics_V1_UpdateDatastreamRequest, context: ServerContext
+  ) async throws -> Ordp_Analytics_V1_Datastream {
+    let current = try visibleStream(request.datastream.id, context.principal)
+    _ = try AnalyticsAccess.requireWrite(
+      current.datastream.owner, context.principal, method: "UpdateDatastream")
+    var stream = try DatastreamValidator.validate(request.datastream)
+    for (field, old, new) in [
+      ("owner", current.datastream.owner, stream.owner),
+      ("observed_property", current.datastream.observedProperty, stream.observedProperty),
+      ("unit", current.datastream.unit, stream.unit),
+    ] where old != new {
+      throw RPCError(
+        .invalidArgument,
+        "\(field): cannot change (\"\(old)\"); observations already mean it — create a new datastream"
+      )
+    }
+    stream.createdMicros = current.datastream.createdMicros
+    try await store.updateDatastream(stream)
+    directory.put(StreamRecord(key: current.key, datastream: stream))
+    return stream
+  }
+
+  public func getDatastream(
+    request: Ordp_Analytics_V1_GetDatastreamRequest, context: ServerContext
+  ) async throws -> Ordp_Analytics_V1_Datastream {
+    try visibleStream(request.id, context.principal).datastream
+  }
+
+  public func listDatastreams(
+    request: Ordp_Analytics_V1_ListDatastreamsRequest, context: ServerContext
+  ) async throws -> Ordp_Analytics_V1_ListDatastreamsResponse {
+    let size = request.pageSize == 0 ? 100 : Int(request.pageSize)
+    guard size <= 1000 else {
+      throw RPCError(.invalidArgument, "page_size: at most 1000")
+    }
+    let selected = try StreamSelection.resolve(
+      request.streams, directory: directory, principal: context.principal)
+    let after = request.pageToken
+    var response = Ordp_Analytics_V1_ListDatastreamsResponse()
+    let page = selected.filter { $0.datastream.id > after }.prefix(size + 1)
+    response.datastreams = page.prefix(size).map(\.datastream)
+    if page.count > size, let last = response.datastreams.last { response.nextPageToken = last.id }
+    return response
+  }
+
+  public func setTownRetention(
+    request: Ordp_Analytics_V1_SetTownRetentionRequest, context: ServerContext
+  ) async throws -> Ordp_Analytics_V1_SetTownRetentionResponse {
+    if let problem = OrganisationID.problem(request.owner) {
+      throw RPCError(.invalidArgument, "owner: \(problem)")
+    }
+    guard let principal = context.principal else {
+      throw RPCError(.unauthenticated, "SetTownRetention needs an access token")
+    }
+    guard principal.isAdmin(of: request.owner) else {
+      throw RPCError(
+        .permissionDenied, "SetTownRetention needs an admin of \(request.owner)")
+    }
+    try DatastreamValidator.retention(request.retention, field: "retention")
+    try await store.setTownRetention(owner: request.owner, request.retention)
+    directory.setTownRetention(request.owner, request.retention)
+    return Ordp_Analytics_V1_SetTownRetentionResponse()
+  }
+}
+
+extension AnalyticsStoreError: RPCErrorConvertible {
+  public var rpcError: RPCError {
+    switch self {
+    case .notFound(let what): RPCError(.notFound, "\(what) not found")
+    case .corrupt(let what): RPCError(.dataLoss, "stored data is corrupt: \(what)")
+    }
+  }
+}
