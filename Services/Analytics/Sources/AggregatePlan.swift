@@ -9,6 +9,12 @@ public struct AggregatePlan: Sendable {
   public struct Part: Sendable, Equatable {
     public var start: Int64
     public var end: Int64
+
+    public init(start: Int64, end: Int64) {
+      self.start = start
+      self.end = end
+    }
+
     func contains(_ time: Int64) -> Bool { time >= start && time < end }
   }
 

@@ -26,6 +26,11 @@ public struct SeriesWrite: Sendable {
 public struct SeriesWriteResult: Sendable, Equatable {
   public var added: Int
   public var duplicates: Int
+
+  public init(added: Int, duplicates: Int) {
+    self.added = added
+    self.duplicates = duplicates
+  }
 }
 
 /// A stream's latest observation.
@@ -33,6 +38,12 @@ public struct LatestObservation: Sendable, Equatable {
   public var time: Int64
   public var result: Double
   public var quality: UInt32
+
+  public init(time: Int64, result: Double, quality: UInt32) {
+    self.time = time
+    self.result = result
+    self.quality = quality
+  }
 }
 
 public enum AnalyticsStoreError: Error, Equatable {

@@ -1,0 +1,110 @@
+import Foundation
+import ORDPAnalytics
+import ORDPAnalyticsAPI
+import Testing
+
+/// The SQLite store: idempotent writes, late data, rollups kept equal to raw data, reads,
+/// retention.
+@Suite struct AnalyticsStoreTests {
+  static let start: Int64 = 1_719_792_000_000_000  // 2024-07-01T00:00Z
+  static let minute: Int64 = 60_000_000
+
+  static func store(capacity: Int = 500) throws -> SQLiteAnalyticsStore {
+    try SQLiteAnalyticsStore(
+      directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+        "ordp-analytics-store-\(UUID().uuidString)"), blockCapacity: capacity)
+  }
+
+  static func stream(_ store: SQLiteAnalyticsStore, _ name: String) async throws -> Int64 {
+    var datastream = Ordp_Analytics_V1_Datastream()
+    datastream.id = name
+    datastream.owner = "soest"
+    return try await store.insertDatastream(datastream).key
+  }
+
+  static func minutes(_ range: Range<Int>, value: (Int) -> Double) -> ObservationColumns {
+    ObservationColumns(
+      times: range.map { start + Int64($0) * minute }, results: range.map(value))
+  }
+
+  @Test func writesAreIdempotentAndRollupsFollowLateData() async throws {
+    let store = try Self.store()
+    let a = try await Self.stream(store, "a")
+    let b = try await Self.stream(store, "b")
+    let value: (Int) -> Double = { Double(($0 * 37) % 101) - 30.5 }
+    // Three days of minutes for a, in batches of 1000, every third minute left out at first.
+    let all = 0..<(3 * 1440)
+    let first = all.filter { $0 % 3 != 0 }
+    for batch in stride(from: 0, to: first.count, by: 1000) {
+      let part = Array(first[batch..<min(batch + 1000, first.count)])
+      let columns = ObservationColumns(
+        times: part.map { Self.start + Int64($0) * Self.minute }, results: part.map(value))
+      let results = try await store.write([
+        SeriesWrite(stream: a, columns: columns),
+        SeriesWrite(stream: b, columns: Self.minutes(0..<10) { Double($0) }),
+      ])
+      #expect(results[0] == SeriesWriteResult(added: part.count, duplicates: 0))
+      #expect(results[1].added + results[1].duplicates == 10)
+    }
+    // The late thirds, in one batch, together with a replay of what is stored.
+    let replay = try await store.write([
+      SeriesWrite(stream: a, columns: Self.minutes(all, value: value))
+    ])
+    #expect(replay == [SeriesWriteResult(added: 1440, duplicates: 2880)])
+    let again = try await store.write([SeriesWrite(stream: a, columns: Self.minutes(all) { _ in 0 })])
+    #expect(again == [SeriesWriteResult(added: 0, duplicates: 4320)])
+
+    let stored = try await store.observations(
+      stream: a, from: .min, to: .max, limit: 100_000)
+    #expect(stored == Self.minutes(all, value: value))
+    let window = try await store.observations(
+      stream: a, from: Self.start + 100 * Self.minute, to: .max, limit: 7)
+    #expect(window.times == (100..<107).map { Self.start + Int64($0) * Self.minute })
+
+    // Ragged hourly and daily answers from the store equal those from the raw points.
+    let times = stored.times
+    let results = stored.results
+    for width in [BucketWidth.fixed(seconds: 3600), .day, .fixed(seconds: 600)] {
+      let from = Self.start + 17 * Self.minute
+      let to = Self.start + 4000 * Self.minute
+      let plan = try AggregatePlan(from: from, to: to, width: width)
+      let filled = try await store.fill([(stream: a, plan: plan)])[0]
+      let expected = RollupTests.expected(times, results, from: from, to: to, width: width)
+      let answered = zip(filled.buckets, filled.states).filter { $0.1.count > 0 }
+      #expect(answered.count == expected.count)
+      for (bucket, state) in answered {
+        #expect(RollupTests.same(state, try #require(expected[bucket.start])))
+      }
+    }
+    let latest = try await store.latest(streams: [a, b, 99])
+    #expect(latest[a] == LatestObservation(time: times.last!, result: results.last!, quality: 0))
+    #expect(latest[b]?.result == 9 && latest[99] == nil)
+  }
+
+  @Test func expiryRemovesOldBlocksAndCellsInSteps() async throws {
+    let store = try Self.store(capacity: 100)
+    let a = try await Self.stream(store, "a")
+    _ = try await store.write([SeriesWrite(stream: a, columns: Self.minutes(0..<2880) { _ in 1 })])
+    // Raw blocks that ended before the second day go (the first day's but the one holding
+    // midnight), cells that ended before it too.
+    let cutoff = Self.start + 1440 * Self.minute
+    var deleted = 0
+    while true {
+      let step = try await store.expire(
+        stream: a, rawBefore: cutoff, rollupsBefore: cutoff, limit: 5)
+      #expect(step <= 5)
+      deleted += step
+      if step < 5 { break }
+    }
+    let left = try await store.observations(stream: a, from: .min, to: .max, limit: 10_000)
+    #expect(left.times.first! >= cutoff - 100 * Self.minute && left.times.first! <= cutoff)
+    #expect(left.times.last == Self.start + 2879 * Self.minute)
+    let plan = try AggregatePlan(
+      from: Self.start, to: Self.start + 2880 * Self.minute, width: .fixed(seconds: 3600))
+    let filled = try await store.fill([(stream: a, plan: plan)])[0]
+    let hours = zip(filled.buckets, filled.states).filter { $0.1.count > 0 }.map(\.0.start)
+    #expect(hours.first == cutoff - 3_600_000_000 || hours.first == cutoff)
+    #expect(hours.count <= 25 && hours.count >= 24)
+    #expect(deleted > 14)
+  }
+}
