@@ -27,6 +27,7 @@ let package = Package(
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp-bench-catalogue", targets: ["ordp-bench-catalogue"]),
+    .executable(name: "ordp-bench-analytics", targets: ["ordp-bench-analytics"]),
     .executable(name: "ordp", targets: ["ordp"]),
     .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
@@ -183,6 +184,17 @@ let package = Package(
         "ORDPRPC", "ORDPPKI",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-bench-analytics",
+      dependencies: [
+        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
+        "ORDPRPC", "ORDPPKI",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
