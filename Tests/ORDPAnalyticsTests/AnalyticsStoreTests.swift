@@ -64,9 +64,14 @@ import Testing
     // Ragged hourly and daily answers from the store equal those from the raw points.
     let times = stored.times
     let results = stored.results
-    for width in [BucketWidth.fixed(seconds: 3600), .day, .fixed(seconds: 600)] {
-      let from = Self.start + 17 * Self.minute
-      let to = Self.start + 4000 * Self.minute
+    // Short ranges put two raw edges into one stored block.
+    let cases: [(Int, Int, BucketWidth?)] = [
+      (17, 4000, .fixed(seconds: 3600)), (17, 4000, .day), (17, 4000, .fixed(seconds: 600)),
+      (17, 137, nil), (17, 137, .fixed(seconds: 3600)), (1439, 1501, nil),
+    ]
+    for (fromMinute, toMinute, width) in cases {
+      let from = Self.start + Int64(fromMinute) * Self.minute
+      let to = Self.start + Int64(toMinute) * Self.minute
       let plan = try AggregatePlan(from: from, to: to, width: width)
       let filled = try await store.fill([(stream: a, plan: plan)])[0]
       let expected = RollupTests.expected(times, results, from: from, to: to, width: width)

@@ -30,11 +30,14 @@ extension SQLiteAnalyticsStore {
       }
     }
     for range in plan.rawRanges {
+      // Only this range's points: a block may reach into the next raw range too.
       try forEachBlock(stream: stream, from: range.start, to: range.end, db) { columns in
-        for index in 0..<columns.count {
+        var index = columns.times.partitioningIndex(where: { $0 >= range.start })
+        while index < columns.count && columns.times[index] < range.end {
           plan.add(time: columns.times[index], value: columns.results[index])
+          index += 1
         }
-        return true
+        return index == columns.count
       }
     }
   }

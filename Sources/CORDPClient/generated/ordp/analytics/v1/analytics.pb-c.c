@@ -1395,7 +1395,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__bounding_box__descriptor =
   (ProtobufCMessageInit) ordp__analytics__v1__bounding_box__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__thing__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__thing__field_descriptors[3] =
 {
   {
     "name",
@@ -1433,29 +1433,16 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__thing__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "has_location",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Analytics__V1__Thing, has_location),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned ordp__analytics__v1__thing__field_indices_by_name[] = {
   1,   /* field[1] = description */
-  3,   /* field[3] = has_location */
   2,   /* field[2] = location */
   0,   /* field[0] = name */
 };
 static const ProtobufCIntRange ordp__analytics__v1__thing__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__thing__descriptor =
 {
@@ -1465,7 +1452,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__thing__descriptor =
   "Ordp__Analytics__V1__Thing",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__Thing),
-  4,
+  3,
   ordp__analytics__v1__thing__field_descriptors,
   ordp__analytics__v1__thing__field_indices_by_name,
   1,  ordp__analytics__v1__thing__number_ranges,
@@ -1523,7 +1510,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__retention__descriptor =
   (ProtobufCMessageInit) ordp__analytics__v1__retention__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__datastream__field_descriptors[13] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__datastream__field_descriptors[12] =
 {
   {
     "id",
@@ -1658,18 +1645,6 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__datastream__field_des
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "has_retention",
-    12,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Analytics__V1__Datastream, has_retention),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "created_micros",
     13,
     PROTOBUF_C_LABEL_NONE,
@@ -1684,11 +1659,10 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__datastream__field_des
 };
 static const unsigned ordp__analytics__v1__datastream__field_indices_by_name[] = {
   8,   /* field[8] = access_level */
-  12,   /* field[12] = created_micros */
+  11,   /* field[11] = created_micros */
   7,   /* field[7] = dataset_id */
   3,   /* field[3] = description */
   9,   /* field[9] = granted_organisations */
-  11,   /* field[11] = has_retention */
   0,   /* field[0] = id */
   2,   /* field[2] = name */
   5,   /* field[5] = observed_property */
@@ -1697,10 +1671,11 @@ static const unsigned ordp__analytics__v1__datastream__field_indices_by_name[] =
   4,   /* field[4] = thing */
   6,   /* field[6] = unit */
 };
-static const ProtobufCIntRange ordp__analytics__v1__datastream__number_ranges[1 + 1] =
+static const ProtobufCIntRange ordp__analytics__v1__datastream__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 13, 11 },
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__datastream__descriptor =
 {
@@ -1710,10 +1685,10 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__datastream__descriptor =
   "Ordp__Analytics__V1__Datastream",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__Datastream),
-  13,
+  12,
   ordp__analytics__v1__datastream__field_descriptors,
   ordp__analytics__v1__datastream__field_indices_by_name,
-  1,  ordp__analytics__v1__datastream__number_ranges,
+  2,  ordp__analytics__v1__datastream__number_ranges,
   (ProtobufCMessageInit) ordp__analytics__v1__datastream__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1831,7 +1806,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__get_datastream_request__de
   (ProtobufCMessageInit) ordp__analytics__v1__get_datastream_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__field_descriptors[4] =
 {
   {
     "datastream_ids",
@@ -1881,30 +1856,17 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "has_bbox",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Analytics__V1__StreamSelector, has_bbox),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned ordp__analytics__v1__stream_selector__field_indices_by_name[] = {
   3,   /* field[3] = bbox */
   0,   /* field[0] = datastream_ids */
-  4,   /* field[4] = has_bbox */
   2,   /* field[2] = observed_properties */
   1,   /* field[1] = owners */
 };
 static const ProtobufCIntRange ordp__analytics__v1__stream_selector__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__stream_selector__descriptor =
 {
@@ -1914,7 +1876,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__stream_selector__descripto
   "Ordp__Analytics__V1__StreamSelector",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__StreamSelector),
-  5,
+  4,
   ordp__analytics__v1__stream_selector__field_descriptors,
   ordp__analytics__v1__stream_selector__field_indices_by_name,
   1,  ordp__analytics__v1__stream_selector__number_ranges,

@@ -140,12 +140,14 @@ struct  Ordp__Analytics__V1__Thing
   ProtobufCMessage base;
   char *name;
   char *description;
+  /*
+   * Unset when the site has no known location.
+   */
   Ordp__Analytics__V1__Location *location;
-  protobuf_c_boolean has_location;
 };
 #define ORDP__ANALYTICS__V1__THING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__thing__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -201,12 +203,11 @@ struct  Ordp__Analytics__V1__Datastream
    * Per-stream retention; unset uses the town's.
    */
   Ordp__Analytics__V1__Retention *retention;
-  protobuf_c_boolean has_retention;
   int64_t created_micros;
 };
 #define ORDP__ANALYTICS__V1__DATASTREAM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__datastream__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__ANALYTICS__V1__ACCESS_LEVEL__ACCESS_LEVEL_UNSPECIFIED, 0,NULL, NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__ANALYTICS__V1__ACCESS_LEVEL__ACCESS_LEVEL_UNSPECIFIED, 0,NULL, NULL, 0 }
 
 
 struct  Ordp__Analytics__V1__CreateDatastreamRequest
@@ -256,14 +257,13 @@ struct  Ordp__Analytics__V1__StreamSelector
   size_t n_observed_properties;
   char **observed_properties;
   /*
-   * Streams whose thing lies inside.
+   * When set: streams whose thing lies inside.
    */
   Ordp__Analytics__V1__BoundingBox *bbox;
-  protobuf_c_boolean has_bbox;
 };
 #define ORDP__ANALYTICS__V1__STREAM_SELECTOR__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__stream_selector__descriptor) \
-    , 0,NULL, 0,NULL, 0,NULL, NULL, 0 }
+    , 0,NULL, 0,NULL, 0,NULL, NULL }
 
 
 struct  Ordp__Analytics__V1__ListDatastreamsRequest

@@ -284,6 +284,7 @@ public nonisolated struct Ordp_Analytics_V1_Thing: Sendable {
 
   public var description_p: String = String()
 
+  /// Unset when the site has no known location.
   public var location: Ordp_Analytics_V1_Location {
     get {_location ?? Ordp_Analytics_V1_Location()}
     set {_location = newValue}
@@ -292,8 +293,6 @@ public nonisolated struct Ordp_Analytics_V1_Thing: Sendable {
   public var hasLocation: Bool {self._location != nil}
   /// Clears the value of `location`. Subsequent reads from it will return its default value.
   public mutating func clearLocation() {self._location = nil}
-
-  public var hasLocation_p: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -319,95 +318,61 @@ public nonisolated struct Ordp_Analytics_V1_Retention: Sendable {
   public init() {}
 }
 
-public nonisolated struct Ordp_Analytics_V1_Datastream: @unchecked Sendable {
+public nonisolated struct Ordp_Analytics_V1_Datastream: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Assigned at creation.
-  public var id: String {
-    get {_storage._id}
-    set {_uniqueStorage()._id = newValue}
-  }
+  public var id: String = String()
 
   /// Owning town (organisation id). Required.
-  public var owner: String {
-    get {_storage._owner}
-    set {_uniqueStorage()._owner = newValue}
-  }
+  public var owner: String = String()
 
-  public var name: String {
-    get {_storage._name}
-    set {_uniqueStorage()._name = newValue}
-  }
+  public var name: String = String()
 
-  public var description_p: String {
-    get {_storage._description_p}
-    set {_uniqueStorage()._description_p = newValue}
-  }
+  public var description_p: String = String()
 
   public var thing: Ordp_Analytics_V1_Thing {
-    get {_storage._thing ?? Ordp_Analytics_V1_Thing()}
-    set {_uniqueStorage()._thing = newValue}
+    get {_thing ?? Ordp_Analytics_V1_Thing()}
+    set {_thing = newValue}
   }
   /// Returns true if `thing` has been explicitly set.
-  public var hasThing: Bool {_storage._thing != nil}
+  public var hasThing: Bool {self._thing != nil}
   /// Clears the value of `thing`. Subsequent reads from it will return its default value.
-  public mutating func clearThing() {_uniqueStorage()._thing = nil}
+  public mutating func clearThing() {self._thing = nil}
 
   /// What is observed, e.g. "bicycle_count", "air_temperature", "co2", "water_level". Required.
-  public var observedProperty: String {
-    get {_storage._observedProperty}
-    set {_uniqueStorage()._observedProperty = newValue}
-  }
+  public var observedProperty: String = String()
 
   /// UCUM code of the unit, e.g. "1", "Cel", "ppm", "cm", "%". Required.
-  public var unit: String {
-    get {_storage._unit}
-    set {_uniqueStorage()._unit = newValue}
-  }
+  public var unit: String = String()
 
   /// Optional catalogue dataset this stream belongs to.
-  public var datasetID: String {
-    get {_storage._datasetID}
-    set {_uniqueStorage()._datasetID = newValue}
-  }
+  public var datasetID: String = String()
 
-  public var accessLevel: Ordp_Analytics_V1_AccessLevel {
-    get {_storage._accessLevel}
-    set {_uniqueStorage()._accessLevel = newValue}
-  }
+  public var accessLevel: Ordp_Analytics_V1_AccessLevel = .unspecified
 
-  public var grantedOrganisations: [String] {
-    get {_storage._grantedOrganisations}
-    set {_uniqueStorage()._grantedOrganisations = newValue}
-  }
+  public var grantedOrganisations: [String] = []
 
   /// Per-stream retention; unset uses the town's.
   public var retention: Ordp_Analytics_V1_Retention {
-    get {_storage._retention ?? Ordp_Analytics_V1_Retention()}
-    set {_uniqueStorage()._retention = newValue}
+    get {_retention ?? Ordp_Analytics_V1_Retention()}
+    set {_retention = newValue}
   }
   /// Returns true if `retention` has been explicitly set.
-  public var hasRetention: Bool {_storage._retention != nil}
+  public var hasRetention: Bool {self._retention != nil}
   /// Clears the value of `retention`. Subsequent reads from it will return its default value.
-  public mutating func clearRetention() {_uniqueStorage()._retention = nil}
+  public mutating func clearRetention() {self._retention = nil}
 
-  public var hasRetention_p: Bool {
-    get {_storage._hasRetention_p}
-    set {_uniqueStorage()._hasRetention_p = newValue}
-  }
-
-  public var createdMicros: Int64 {
-    get {_storage._createdMicros}
-    set {_uniqueStorage()._createdMicros = newValue}
-  }
+  public var createdMicros: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _thing: Ordp_Analytics_V1_Thing? = nil
+  fileprivate var _retention: Ordp_Analytics_V1_Retention? = nil
 }
 
 public nonisolated struct Ordp_Analytics_V1_CreateDatastreamRequest: Sendable {
@@ -478,7 +443,7 @@ public nonisolated struct Ordp_Analytics_V1_StreamSelector: Sendable {
 
   public var observedProperties: [String] = []
 
-  /// Streams whose thing lies inside.
+  /// When set: streams whose thing lies inside.
   public var bbox: Ordp_Analytics_V1_BoundingBox {
     get {_bbox ?? Ordp_Analytics_V1_BoundingBox()}
     set {_bbox = newValue}
@@ -487,8 +452,6 @@ public nonisolated struct Ordp_Analytics_V1_StreamSelector: Sendable {
   public var hasBbox: Bool {self._bbox != nil}
   /// Clears the value of `bbox`. Subsequent reads from it will return its default value.
   public mutating func clearBbox() {self._bbox = nil}
-
-  public var hasBbox_p: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1084,7 +1047,7 @@ nonisolated extension Ordp_Analytics_V1_BoundingBox: SwiftProtobuf.Message, Swif
 
 nonisolated extension Ordp_Analytics_V1_Thing: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Thing"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}description\0\u{1}location\0\u{3}has_location\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}description\0\u{1}location\0\u{c}\u{4}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1095,7 +1058,6 @@ nonisolated extension Ordp_Analytics_V1_Thing: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._location) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self.hasLocation_p) }()
       default: break
       }
     }
@@ -1115,9 +1077,6 @@ nonisolated extension Ordp_Analytics_V1_Thing: SwiftProtobuf.Message, SwiftProto
     try { if let v = self._location {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
-    if self.hasLocation_p != false {
-      try visitor.visitSingularBoolField(value: self.hasLocation_p, fieldNumber: 4)
-    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1125,7 +1084,6 @@ nonisolated extension Ordp_Analytics_V1_Thing: SwiftProtobuf.Message, SwiftProto
     if lhs.name != rhs.name {return false}
     if lhs.description_p != rhs.description_p {return false}
     if lhs._location != rhs._location {return false}
-    if lhs.hasLocation_p != rhs.hasLocation_p {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1168,153 +1126,88 @@ nonisolated extension Ordp_Analytics_V1_Retention: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Ordp_Analytics_V1_Datastream: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Datastream"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}owner\0\u{1}name\0\u{1}description\0\u{1}thing\0\u{3}observed_property\0\u{1}unit\0\u{3}dataset_id\0\u{3}access_level\0\u{3}granted_organisations\0\u{1}retention\0\u{3}has_retention\0\u{3}created_micros\0")
-
-  fileprivate class _StorageClass {
-    var _id: String = String()
-    var _owner: String = String()
-    var _name: String = String()
-    var _description_p: String = String()
-    var _thing: Ordp_Analytics_V1_Thing? = nil
-    var _observedProperty: String = String()
-    var _unit: String = String()
-    var _datasetID: String = String()
-    var _accessLevel: Ordp_Analytics_V1_AccessLevel = .unspecified
-    var _grantedOrganisations: [String] = []
-    var _retention: Ordp_Analytics_V1_Retention? = nil
-    var _hasRetention_p: Bool = false
-    var _createdMicros: Int64 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _id = source._id
-      _owner = source._owner
-      _name = source._name
-      _description_p = source._description_p
-      _thing = source._thing
-      _observedProperty = source._observedProperty
-      _unit = source._unit
-      _datasetID = source._datasetID
-      _accessLevel = source._accessLevel
-      _grantedOrganisations = source._grantedOrganisations
-      _retention = source._retention
-      _hasRetention_p = source._hasRetention_p
-      _createdMicros = source._createdMicros
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}owner\0\u{1}name\0\u{1}description\0\u{1}thing\0\u{3}observed_property\0\u{1}unit\0\u{3}dataset_id\0\u{3}access_level\0\u{3}granted_organisations\0\u{1}retention\0\u{4}\u{2}created_micros\0\u{c}\u{c}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
-        case 2: try { try decoder.decodeSingularStringField(value: &_storage._owner) }()
-        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
-        case 4: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
-        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._thing) }()
-        case 6: try { try decoder.decodeSingularStringField(value: &_storage._observedProperty) }()
-        case 7: try { try decoder.decodeSingularStringField(value: &_storage._unit) }()
-        case 8: try { try decoder.decodeSingularStringField(value: &_storage._datasetID) }()
-        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._accessLevel) }()
-        case 10: try { try decoder.decodeRepeatedStringField(value: &_storage._grantedOrganisations) }()
-        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._retention) }()
-        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._hasRetention_p) }()
-        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._createdMicros) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.owner) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._thing) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.observedProperty) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.unit) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.datasetID) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.accessLevel) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.grantedOrganisations) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._retention) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.createdMicros) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._id.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
-      }
-      if !_storage._owner.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._owner, fieldNumber: 2)
-      }
-      if !_storage._name.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
-      }
-      if !_storage._description_p.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 4)
-      }
-      try { if let v = _storage._thing {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-      } }()
-      if !_storage._observedProperty.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._observedProperty, fieldNumber: 6)
-      }
-      if !_storage._unit.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._unit, fieldNumber: 7)
-      }
-      if !_storage._datasetID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._datasetID, fieldNumber: 8)
-      }
-      if _storage._accessLevel != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._accessLevel, fieldNumber: 9)
-      }
-      if !_storage._grantedOrganisations.isEmpty {
-        try visitor.visitRepeatedStringField(value: _storage._grantedOrganisations, fieldNumber: 10)
-      }
-      try { if let v = _storage._retention {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-      } }()
-      if _storage._hasRetention_p != false {
-        try visitor.visitSingularBoolField(value: _storage._hasRetention_p, fieldNumber: 12)
-      }
-      if _storage._createdMicros != 0 {
-        try visitor.visitSingularInt64Field(value: _storage._createdMicros, fieldNumber: 13)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.owner.isEmpty {
+      try visitor.visitSingularStringField(value: self.owner, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 4)
+    }
+    try { if let v = self._thing {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.observedProperty.isEmpty {
+      try visitor.visitSingularStringField(value: self.observedProperty, fieldNumber: 6)
+    }
+    if !self.unit.isEmpty {
+      try visitor.visitSingularStringField(value: self.unit, fieldNumber: 7)
+    }
+    if !self.datasetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.datasetID, fieldNumber: 8)
+    }
+    if self.accessLevel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.accessLevel, fieldNumber: 9)
+    }
+    if !self.grantedOrganisations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.grantedOrganisations, fieldNumber: 10)
+    }
+    try { if let v = self._retention {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    if self.createdMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.createdMicros, fieldNumber: 13)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Analytics_V1_Datastream, rhs: Ordp_Analytics_V1_Datastream) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._id != rhs_storage._id {return false}
-        if _storage._owner != rhs_storage._owner {return false}
-        if _storage._name != rhs_storage._name {return false}
-        if _storage._description_p != rhs_storage._description_p {return false}
-        if _storage._thing != rhs_storage._thing {return false}
-        if _storage._observedProperty != rhs_storage._observedProperty {return false}
-        if _storage._unit != rhs_storage._unit {return false}
-        if _storage._datasetID != rhs_storage._datasetID {return false}
-        if _storage._accessLevel != rhs_storage._accessLevel {return false}
-        if _storage._grantedOrganisations != rhs_storage._grantedOrganisations {return false}
-        if _storage._retention != rhs_storage._retention {return false}
-        if _storage._hasRetention_p != rhs_storage._hasRetention_p {return false}
-        if _storage._createdMicros != rhs_storage._createdMicros {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.id != rhs.id {return false}
+    if lhs.owner != rhs.owner {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs._thing != rhs._thing {return false}
+    if lhs.observedProperty != rhs.observedProperty {return false}
+    if lhs.unit != rhs.unit {return false}
+    if lhs.datasetID != rhs.datasetID {return false}
+    if lhs.accessLevel != rhs.accessLevel {return false}
+    if lhs.grantedOrganisations != rhs.grantedOrganisations {return false}
+    if lhs._retention != rhs._retention {return false}
+    if lhs.createdMicros != rhs.createdMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1420,7 +1313,7 @@ nonisolated extension Ordp_Analytics_V1_GetDatastreamRequest: SwiftProtobuf.Mess
 
 nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StreamSelector"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}datastream_ids\0\u{1}owners\0\u{3}observed_properties\0\u{1}bbox\0\u{3}has_bbox\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}datastream_ids\0\u{1}owners\0\u{3}observed_properties\0\u{1}bbox\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1432,7 +1325,6 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.owners) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.observedProperties) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._bbox) }()
-      case 5: try { try decoder.decodeSingularBoolField(value: &self.hasBbox_p) }()
       default: break
       }
     }
@@ -1455,9 +1347,6 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
     try { if let v = self._bbox {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
-    if self.hasBbox_p != false {
-      try visitor.visitSingularBoolField(value: self.hasBbox_p, fieldNumber: 5)
-    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1466,7 +1355,6 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
     if lhs.owners != rhs.owners {return false}
     if lhs.observedProperties != rhs.observedProperties {return false}
     if lhs._bbox != rhs._bbox {return false}
-    if lhs.hasBbox_p != rhs.hasBbox_p {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
