@@ -90,8 +90,8 @@ import Testing
     let store = try Self.store(capacity: 100)
     let a = try await Self.stream(store, "a")
     _ = try await store.write([SeriesWrite(stream: a, columns: Self.minutes(0..<2880) { _ in 1 })])
-    // Raw blocks that ended before the second day go (the first day's but the one holding
-    // midnight), cells that ended before it too.
+    // Raw observations before the second day go (whole blocks, and the front of the block
+    // holding midnight), rollup cells that ended before it too.
     let cutoff = Self.start + 1440 * Self.minute
     var deleted = 0
     while true {
@@ -102,7 +102,7 @@ import Testing
       if step < 5 { break }
     }
     let left = try await store.observations(stream: a, from: .min, to: .max, limit: 10_000)
-    #expect(left.times.first! >= cutoff - 100 * Self.minute && left.times.first! <= cutoff)
+    #expect(left.times.first == cutoff && left.count == 1440)
     #expect(left.times.last == Self.start + 2879 * Self.minute)
     let plan = try AggregatePlan(
       from: Self.start, to: Self.start + 2880 * Self.minute, width: .fixed(seconds: 3600))

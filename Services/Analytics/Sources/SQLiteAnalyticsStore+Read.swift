@@ -109,6 +109,7 @@ extension SQLiteAnalyticsStore {
               SELECT id FROM block WHERE stream = ? AND end < ? ORDER BY start LIMIT ?)
             """, arguments: [stream, rawBefore, limit])
         deleted += db.changesCount
+        if deleted < limit { deleted += try Self.trimBlock(stream: stream, before: rawBefore, db) }
       }
       if let rollupsBefore, deleted < limit {
         // A cell goes once it has ended: an hour an hour after its start, a day (at most 25
@@ -129,6 +130,34 @@ extension SQLiteAnalyticsStore {
       }
       return deleted
     }
+  }
+}
+
+extension SQLiteAnalyticsStore {
+  /// Drops the observations before `before` from the one block that straddles it (blocks that
+  /// ended before it are deleted whole), so that retention is exact, not per block.
+  static func trimBlock(stream: Int64, before: Int64, _ db: Database) throws -> Int {
+    guard
+      let row = try Row.fetchOne(
+        db.cachedStatement(
+          sql: "SELECT id, data FROM block WHERE stream = ? AND start < ? ORDER BY start LIMIT 1"),
+        arguments: [stream, before])
+    else { return 0 }
+    let columns = try decodeBlock(row, 1)
+    let keep = columns.times.partitioningIndex(where: { $0 >= before })
+    guard keep > 0 else { return 0 }
+    if keep == columns.count {
+      try db.execute(sql: "DELETE FROM block WHERE id = ?", arguments: [row[0] as Int64])
+      return 1
+    }
+    let rest = columns.slice(keep..<columns.count)
+    try db.execute(
+      sql: "UPDATE block SET start = ?, end = ?, count = ?, data = ? WHERE id = ?",
+      arguments: [
+        rest.times.first!, rest.times.last!, rest.count, Data(BlockCodec.encode(rest)),
+        row[0] as Int64,
+      ])
+    return 1
   }
 }
 
