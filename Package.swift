@@ -235,7 +235,7 @@ let package = Package(
       name: "ordp",
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
-        "ORDPCatalogue", "ORDPCatalogueAPI",
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -336,7 +336,7 @@ let package = Package(
       name: "ORDPIdentityTests",
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", "ORDPTestSupport",
-        "ORDPCatalogueAPI",
+        "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),

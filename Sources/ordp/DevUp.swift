@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOSSL
+import ORDPAnalytics
+import ORDPAnalyticsAPI
 import ORDPAuth
 import ORDPCatalogue
 import ORDPCatalogueAPI
@@ -15,8 +17,8 @@ import ServiceLifecycle
 ///
 /// Runs, in this one process, each service on its own port with embedded storage under
 /// `--data-dir`: the identity service (towns seeded, demo users), the runtime's demo server
-/// (health and echo), and the catalogue (demo datasets on first start). Analytics and the
-/// gateway join as they are built.
+/// (health and echo), the catalogue (demo datasets on first start) and analytics (demo sensors
+/// with two weeks of data on first start). The gateway joins when it is built.
 struct DevUp: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up", abstract: "Run ORDP locally (TLS on loopback, development certificates).")
@@ -25,6 +27,7 @@ struct DevUp: AsyncParsableCommand {
   @Option(help: "Port of the echo demo server (0: any free port).") var port = 7443
   @Option(help: "Port of the identity service (0: any free port).") var identityPort = 7444
   @Option(help: "Port of the catalogue service (0: any free port).") var cataloguePort = 7445
+  @Option(help: "Port of the analytics service (0: any free port).") var analyticsPort = 7446
   @Option(help: "Directory of the services' data (created when missing).")
   var dataDir = ".ordp/dev"
   @Option(help: "scrypt cost for passwords: log2 of N (17 = production strength).")
@@ -98,18 +101,22 @@ struct DevUp: AsyncParsableCommand {
       ], logger: logger)
     catalogueServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
 
+    let (analyticsServer, sweeper) = try await startAnalytics(
+      configuration, verifier: identity.verifier, logger: logger)
+
     let group = ServiceGroup(
       configuration: .init(
         services: [
           .init(service: server), .init(service: identityServer),
-          .init(service: catalogueServer),
-          .init(service: identity.maintenance),
+          .init(service: catalogueServer), .init(service: analyticsServer),
+          .init(service: sweeper), .init(service: identity.maintenance),
         ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
       tasks.addTask { try await group.run() }
       let address = try await server.localAddress
       let identityAddress = try await identityServer.localAddress
       let catalogueAddress = try await catalogueServer.localAddress
+      let analyticsAddress = try await analyticsServer.localAddress
       // Lines on stdout for scripts and tests: where the platform listens. The first is the
       // front door (today the echo demo; the gateway later).
       let security = plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"
@@ -117,6 +124,7 @@ struct DevUp: AsyncParsableCommand {
         ordp dev up: listening on \(host):\(address.port ?? port) (\(security))
         ordp dev up: identity on \(host):\(identityAddress.port ?? identityPort)
         ordp dev up: catalogue on \(host):\(catalogueAddress.port ?? cataloguePort)
+        ordp dev up: analytics on \(host):\(analyticsAddress.port ?? analyticsPort)
         ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
         ordp dev up: demo users <town>.admin, <town>.editor, <town>.viewer (e.g. soest.editor), password in \(dataDir)/demo-password
 
@@ -144,5 +152,36 @@ struct DevUp: AsyncParsableCommand {
     let created = try await identity.seedDemoUsers(password: password)
     if !created.isEmpty { logger.info("created \(created.count) demo users") }
     return identity
+  }
+
+  /// Analytics with its data under `--data-dir`, demo sensors on first start.
+  func startAnalytics(
+    _ configuration: ServerConfiguration, verifier: AccessTokenVerifier, logger: Logger
+  ) async throws -> (ORDPServer, RetentionSweeperService) {
+    let store = try SQLiteAnalyticsStore(
+      directory: URL(fileURLWithPath: dataDir).appendingPathComponent("analytics"))
+    let seeded = try await DemoSensors.seed(
+      into: store, now: Int64(Date().timeIntervalSince1970 * 1_000_000))
+    if seeded > 0 { logger.info("created \(seeded) demo datastreams with two weeks of data") }
+    let analytics = AnalyticsService(store: store, logger: logger)
+    try await analytics.start()
+    var analyticsConfiguration = configuration
+    analyticsConfiguration.port = analyticsPort
+    let server = ORDPServer(
+      configuration: analyticsConfiguration, services: [analytics],
+      interceptors: [
+        BearerTokenInterceptor(
+          verifier: verifier, anonymousMethods: AnalyticsService.anonymousMethods)
+      ], logger: logger)
+    server.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
+    return (server, RetentionSweeperService(sweeper: RetentionSweeper(service: analytics, logger: logger)))
+  }
+}
+
+/// Runs analytics' retention sweeps every five minutes while the platform runs.
+struct RetentionSweeperService: Service {
+  let sweeper: RetentionSweeper
+  func run() async throws {
+    await cancelWhenGracefulShutdown { await sweeper.run(every: .seconds(300)) }
   }
 }

@@ -8,6 +8,7 @@ struct ORDPCommand: AsyncParsableCommand {
     abstract: "The Open Regional Data Platform's command-line tool.",
     subcommands: [
       Dev.self, Health.self, Echo.self, Login.self, Towns.self, Search.self, Export.self,
+      Streams.self, Aggregate.self,
     ])
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import ORDPAnalyticsAPI
 import ORDPCatalogueAPI
 import ORDPIdentityAPI
 import ORDPRPC
@@ -17,7 +18,8 @@ import Testing
     let process = Process()
     process.executableURL = ordp
     process.arguments = [
-      "dev", "up", "--port", "0", "--identity-port", "0", "--data-dir", dir.path, "--pki-dir",
+      "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
+      "--analytics-port", "0", "--data-dir", dir.path, "--pki-dir",
       dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10",
     ]
     let pipe = Pipe()
@@ -28,7 +30,7 @@ import Testing
       process.terminate()
       process.waitUntilExit()
     }
-    let output = await readLines(pipe, count: 5)
+    let output = await readLines(pipe, count: 6)
     let line = try #require(output.split(separator: "\n").first { $0.contains("identity on") })
     let port = try #require(Int(line.split(separator: ":").last ?? ""))
 
@@ -80,5 +82,23 @@ import Testing
     var get = Ordp_Catalogue_V1_GetDatasetRequest()
     get.id = "soest/parkhaeuser"
     #expect(try await catalogue.getDataset(get).id == created.id)
+
+    // Analytics serves the demo sensors: public ones to anyone, internal ones with a token.
+    let analyticsLine = try #require(
+      output.split(separator: "\n").first { $0.contains("analytics on") })
+    let analyticsPort = try #require(Int(analyticsLine.split(separator: ":").last ?? ""))
+    let analyticsChannel = RPCChannel(
+      host: "127.0.0.1", port: analyticsPort,
+      security: .tls(
+        trustRoots: try NIOSSLCertificate.fromPEMFile(
+          dir.appendingPathComponent("pki/ca.pem").path),
+        serverHostname: "localhost"))
+    defer { analyticsChannel.close() }
+    let analytics = Ordp_Analytics_V1_Analytics_Client(channel: analyticsChannel)
+    let open = try await analytics.latest(.init())
+    let all = try await analytics.latest(.init(), options: bearer(editor.accessToken))
+    #expect(open.values.count == 15 && all.values.count == 20)
+    let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+    #expect(all.values.allSatisfy { now - $0.timeMicros < 600_000_000 })
   }
 }
