@@ -105,7 +105,8 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
       "analytics in this process over ORDP/1 with TLS on loopback; SQLite WAL synchronous=FULL,"
         + " blocks of 2048 observations, hour and Berlin-day rollups")
     print(
-      "data: \(streams) streams × \(days) days of 1-minute observations = \(streams * points) points")
+      "data: \(streams) streams × \(days) days of 1-minute observations = \(streams * points) points"
+    )
 
     try await ingest(client: client, ids: ids, points: points, auth: auth)
     let csv = temporary.appendingPathComponent("observations.csv")
@@ -184,7 +185,8 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
       var text = ""
       text.reserveCapacity(points * 30)
       for index in 0..<points {
-        text += "\(stream),\(Self.start + Int64(index) * Self.minute),\(Self.value(stream: stream, minute: index))\n"
+        text +=
+          "\(stream),\(Self.start + Int64(index) * Self.minute),\(Self.value(stream: stream, minute: index))\n"
       }
       try handle.write(contentsOf: Data(text.utf8))
     }

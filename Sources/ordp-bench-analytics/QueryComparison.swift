@@ -22,7 +22,9 @@ extension AnalyticsBenchmark {
     duck: Reference
   ) async throws {
     let end = Self.start + Int64(points) * Self.minute
-    func aggregate(_ request: Ordp_Analytics_V1_AggregateRequest) async throws
+    func aggregate(
+      _ request: Ordp_Analytics_V1_AggregateRequest
+    ) async throws
       -> [Ordp_Analytics_V1_AggregateRow]
     {
       try await client.aggregate(request, options: auth) { pages in
@@ -61,13 +63,17 @@ extension AnalyticsBenchmark {
         "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(pad("\(format(ours.0)) (\(format(ours.1)))", 15))  \(pad(reference, 18))  \(pad(ratio, 7))"
       )
     }
-    line("hourly avg+p95, year, all streams", (hourlyMedian, hourlyBest), duck.queries["hourly_all"])
-    line("  DuckDB with approx_quantile", (hourlyMedian, hourlyBest), duck.queries["hourly_all_approx"])
+    line(
+      "hourly avg+p95, year, all streams", (hourlyMedian, hourlyBest), duck.queries["hourly_all"])
+    line(
+      "  DuckDB with approx_quantile", (hourlyMedian, hourlyBest), duck.queries["hourly_all_approx"]
+    )
     line("daily avg+p95, year, one stream", (dailyMedian, dailyBest), duck.queries["daily_one"])
     line("latest per stream", (latestMedian, latestBest), duck.queries["latest"])
 
     // The answers agree: same rows, same averages, p95 within the sketch's 1 %.
-    func check(_ name: String, _ rows: [Ordp_Analytics_V1_AggregateRow], _ theirs: Reference.Query?) {
+    func check(_ name: String, _ rows: [Ordp_Analytics_V1_AggregateRow], _ theirs: Reference.Query?)
+    {
       guard let theirs, let sumAvg = theirs.sum_avg, let sumP95 = theirs.sum_p95 else { return }
       let avg = rows.reduce(0) { $0 + $1.values[0] }
       let p95 = rows.reduce(0) { $0 + $1.values[1] }
@@ -85,7 +91,8 @@ extension AnalyticsBenchmark {
         latestAgrees = false
         continue
       }
-      latestAgrees = latestAgrees && Double(value.timeMicros) == theirs[0] && value.result == theirs[1]
+      latestAgrees =
+        latestAgrees && Double(value.timeMicros) == theirs[0] && value.result == theirs[1]
     }
     print("  check latest: \(latestAgrees ? "same time and value for every stream" : "DIFFERS")")
   }

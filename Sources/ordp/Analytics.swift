@@ -27,7 +27,9 @@ struct Streams: AsyncParsableCommand {
         let page = try await client.listDatastreams(
           request, options: try options(connection, tokenFile: tokenFile))
         for stream in page.datastreams {
-          print("\(stream.id)\t\(stream.owner)\t\(stream.observedProperty) [\(stream.unit)]\t\(stream.name)")
+          print(
+            "\(stream.id)\t\(stream.owner)\t\(stream.observedProperty) [\(stream.unit)]\t\(stream.name)"
+          )
         }
         request.pageToken = page.nextPageToken
       } while !request.pageToken.isEmpty
@@ -44,14 +46,15 @@ struct Aggregate: AsyncParsableCommand {
     abstract: "Aggregate observations: e.g. hourly avg and p95 of a stream over the last day.")
 
   @OptionGroup var connection: ConnectionOptions
-  @Option(help: "Datastream ids (repeatable; none: every visible stream).") var stream:
-    [String] = []
+  @Option(help: "Datastream ids (repeatable; none: every visible stream).") var stream: [String] =
+    []
   @Option(help: "Only these towns (repeatable).") var town: [String] = []
   @Option(help: "Only this observed property (repeatable).") var property: [String] = []
   @Option(help: "Hours back from now the range starts.") var hours = 24
   @Option(help: "Bucket: none, a number of minutes, or day, week, month, year.") var bucket =
     "60"
-  @Option(help: "Functions, comma-separated: count,sum,min,max,avg,first,last,stddev,p50,p90,p95,p99.")
+  @Option(
+    help: "Functions, comma-separated: count,sum,min,max,avg,first,last,stddev,p50,p90,p95,p99.")
   var functions = "count,avg,p95"
   @Option(help: "Group by stream, town or property.") var groupBy = "stream"
   @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:

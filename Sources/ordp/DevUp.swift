@@ -174,7 +174,9 @@ struct DevUp: AsyncParsableCommand {
           verifier: verifier, anonymousMethods: AnalyticsService.anonymousMethods)
       ], logger: logger)
     server.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
-    return (server, RetentionSweeperService(sweeper: RetentionSweeper(service: analytics, logger: logger)))
+    return (
+      server, RetentionSweeperService(sweeper: RetentionSweeper(service: analytics, logger: logger))
+    )
   }
 }
 

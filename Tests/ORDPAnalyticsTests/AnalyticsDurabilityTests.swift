@@ -141,7 +141,11 @@ import Testing
     let ranges = [hourAgo - 3 * day, hourAgo - day - day / 2, hourAgo]
     let series = ranges.map { start in (0..<60).map { start + Int64($0) * Self.minute } }
     let acks = try await platform.ingest(
-      series.enumerated().map { batch(UInt64($0.offset), [ORDPAnalyticsTests.series(stream.id, $0.element, $0.element.map { _ in 1 })]) },
+      series.enumerated().map {
+        batch(
+          UInt64($0.offset),
+          [ORDPAnalyticsTests.series(stream.id, $0.element, $0.element.map { _ in 1 })])
+      },
       as: "soest.sensors")
     #expect(acks.allSatisfy { $0.accepted == 60 })
     // Only a town admin sets the town's retention.
@@ -153,7 +157,8 @@ import Testing
       try await platform.client.setTownRetention(request, options: platform.options("soest.editor"))
     }
     #expect(denied?.code == .permissionDenied)
-    _ = try await platform.client.setTownRetention(request, options: platform.options("soest.admin"))
+    _ = try await platform.client.setTownRetention(
+      request, options: platform.options("soest.admin"))
 
     /// Raw observations left in the two old hours, and each hour's count from the aggregate.
     func counts() async throws -> (raw: Int, hours: [Double]) {

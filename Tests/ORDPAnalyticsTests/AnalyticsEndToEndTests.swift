@@ -14,12 +14,19 @@ import Testing
     let open = try await platform.create("Zählstelle Brüdertor", location: (8.1, 51.57))
     #expect(!open.id.isEmpty && open.accessLevel == .public && open.createdMicros > 0)
     let secret = try await platform.create("Schulen CO2", property: "co2", access: .restricted)
-    let internalStream = try await platform.create("Pegel", property: "water_level", access: .internal)
+    let internalStream = try await platform.create(
+      "Pegel", property: "water_level", access: .internal)
 
     // Writes: analytics:ingest in the owning town only.
-    #expect(await statusOf { try await platform.create("X", as: "soest.viewer") }?.code == .permissionDenied)
-    #expect(await statusOf { try await platform.create("X", as: "olpe.editor") }?.code == .permissionDenied)
-    #expect(await statusOf { try await platform.create("X", as: "soest.dashboard") }?.code == .permissionDenied)
+    #expect(
+      await statusOf { try await platform.create("X", as: "soest.viewer") }?.code
+        == .permissionDenied)
+    #expect(
+      await statusOf { try await platform.create("X", as: "olpe.editor") }?.code
+        == .permissionDenied)
+    #expect(
+      await statusOf { try await platform.create("X", as: "soest.dashboard") }?.code
+        == .permissionDenied)
     let anonymous = await statusOf {
       try await platform.client.createDatastream(.with { $0.datastream.owner = "soest" })
     }
@@ -29,7 +36,10 @@ import Testing
 
     // Reads: hidden answers like missing.
     func get(_ id: String, _ user: String?) async -> RPCError? {
-      await statusOf { try await platform.client.getDatastream(.with { $0.id = id }, options: platform.options(user)) }
+      await statusOf {
+        try await platform.client.getDatastream(
+          .with { $0.id = id }, options: platform.options(user))
+      }
     }
     #expect(await get(open.id, nil) == nil)
     #expect(await get(internalStream.id, nil)?.code == .notFound)
@@ -43,7 +53,9 @@ import Testing
       .with { $0.pageSize = 2 }, options: platform.options("olpe.editor"))
     let rest = try await platform.client.listDatastreams(
       .with { $0.pageToken = listed.nextPageToken }, options: platform.options("olpe.editor"))
-    #expect(Set((listed.datastreams + rest.datastreams).map(\.id)) == Set([open.id, internalStream.id, viaService.id]))
+    #expect(
+      Set((listed.datastreams + rest.datastreams).map(\.id))
+        == Set([open.id, internalStream.id, viaService.id]))
     #expect(listed.datastreams.count == 2 && rest.nextPageToken.isEmpty)
     let inBox = try await platform.client.listDatastreams(
       .with {
@@ -75,13 +87,17 @@ import Testing
       ({ (d: inout Ordp_Analytics_V1_Datastream) in d.observedProperty = "" }, "observed_property"),
       ({ (d: inout Ordp_Analytics_V1_Datastream) in d.unit = "deg C" }, "unit"),
       ({ (d: inout Ordp_Analytics_V1_Datastream) in d.owner = "Soest!" }, "owner"),
-      ({ (d: inout Ordp_Analytics_V1_Datastream) in
-        d.thing.location.latitude = 91
-      }, "thing.location.latitude"),
-      ({ (d: inout Ordp_Analytics_V1_Datastream) in
-        d.retention.rawDays = 30
-        d.retention.rollupDays = 10
-      }, "retention.rollup_days"),
+      (
+        { (d: inout Ordp_Analytics_V1_Datastream) in
+          d.thing.location.latitude = 91
+        }, "thing.location.latitude"
+      ),
+      (
+        { (d: inout Ordp_Analytics_V1_Datastream) in
+          d.retention.rawDays = 30
+          d.retention.rollupDays = 10
+        }, "retention.rollup_days"
+      ),
     ] {
       var bad = Ordp_Analytics_V1_Datastream()
       bad.owner = "soest"
@@ -93,7 +109,9 @@ import Testing
         try await platform.client.createDatastream(
           .with { $0.datastream = bad }, options: platform.options("soest.editor"))
       }
-      #expect(error?.code == .invalidArgument && error?.message.hasPrefix("\(field):") == true, "\(field)")
+      #expect(
+        error?.code == .invalidArgument && error?.message.hasPrefix("\(field):") == true, "\(field)"
+      )
     }
   }
 
@@ -107,21 +125,28 @@ import Testing
     let values = (0..<120).map { Double($0 % 17) }
     // Batch 1: 120 good items, a NaN, a time 30 years back, a repeated time, a series of an
     // unknown stream, one of another town's stream, and one whose columns differ in length.
-    var good = series(counter.id, times + [base + 500 * Self.minute, base - 30 * 366 * 1440 * Self.minute, times[3]], values + [.nan, 1, 99])
+    var good = series(
+      counter.id,
+      times + [base + 500 * Self.minute, base - 30 * 366 * 1440 * Self.minute, times[3]],
+      values + [.nan, 1, 99])
     good.qualities = Array(repeating: 0, count: 123)
     good.qualities[5] = 2
-    let first = batch(1, [
-      good, series("nope", [base], [1]), series(olpe.id, [base, base + 1], [1, 2]),
-      series(counter.id, [base], []),
-    ])
-    let acks = try await platform.ingest([first, batch(2, [series(counter.id, times, values)])], as: "soest.sensors")
+    let first = batch(
+      1,
+      [
+        good, series("nope", [base], [1]), series(olpe.id, [base, base + 1], [1, 2]),
+        series(counter.id, [base], []),
+      ])
+    let acks = try await platform.ingest(
+      [first, batch(2, [series(counter.id, times, values)])], as: "soest.sensors")
     #expect(acks.map(\.batchID) == [1, 2])
     #expect(acks[0].accepted == 120 && acks[0].duplicates == 1 && acks[0].rejected == 6)
     let reasons = Set(acks[0].rejections.map(\.reason))
     #expect(reasons == [.nonFinite, .outOfWindow, .unknownStream, .notPermitted, .malformed])
     #expect(acks[1].accepted == 0 && acks[1].duplicates == 120 && acks[1].rejected == 0)
     // A viewer may not ingest; without a token nobody may.
-    let viewer = try await platform.ingest([batch(3, [series(counter.id, [base], [1])])], as: "soest.viewer")
+    let viewer = try await platform.ingest(
+      [batch(3, [series(counter.id, [base], [1])])], as: "soest.viewer")
     #expect(viewer[0].rejected == 1 && viewer[0].rejections.first?.reason == .notPermitted)
     let anonymous = await statusOf {
       try await platform.client.ingest(
@@ -132,7 +157,8 @@ import Testing
 
     // Latest, raw reads with a resumable cursor, aggregates that match the data.
     let latest = try await platform.client.latest(.with { $0.streams.datastreamIds = [counter.id] })
-    #expect(latest.values.first?.timeMicros == times.last && latest.values.first?.result == values.last)
+    #expect(
+      latest.values.first?.timeMicros == times.last && latest.values.first?.result == values.last)
     let pages = try await platform.read(
       .with {
         $0.streams.datastreamIds = [counter.id]
@@ -184,7 +210,8 @@ import Testing
     let platform = try await AnalyticsPlatform()
     defer { platform.stop() }
     let stream = try await platform.create("Zählstelle")
-    func aggregate(_ mutate: (inout Ordp_Analytics_V1_AggregateRequest) -> Void) async -> RPCError? {
+    func aggregate(_ mutate: (inout Ordp_Analytics_V1_AggregateRequest) -> Void) async -> RPCError?
+    {
       var request = Ordp_Analytics_V1_AggregateRequest()
       request.fromMicros = 0
       request.toMicros = 86_400_000_000
@@ -197,35 +224,45 @@ import Testing
       (await aggregate { $0.functions = [] }, .invalidArgument, "functions:"),
       (await aggregate { $0.toMicros = 0 }, .invalidArgument, "to_micros:"),
       (await aggregate { $0.bucket.fixedSeconds = 90 }, .invalidArgument, "bucket.fixed_seconds:"),
-      (await aggregate {
-        $0.bucket.fixedSeconds = 3600
-        $0.bucket.calendar = .day
-      }, .invalidArgument, "bucket:"),
-      (await aggregate {
-        $0.toMicros = 3 * 366 * 86_400_000_000
-        $0.bucket.fixedSeconds = 60
-      }, .invalidArgument, "too many buckets"),
+      (
+        await aggregate {
+          $0.bucket.fixedSeconds = 3600
+          $0.bucket.calendar = .day
+        }, .invalidArgument, "bucket:"
+      ),
+      (
+        await aggregate {
+          $0.toMicros = 3 * 366 * 86_400_000_000
+          $0.bucket.fixedSeconds = 60
+        }, .invalidArgument, "too many buckets"
+      ),
       (await aggregate { $0.streams.datastreamIds = ["missing"] }, .notFound, "datastream missing"),
       (await aggregate { $0.functions = [.avg, .unspecified] }, .invalidArgument, "functions[1]:"),
     ]
     for (error, code, prefix) in cases {
-      #expect(error?.code == code && error?.message.hasPrefix(prefix) == true, "\(prefix): \(String(describing: error))")
+      #expect(
+        error?.code == code && error?.message.hasPrefix(prefix) == true,
+        "\(prefix): \(String(describing: error))")
     }
     let badCursor = await statusOf {
-      try await platform.read(.with {
-        $0.streams.datastreamIds = [stream.id]
-        $0.cursor = "not-a-cursor"
-      }, as: nil)
+      try await platform.read(
+        .with {
+          $0.streams.datastreamIds = [stream.id]
+          $0.cursor = "not-a-cursor"
+        }, as: nil)
     }
     #expect(badCursor?.code == .invalidArgument && badCursor?.message.hasPrefix("cursor:") == true)
-    let bigPage = await statusOf { try await platform.read(.with { $0.pageSize = 200_000 }, as: nil) }
+    let bigPage = await statusOf {
+      try await platform.read(.with { $0.pageSize = 200_000 }, as: nil)
+    }
     #expect(bigPage?.code == .invalidArgument)
     // The service is still fine.
-    let fine = try await platform.aggregate(.with {
-      $0.fromMicros = 0
-      $0.toMicros = 1
-      $0.functions = [.count]
-    }, as: nil)
+    let fine = try await platform.aggregate(
+      .with {
+        $0.fromMicros = 0
+        $0.toMicros = 1
+        $0.functions = [.count]
+      }, as: nil)
     #expect(fine.isEmpty)
   }
 }

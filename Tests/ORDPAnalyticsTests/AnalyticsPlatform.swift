@@ -40,7 +40,9 @@ final class AnalyticsPlatform: Sendable {
       tokens[name] = try await users.login(name, "Correct-Horse-Battery-7").accessToken
     }
     // Service accounts of Soest: a sensor gateway allowed to ingest, a dashboard to query.
-    for (name, scopes) in [("soest.sensors", ["analytics:ingest"]), ("soest.dashboard", ["analytics:query"])] {
+    for (name, scopes) in [
+      ("soest.sensors", ["analytics:ingest"]), ("soest.dashboard", ["analytics:query"]),
+    ] {
       let account = try await users.createServiceAccount(
         .with {
           $0.organisationID = "soest"
@@ -91,7 +93,9 @@ final class AnalyticsPlatform: Sendable {
   }
 
   /// Sends the batches on one Ingest call; returns the acknowledgements.
-  func ingest(_ batches: [Ordp_Analytics_V1_IngestBatch], as user: String) async throws
+  func ingest(
+    _ batches: [Ordp_Analytics_V1_IngestBatch], as user: String
+  ) async throws
     -> [Ordp_Analytics_V1_IngestAck]
   {
     try await client.ingest(
@@ -104,7 +108,9 @@ final class AnalyticsPlatform: Sendable {
       })
   }
 
-  func aggregate(_ request: Ordp_Analytics_V1_AggregateRequest, as user: String?) async throws
+  func aggregate(
+    _ request: Ordp_Analytics_V1_AggregateRequest, as user: String?
+  ) async throws
     -> [Ordp_Analytics_V1_AggregateRow]
   {
     try await client.aggregate(request, options: options(user)) { pages in
@@ -115,7 +121,9 @@ final class AnalyticsPlatform: Sendable {
   }
 
   /// Every page of a raw read.
-  func read(_ request: Ordp_Analytics_V1_ReadObservationsRequest, as user: String?) async throws
+  func read(
+    _ request: Ordp_Analytics_V1_ReadObservationsRequest, as user: String?
+  ) async throws
     -> [Ordp_Analytics_V1_ObservationPage]
   {
     try await client.readObservations(request, options: options(user)) { pages in

@@ -51,7 +51,9 @@ import Testing
       SeriesWrite(stream: a, columns: Self.minutes(all, value: value))
     ])
     #expect(replay == [SeriesWriteResult(added: 1440, duplicates: 2880)])
-    let again = try await store.write([SeriesWrite(stream: a, columns: Self.minutes(all) { _ in 0 })])
+    let again = try await store.write([
+      SeriesWrite(stream: a, columns: Self.minutes(all) { _ in 0 })
+    ])
     #expect(again == [SeriesWriteResult(added: 0, duplicates: 4320)])
 
     let stored = try await store.observations(
@@ -111,5 +113,58 @@ import Testing
     #expect(hours.first == cutoff - 3_600_000_000 || hours.first == cutoff)
     #expect(hours.count <= 25 && hours.count >= 24)
     #expect(deleted > 14)
+  }
+}
+
+/// Partial state: two partitions' answers, sent as `PartialState` and merged, equal the answer
+/// of one store holding all the data (what the gateway does with several analytics instances).
+@Suite struct PartitionMergeTests {
+  @Test func partitionsMergeToTheAnswerOfOneInstance() async throws {
+    let whole = try AnalyticsStoreTests.store()
+    let partitions = [try AnalyticsStoreTests.store(), try AnalyticsStoreTests.store()]
+    let start = AnalyticsStoreTests.start
+    let minute = AnalyticsStoreTests.minute
+    var wholeKeys: [Int64] = []
+    var partitionKeys: [[Int64]] = [[], []]
+    // Four streams of 5 days; streams 0 and 1 in partition 0, 2 and 3 in partition 1; one
+    // late batch goes to each too.
+    for stream in 0..<4 {
+      wholeKeys.append(try await AnalyticsStoreTests.stream(whole, "s\(stream)"))
+      partitionKeys[stream / 2].append(
+        try await AnalyticsStoreTests.stream(partitions[stream / 2], "s\(stream)"))
+      let columns = AnalyticsStoreTests.minutes(0..<(5 * 1440)) {
+        Double(($0 * (stream + 3) * 7919) % 997) / 7 - Double(stream)
+      }
+      _ = try await whole.write([SeriesWrite(stream: wholeKeys[stream], columns: columns)])
+      _ = try await partitions[stream / 2].write([
+        SeriesWrite(stream: partitionKeys[stream / 2][stream % 2], columns: columns)
+      ])
+    }
+    let from = start + 333 * minute
+    let to = start + 6000 * minute
+    for width in [BucketWidth.fixed(seconds: 3600), .day, nil] {
+      let plan = try AggregatePlan(from: from, to: to, width: width)
+      // Grouped across all streams (e.g. by town): merge every stream's states per bucket.
+      func merged(_ plans: [AggregatePlan]) -> [AggregateState] {
+        plans.dropFirst().reduce(into: plans[0].states) { states, next in
+          for index in states.indices { states[index].merge(next.states[index]) }
+        }
+      }
+      let reference = merged(try await whole.fill(wholeKeys.map { ($0, plan) }))
+      var combined = Array(repeating: AggregateState(), count: plan.buckets.count)
+      for (store, keys) in zip(partitions, partitionKeys) {
+        let answer = merged(try await store.fill(keys.map { ($0, plan) }))
+        for (index, state) in answer.enumerated() {
+          // Over the wire and back, as the gateway receives it.
+          let wire = try Ordp_Analytics_V1_PartialState(
+            serializedBytes: try state.partial.serializedBytes() as [UInt8])
+          combined[index].merge(try AggregateState(partial: wire))
+        }
+      }
+      for (ours, theirs) in zip(combined, reference) {
+        #expect(RollupTests.same(ours, theirs))
+        #expect(ours.value(of: .p95).isNaN || ours.value(of: .p95) == theirs.value(of: .p95))
+      }
+    }
   }
 }

@@ -52,7 +52,9 @@ import Testing
     }
   }
 
-  static func columns(_ times: [Int64], value: (Int64) -> Double = { Double($0) })
+  static func columns(
+    _ times: [Int64], value: (Int64) -> Double = { Double($0) }
+  )
     -> ObservationColumns
   {
     ObservationColumns(times: times, results: times.map(value))
@@ -116,7 +118,8 @@ import Testing
   @Test func blocksAndStatesRoundTripThroughTheirCodecs() throws {
     let plain = ObservationColumns(times: [1, 5, 9], results: [0.5, -2, .pi])
     #expect(try BlockCodec.decode(BlockCodec.encode(plain)) == plain)
-    let flagged = ObservationColumns(times: [1, 5, 9], results: [0.5, -2, .pi], qualities: [0, 7, 0])
+    let flagged = ObservationColumns(
+      times: [1, 5, 9], results: [0.5, -2, .pi], qualities: [0, 7, 0])
     #expect(try BlockCodec.decode(BlockCodec.encode(flagged)) == flagged)
     #expect(ObservationColumns(times: [1], results: [1], qualities: [0]).qualities.isEmpty)
     let encoded = BlockCodec.encode(flagged)

@@ -24,7 +24,8 @@ import Testing
   ) -> [Int64: AggregateState] {
     var states: [Int64: AggregateState] = [:]
     for (time, result) in zip(times, results) where time >= from && time < to {
-      let bucket = width.map { max(from, BerlinCalendar.bucket(containing: time, width: $0).start) } ?? from
+      let bucket =
+        width.map { max(from, BerlinCalendar.bucket(containing: time, width: $0).start) } ?? from
       states[bucket, default: AggregateState()].add(time: time, value: result)
     }
     return states

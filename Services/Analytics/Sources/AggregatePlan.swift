@@ -52,7 +52,8 @@ public struct AggregatePlan: Sendable {
       buckets.append(Self.decompose(start, end))
       start = end
     }
-    states = Array(repeating: AggregateState(relativeAccuracy: relativeAccuracy), count: buckets.count)
+    states = Array(
+      repeating: AggregateState(relativeAccuracy: relativeAccuracy), count: buckets.count)
     for bucket in buckets {
       if bucket.days != nil { readsDays = true }
       if !bucket.hours.isEmpty { readsHours = true }

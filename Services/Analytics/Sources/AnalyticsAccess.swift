@@ -24,7 +24,9 @@ enum AnalyticsAccess {
     principal.may(.analyticsIngest, in: owner)
   }
 
-  static func requireWrite(_ owner: String, _ principal: Principal?, method: String)
+  static func requireWrite(
+    _ owner: String, _ principal: Principal?, method: String
+  )
     throws(RPCError) -> Principal
   {
     guard let principal else {

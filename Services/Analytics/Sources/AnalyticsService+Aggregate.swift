@@ -67,7 +67,9 @@ extension AnalyticsService {
     if !page.rows.isEmpty || pagesWritten == 0 { try await responses.write(page) }
   }
 
-  static func checkAggregate(_ request: Ordp_Analytics_V1_AggregateRequest) throws(RPCError)
+  static func checkAggregate(
+    _ request: Ordp_Analytics_V1_AggregateRequest
+  ) throws(RPCError)
     -> BucketWidth?
   {
     if request.functions.isEmpty {

@@ -19,7 +19,8 @@ extension AnalyticsService {
       throw RPCError(.unauthenticated, "Ingest needs an access token")
     }
     let window = AsyncSemaphore(permits: Self.ingestWindow)
-    let (commits, queue) = AsyncStream.makeStream(of: Task<Ordp_Analytics_V1_IngestAck, any Error>.self)
+    let (commits, queue) = AsyncStream.makeStream(
+      of: Task<Ordp_Analytics_V1_IngestAck, any Error>.self)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {
         // Acknowledges in order as commits complete.
@@ -80,7 +81,9 @@ extension AnalyticsService {
   }
 
   /// Columns sorted by time (the validator has removed repeated times).
-  static func sorted(_ times: [Int64], _ results: [Double], _ qualities: [UInt32])
+  static func sorted(
+    _ times: [Int64], _ results: [Double], _ qualities: [UInt32]
+  )
     -> ObservationColumns
   {
     var ascending = true

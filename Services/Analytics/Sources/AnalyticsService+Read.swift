@@ -4,7 +4,9 @@ import ORDPAuth
 public import ORDPRPC
 
 extension AnalyticsService {
-  public func latest(request: Ordp_Analytics_V1_LatestRequest, context: ServerContext)
+  public func latest(
+    request: Ordp_Analytics_V1_LatestRequest, context: ServerContext
+  )
     async throws -> Ordp_Analytics_V1_LatestResponse
   {
     let streams = try StreamSelection.resolve(

@@ -70,7 +70,9 @@ public protocol AnalyticsStore: Sendable {
   func fill(_ plans: [(stream: Int64, plan: AggregatePlan)]) async throws -> [AggregatePlan]
 
   /// Observations of a stream with times in [from, to), at most `limit`, in time order.
-  func observations(stream: Int64, from: Int64, to: Int64, limit: Int) async throws
+  func observations(
+    stream: Int64, from: Int64, to: Int64, limit: Int
+  ) async throws
     -> ObservationColumns
 
   func latest(streams: [Int64]) async throws -> [Int64: LatestObservation]
@@ -78,6 +80,8 @@ public protocol AnalyticsStore: Sendable {
   /// Deletes at most `limit` blocks of raw observations that ended before `rawBefore` and
   /// rollup cells that ended before `rollupsBefore` (nil: none); returns how many it deleted.
   /// Small steps, each its own short transaction, so that ingest never waits long.
-  func expire(stream: Int64, rawBefore: Int64?, rollupsBefore: Int64?, limit: Int) async throws
+  func expire(
+    stream: Int64, rawBefore: Int64?, rollupsBefore: Int64?, limit: Int
+  ) async throws
     -> Int
 }

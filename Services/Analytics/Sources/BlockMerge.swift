@@ -121,7 +121,9 @@ public enum BlockMerge {
     return ranges
   }
 
-  static func concatenate(_ a: ObservationColumns, _ b: ObservationColumns)
+  static func concatenate(
+    _ a: ObservationColumns, _ b: ObservationColumns
+  )
     -> ObservationColumns
   {
     guard a.count > 0 else { return b }

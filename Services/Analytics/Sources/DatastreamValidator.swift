@@ -8,7 +8,9 @@ enum DatastreamValidator {
     RPCError(.invalidArgument, "\(field): \(problem)")
   }
 
-  static func validate(_ input: Ordp_Analytics_V1_Datastream) throws(RPCError)
+  static func validate(
+    _ input: Ordp_Analytics_V1_Datastream
+  ) throws(RPCError)
     -> Ordp_Analytics_V1_Datastream
   {
     var stream = input
@@ -57,7 +59,9 @@ enum DatastreamValidator {
     return stream
   }
 
-  static func retention(_ retention: Ordp_Analytics_V1_Retention, field: String)
+  static func retention(
+    _ retention: Ordp_Analytics_V1_Retention, field: String
+  )
     throws(RPCError)
   {
     if retention.rollupDays != 0 && retention.rollupDays < retention.rawDays {
@@ -75,7 +79,9 @@ enum DatastreamValidator {
     }
   }
 
-  static func text(_ value: String, field: String, maximum: Int, required: Bool = false)
+  static func text(
+    _ value: String, field: String, maximum: Int, required: Bool = false
+  )
     throws(RPCError)
   {
     if required && value.isEmpty { throw invalid(field, "is required") }

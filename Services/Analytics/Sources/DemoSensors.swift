@@ -81,7 +81,8 @@ public enum DemoSensors {
         let times = (0..<count).map { end - Int64(count - 1 - $0) * step }
         let results = (0..<count).map { kind.value($0, salt) }
         _ = try await store.write([
-          SeriesWrite(stream: record.key, columns: ObservationColumns(times: times, results: results))
+          SeriesWrite(
+            stream: record.key, columns: ObservationColumns(times: times, results: results))
         ])
         created += 1
       }

@@ -55,7 +55,9 @@ public enum BlockCodec {
     return out
   }
 
-  public static func decode(_ bytes: UnsafeRawBufferPointer) throws(Malformed)
+  public static func decode(
+    _ bytes: UnsafeRawBufferPointer
+  ) throws(Malformed)
     -> ObservationColumns
   {
     guard bytes.count >= 6, bytes[0] == version, bytes[1] <= 1 else { throw Malformed() }

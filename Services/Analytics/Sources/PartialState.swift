@@ -52,7 +52,8 @@ extension AggregateState {
         zip(sketchState.negativeIndexes, sketchState.negativeCounts), uniquingKeysWith: +),
       zeroCount: sketchState.zeroCount)
     guard sketch.count == partial.count else {
-      throw InvalidPartial(description: "sketch holds \(sketch.count) values, count says \(partial.count)")
+      throw InvalidPartial(
+        description: "sketch holds \(sketch.count) values, count says \(partial.count)")
     }
     self.init(relativeAccuracy: accuracy)
     count = partial.count

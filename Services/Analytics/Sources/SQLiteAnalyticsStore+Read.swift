@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 
 extension SQLiteAnalyticsStore {
-  public func fill(_ plans: [(stream: Int64, plan: AggregatePlan)]) async throws
+  public func fill(
+    _ plans: [(stream: Int64, plan: AggregatePlan)]
+  ) async throws
     -> [AggregatePlan]
   {
     try await pool.read { db in
@@ -63,7 +65,9 @@ extension SQLiteAnalyticsStore {
     }
   }
 
-  public func observations(stream: Int64, from: Int64, to: Int64, limit: Int) async throws
+  public func observations(
+    stream: Int64, from: Int64, to: Int64, limit: Int
+  ) async throws
     -> ObservationColumns
   {
     try await pool.read { db in
@@ -97,7 +101,9 @@ extension SQLiteAnalyticsStore {
     }
   }
 
-  public func expire(stream: Int64, rawBefore: Int64?, rollupsBefore: Int64?, limit: Int)
+  public func expire(
+    stream: Int64, rawBefore: Int64?, rollupsBefore: Int64?, limit: Int
+  )
     async throws -> Int
   {
     try await pool.write { db in

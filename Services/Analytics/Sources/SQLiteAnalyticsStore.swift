@@ -39,7 +39,9 @@ public final class SQLiteAnalyticsStore: AnalyticsStore {
     }
   }
 
-  public func insertDatastream(_ datastream: Ordp_Analytics_V1_Datastream) async throws
+  public func insertDatastream(
+    _ datastream: Ordp_Analytics_V1_Datastream
+  ) async throws
     -> StreamRecord
   {
     try await pool.write { db in
@@ -76,12 +78,15 @@ public final class SQLiteAnalyticsStore: AnalyticsStore {
     }
   }
 
-  public func setTownRetention(owner: String, _ retention: Ordp_Analytics_V1_Retention)
+  public func setTownRetention(
+    owner: String, _ retention: Ordp_Analytics_V1_Retention
+  )
     async throws
   {
     try await pool.write { db in
       try db.execute(
-        sql: "INSERT OR REPLACE INTO town_retention (owner, raw_days, rollup_days) VALUES (?, ?, ?)",
+        sql:
+          "INSERT OR REPLACE INTO town_retention (owner, raw_days, rollup_days) VALUES (?, ?, ?)",
         arguments: [owner, retention.rawDays, retention.rollupDays])
     }
   }
@@ -95,7 +100,9 @@ public final class SQLiteAnalyticsStore: AnalyticsStore {
     }
   }
 
-  static func write(_ series: SeriesWrite, capacity: Int, _ db: Database) throws
+  static func write(
+    _ series: SeriesWrite, capacity: Int, _ db: Database
+  ) throws
     -> SeriesWriteResult
   {
     let new = series.columns

@@ -477,6 +477,10 @@ struct  Ordp__Analytics__V1__AggregateRow
    * Stream id, town id or observed property, after `group_by`.
    */
   char *group;
+  /*
+   * The bucket, clipped to [from, to): a first bucket that begins before from_micros starts
+   * at from_micros, a last one that ends after to_micros ends there.
+   */
   int64_t bucket_start_micros;
   int64_t bucket_end_micros;
   /*

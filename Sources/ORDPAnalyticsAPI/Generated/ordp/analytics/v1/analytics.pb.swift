@@ -798,6 +798,8 @@ public nonisolated struct Ordp_Analytics_V1_AggregateRow: @unchecked Sendable {
     set {_uniqueStorage()._group = newValue}
   }
 
+  /// The bucket, clipped to [from, to): a first bucket that begins before from_micros starts
+  /// at from_micros, a last one that ends after to_micros ends there.
   public var bucketStartMicros: Int64 {
     get {_storage._bucketStartMicros}
     set {_uniqueStorage()._bucketStartMicros = newValue}
