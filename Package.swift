@@ -320,6 +320,7 @@ let package = Package(
       dependencies: [
         "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
         "ORDPIdentityAPI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict
     ),

@@ -1,7 +1,9 @@
 import Foundation
-import ORDPAnalytics
+import Logging
 import ORDPAnalyticsAPI
 import Testing
+
+@testable import ORDPAnalytics
 
 /// The SQLite store: idempotent writes, late data, rollups kept equal to raw data, reads,
 /// retention.
@@ -166,5 +168,30 @@ import Testing
         #expect(ours.value(of: .p95).isNaN || ours.value(of: .p95) == theirs.value(of: .p95))
       }
     }
+  }
+}
+
+/// Group commit: batches submitted together are written together, in submission order.
+@Suite struct WriteCoalescerTests {
+  @Test func batchesCommitInOrderAndEachGetsItsOwnResults() async throws {
+    let store = try AnalyticsStoreTests.store()
+    let key = try await AnalyticsStoreTests.stream(store, "a")
+    let service = AnalyticsService(
+      store: store, logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    // 50 batches of 100 minutes, each overlapping the previous by half: in submission order
+    // every batch adds 50 new observations (the first 100) and finds 50 duplicates.
+    let promises = (0..<50).map { index in
+      service.writer.submit([
+        SeriesWrite(
+          stream: key,
+          columns: AnalyticsStoreTests.minutes((index * 50)..<(index * 50 + 100)) { Double($0) })
+      ])
+    }
+    var results: [SeriesWriteResult] = []
+    for promise in promises { results += try await promise.value }
+    #expect(results[0] == SeriesWriteResult(added: 100, duplicates: 0))
+    #expect(results.dropFirst().allSatisfy { $0 == SeriesWriteResult(added: 50, duplicates: 50) })
+    let stored = try await store.observations(stream: key, from: .min, to: .max, limit: 10_000)
+    #expect(stored.count == 50 * 50 + 50)
   }
 }

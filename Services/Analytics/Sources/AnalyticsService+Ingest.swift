@@ -20,13 +20,13 @@ extension AnalyticsService {
     }
     let window = AsyncSemaphore(permits: Self.ingestWindow)
     let (commits, queue) = AsyncStream.makeStream(
-      of: Task<Ordp_Analytics_V1_IngestAck, any Error>.self)
+      of: (PreparedBatch, Promise<WriteCoalescer.Results>?).self)
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {
         // Acknowledges in order as commits complete.
         do {
-          for await commit in commits {
-            let ack = try await commit.value
+          for await (prepared, results) in commits {
+            let ack = try await self.acknowledge(prepared, results)
             try await responses.write(ack)
             window.release()
           }
@@ -36,18 +36,12 @@ extension AnalyticsService {
         }
       }
       defer { queue.finish() }
-      var previous: Task<Ordp_Analytics_V1_IngestAck, any Error>?
       for try await batch in requests {
         guard await window.acquire() else { break }
         let prepared = self.prepare(batch, principal: principal)
-        let after = previous
-        let commit = Task {
-          // Commits in the order sent (a failed earlier batch fails the call anyway).
-          _ = try? await after?.value
-          return try await self.commit(prepared)
-        }
-        previous = commit
-        queue.yield(commit)
+        // Submitted here, in the order sent; committed with whatever else is waiting.
+        let results = prepared.writes.isEmpty ? nil : writer.submit(prepared.writes)
+        queue.yield((prepared, results))
       }
       queue.finish()
       try await group.waitForAll()
@@ -98,17 +92,17 @@ extension AnalyticsService {
       qualities: order.map { qualities[$0] })
   }
 
-  func commit(_ batch: PreparedBatch) async throws -> Ordp_Analytics_V1_IngestAck {
+  func acknowledge(
+    _ batch: PreparedBatch, _ results: Promise<WriteCoalescer.Results>?
+  ) async throws -> Ordp_Analytics_V1_IngestAck {
     var ack = Ordp_Analytics_V1_IngestAck()
     ack.batchID = batch.batchID
     ack.duplicates = batch.outcome.duplicates
     ack.rejected = batch.outcome.rejected
     ack.rejections = batch.outcome.rejections
-    if !batch.writes.isEmpty {
-      for result in try await store.write(batch.writes) {
-        ack.accepted += UInt64(result.added)
-        ack.duplicates += UInt64(result.duplicates)
-      }
+    for result in try await results?.value ?? [] {
+      ack.accepted += UInt64(result.added)
+      ack.duplicates += UInt64(result.duplicates)
     }
     return ack
   }

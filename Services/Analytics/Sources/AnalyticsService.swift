@@ -9,6 +9,8 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   let store: any AnalyticsStore
   let logger: Logger
   let directory = StreamDirectory()
+  /// Group commit of ingest batches.
+  let writer: WriteCoalescer
   let validator: IngestValidator
   let clock: @Sendable () -> Int64
 
@@ -17,6 +19,7 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
     clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
   ) {
     self.store = store
+    self.writer = WriteCoalescer(store: store)
     self.logger = logger
     self.validator = validator
     self.clock = clock
