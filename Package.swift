@@ -126,11 +126,22 @@ let package = Package(
       path: "Services/Catalogue/Main",
       swiftSettings: strict
     ),
+    // What the service benchmarks share: identity and the service under test over TLS.
+    .target(
+      name: "ORDPBenchSupport",
+      dependencies: [
+        "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth", "ORDPRPC", "ORDPPKI",
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
     // What every service executable shares: server and identity-client options, logging.
     .target(
       name: "ORDPServiceKit",
       dependencies: [
-        "ORDPRPC",
+        "ORDPRPC", "ORDPAuth",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -180,8 +191,7 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-catalogue",
       dependencies: [
-        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
-        "ORDPRPC", "ORDPPKI",
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPBenchSupport", "ORDPRPC",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -193,8 +203,7 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-analytics",
       dependencies: [
-        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
-        "ORDPRPC", "ORDPPKI",
+        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPBenchSupport", "ORDPRPC",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

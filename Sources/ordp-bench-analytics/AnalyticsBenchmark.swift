@@ -1,13 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NIOSSL
 import ORDPAnalytics
 import ORDPAnalyticsAPI
-import ORDPAuth
-import ORDPIdentity
-import ORDPIdentityAPI
-import ORDPPKI
+import ORDPBenchSupport
 import ORDPRPC
 
 /// The analytics figures: ingest over ORDP/1 with durable acknowledgements, and aggregate
@@ -45,48 +41,14 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
     try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: temporary) }
 
-    var options = IdentityRuntime.Options(dataDirectory: temporary.appendingPathComponent("id"))
-    options.initialAdminPassword = "Benchmark-Root-Passphrase"
-    options.configuration.scrypt = ScryptParameters(logN: 12)
-    let identity = try await IdentityRuntime.start(options: options, logger: quiet)
     let store = try SQLiteAnalyticsStore(directory: temporary.appendingPathComponent("analytics"))
     let service = AnalyticsService(store: store, logger: quiet)
     try await service.start()
-    let ca = try DevelopmentCA()
-    let cert = try ca.issue(
-      commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-    let server = ORDPServer(
-      configuration: ServerConfiguration(
-        security: .tls(
-          certificateChain: [
-            try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)
-          ],
-          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
-      services: [identity.service, service],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: identity.verifier,
-          anonymousMethods: AnalyticsService.anonymousMethods.union(
-            IdentityService.anonymousMethods))
-      ], logger: quiet)
-    let serverTask = Task { try await server.run() }
-    defer { serverTask.cancel() }
-    let port = try await server.localAddress.port!
-    let channel = RPCChannel(
-      host: "127.0.0.1", port: port,
-      security: .tls(
-        trustRoots: [try NIOSSLCertificate(bytes: Array(try ca.certificatePEM.utf8), format: .pem)],
-        serverHostname: "localhost"))
-    defer { channel.close() }
-    let client = Ordp_Analytics_V1_Analytics_Client(channel: channel)
-    let token = try await Ordp_Identity_V1_Identity_Client(channel: channel).login(
-      .with {
-        $0.username = "admin"
-        $0.password = "Benchmark-Root-Passphrase"
-      }
-    ).accessToken
-    let auth = CallOptions(
-      timeout: .seconds(3600), metadata: Metadata(["authorization": "Bearer \(token)"]))
+    let platform = try await BenchPlatform.start(
+      directory: temporary, services: [service],
+      anonymousMethods: AnalyticsService.anonymousMethods)
+    let client = Ordp_Analytics_V1_Analytics_Client(channel: platform.channel)
+    let auth = platform.admin
 
     var ids: [String] = []
     for index in 0..<streams {
@@ -113,7 +75,7 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
     try writeCSV(csv, points: points)
     let reference = try runDuckDB(csv: csv)
     try await compareQueries(client: client, ids: ids, points: points, auth: auth, duck: reference)
-    try await identity.shutdown()
+    try await platform.shutdown()
   }
 
   /// Every stream's year, time-major (each batch holds the next minutes of the call's streams,

@@ -64,11 +64,13 @@ extension AnalyticsBenchmark {
       )
     }
     line(
-      "hourly avg+p95, year, all streams", (hourlyMedian, hourlyBest), duck.queries["hourly_all"])
+      "hourly avg+p95, \(days) d, all streams", (hourlyMedian, hourlyBest),
+      duck.queries["hourly_all"])
     line(
       "  DuckDB with approx_quantile", (hourlyMedian, hourlyBest), duck.queries["hourly_all_approx"]
     )
-    line("daily avg+p95, year, one stream", (dailyMedian, dailyBest), duck.queries["daily_one"])
+    line(
+      "daily avg+p95, \(days) d, one stream", (dailyMedian, dailyBest), duck.queries["daily_one"])
     line("latest per stream", (latestMedian, latestBest), duck.queries["latest"])
 
     // The answers agree: same rows, same averages, p95 within the sketch's 1 %.

@@ -3,13 +3,9 @@ import Foundation
 import GRDB
 import Histogram
 import Logging
-import NIOSSL
-import ORDPAuth
+import ORDPBenchSupport
 import ORDPCatalogue
 import ORDPCatalogueAPI
-import ORDPIdentity
-import ORDPIdentityAPI
-import ORDPPKI
 import ORDPRPC
 
 /// The catalogue's figures: CKAN import rate over ORDP/1, and search latency over the RPC
@@ -35,51 +31,18 @@ struct CatalogueBenchmark: AsyncParsableCommand {
     let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? temporary
 
     // Identity (for the import's token) and the catalogue, in this process, over TLS.
-    var options = IdentityRuntime.Options(dataDirectory: temporary.appendingPathComponent("id"))
-    options.initialAdminPassword = "Benchmark-Root-Passphrase"
-    options.configuration.scrypt = ScryptParameters(logN: 12)
-    let identity = try await IdentityRuntime.start(options: options, logger: quiet)
     let store = try SQLiteCatalogueStore(directory: directory.appendingPathComponent("catalogue"))
     let service = CatalogueService(store: store, logger: quiet)
-    let ca = try DevelopmentCA()
-    let cert = try ca.issue(
-      commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-    let server = ORDPServer(
-      configuration: ServerConfiguration(
-        security: .tls(
-          certificateChain: [
-            try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)
-          ],
-          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
-      services: [identity.service, service],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: identity.verifier,
-          anonymousMethods: CatalogueService.anonymousMethods.union(
-            IdentityService.anonymousMethods))
-      ], logger: quiet)
-    let serverTask = Task { try await server.run() }
-    defer { serverTask.cancel() }
-    let port = try await server.localAddress.port!
-    let channel = RPCChannel(
-      host: "127.0.0.1", port: port,
-      security: .tls(
-        trustRoots: [try NIOSSLCertificate(bytes: Array(try ca.certificatePEM.utf8), format: .pem)],
-        serverHostname: "localhost"))
-    defer { channel.close() }
-    let client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
-    let token = try await Ordp_Identity_V1_Identity_Client(channel: channel).login(
-      .with {
-        $0.username = "admin"
-        $0.password = "Benchmark-Root-Passphrase"
-      }
-    ).accessToken
+    let platform = try await BenchPlatform.start(
+      directory: temporary, services: [service],
+      anonymousMethods: CatalogueService.anonymousMethods)
+    let client = Ordp_Catalogue_V1_Catalogue_Client(channel: platform.channel)
 
     print("ORDP catalogue benchmark; cores: \(ProcessInfo.processInfo.activeProcessorCount)")
     print("catalogue in this process over ORDP/1 with TLS on loopback, SQLite WAL synchronous=FULL")
     let existing = try await store.latestPosition()
     if existing == 0 {
-      try await importCatalogue(client: client, token: token)
+      try await importCatalogue(client: client, options: platform.admin)
     } else {
       print("\nimport: skipped, \(dataDir ?? "") already holds \(existing) changes")
     }
@@ -90,16 +53,18 @@ struct CatalogueBenchmark: AsyncParsableCommand {
         + "; process resident memory now \(residentMiB()) MiB")
     let file = directory.appendingPathComponent("catalogue/catalogue.sqlite").path
     try await compareSearch(client: client, file: file)
-    try await identity.shutdown()
+    try await platform.shutdown()
   }
 
   /// CKAN `package_show` documents over `ImportCkan`, `importStreams` streams at once.
-  func importCatalogue(client: Ordp_Catalogue_V1_Catalogue_Client, token: String) async throws {
+  func importCatalogue(
+    client: Ordp_Catalogue_V1_Catalogue_Client, options: CallOptions
+  )
+    async throws
+  {
     // The documents are made before the clock starts: the figure is the catalogue's.
     let synthetic = SyntheticCatalogue()
     let documents = (0..<datasets).map { synthetic.ckanJSON($0) }
-    let options = CallOptions(
-      timeout: .seconds(3600), metadata: Metadata(["authorization": "Bearer \(token)"]))
     let start = ContinuousClock.now
     let perStream = (datasets + importStreams - 1) / importStreams
     let outcomes = try await withThrowingTaskGroup(of: [Int].self) { group in

@@ -91,14 +91,9 @@ struct DevUp: AsyncParsableCommand {
           organisations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
       })
     try await catalogue.warmUp()
-    var catalogueConfiguration = configuration
-    catalogueConfiguration.port = cataloguePort
-    let catalogueServer = ORDPServer(
-      configuration: catalogueConfiguration, services: [catalogue],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: identity.verifier, anonymousMethods: CatalogueService.anonymousMethods)
-      ], logger: logger)
+    let catalogueServer = serviceServer(
+      configuration, port: cataloguePort, service: catalogue, verifier: identity.verifier,
+      anonymousMethods: CatalogueService.anonymousMethods, logger: logger)
     catalogueServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
 
     let (analyticsServer, sweeper) = try await startAnalytics(
@@ -165,18 +160,28 @@ struct DevUp: AsyncParsableCommand {
     if seeded > 0 { logger.info("created \(seeded) demo datastreams with two weeks of data") }
     let analytics = AnalyticsService(store: store, logger: logger)
     try await analytics.start()
-    var analyticsConfiguration = configuration
-    analyticsConfiguration.port = analyticsPort
-    let server = ORDPServer(
-      configuration: analyticsConfiguration, services: [analytics],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: verifier, anonymousMethods: AnalyticsService.anonymousMethods)
-      ], logger: logger)
+    let server = serviceServer(
+      configuration, port: analyticsPort, service: analytics, verifier: verifier,
+      anonymousMethods: AnalyticsService.anonymousMethods, logger: logger)
     server.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
     return (
       server, RetentionSweeperService(sweeper: RetentionSweeper(service: analytics, logger: logger))
     )
+  }
+
+  /// A service's server on its own port, checking access tokens with identity's verifier.
+  func serviceServer(
+    _ configuration: ServerConfiguration, port: Int, service: any RPCService,
+    verifier: AccessTokenVerifier, anonymousMethods: Set<String>, logger: Logger
+  ) -> ORDPServer {
+    var configuration = configuration
+    configuration.port = port
+    return ORDPServer(
+      configuration: configuration, services: [service],
+      interceptors: [
+        BearerTokenInterceptor(verifier: verifier, anonymousMethods: anonymousMethods)
+      ],
+      logger: logger)
   }
 }
 

@@ -43,30 +43,10 @@ struct AnalyticsCommand: AsyncParsableCommand {
       ], logger: logger)
     rpcServer.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
     let sweeper = RetentionSweeper(service: service, logger: logger)
-    let group = ServiceGroup(
-      configuration: .init(
-        services: [
-          .init(service: rpcServer), .init(service: VerifierService(verifier: verifier)),
-          .init(
-            service: SweeperService(
-              sweeper: sweeper, interval: .seconds(max(1, retentionInterval)))),
-        ],
-        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-      tasks.addTask { try await group.run() }
-      let address = try await rpcServer.localAddress
-      FileHandle.standardOutput.write(
-        Data("ordp-analytics: listening on \(server.host):\(address.port ?? port)\n".utf8))
-      try await tasks.waitForAll()
-    }
-  }
-}
-
-/// Keeps the verifier's keys and revocations current while the server runs.
-struct VerifierService: Service {
-  let verifier: AccessTokenVerifier
-  func run() async throws {
-    await cancelWhenGracefulShutdown { try? await verifier.run() }
+    try await ServiceRunner.run(
+      "ordp-analytics", server: rpcServer, host: server.host, verifier: verifier,
+      others: [SweeperService(sweeper: sweeper, interval: .seconds(max(1, retentionInterval)))],
+      logger: logger)
   }
 }
 

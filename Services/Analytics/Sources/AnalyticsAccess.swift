@@ -8,16 +8,15 @@ import ORDPRPC
 /// owning town — its editors and admins, and service accounts whose key has the scope.
 enum AnalyticsAccess {
   static func canRead(_ stream: Ordp_Analytics_V1_Datastream, _ principal: Principal?) -> Bool {
-    switch stream.accessLevel {
-    case .public, .unspecified: return true
-    case .internal: return principal != nil
-    case .restricted:
-      guard let principal else { return false }
-      if principal.isPlatformAdmin { return true }
-      return principal.memberships[stream.owner] != nil
-        || stream.grantedOrganisations.contains { principal.memberships[$0] != nil }
-    case .UNRECOGNIZED: return false
-    }
+    let level: ReadAccess.Level =
+      switch stream.accessLevel {
+      case .public, .unspecified: .public
+      case .internal: .internal
+      case .restricted: .restricted
+      case .UNRECOGNIZED: .unknown
+      }
+    return ReadAccess.allows(
+      level, owner: stream.owner, granted: stream.grantedOrganisations, principal)
   }
 
   static func canWrite(_ owner: String, _ principal: Principal) -> Bool {

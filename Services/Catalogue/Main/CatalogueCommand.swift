@@ -5,7 +5,6 @@ import ORDPCatalogue
 import ORDPCatalogueAPI
 import ORDPRPC
 import ORDPServiceKit
-import ServiceLifecycle
 
 /// `ordp-catalogue`: the catalogue service as its own process.
 @main
@@ -45,24 +44,7 @@ struct CatalogueCommand: AsyncParsableCommand {
           verifier: verifier, anonymousMethods: CatalogueService.anonymousMethods)
       ], logger: logger)
     rpcServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
-    let group = ServiceGroup(
-      configuration: .init(
-        services: [.init(service: rpcServer), .init(service: VerifierService(verifier: verifier))],
-        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-      tasks.addTask { try await group.run() }
-      let address = try await rpcServer.localAddress
-      FileHandle.standardOutput.write(
-        Data("ordp-catalogue: listening on \(server.host):\(address.port ?? port)\n".utf8))
-      try await tasks.waitForAll()
-    }
-  }
-}
-
-/// Keeps the verifier's keys and revocations current while the server runs.
-struct VerifierService: Service {
-  let verifier: AccessTokenVerifier
-  func run() async throws {
-    await cancelWhenGracefulShutdown { try? await verifier.run() }
+    try await ServiceRunner.run(
+      "ordp-catalogue", server: rpcServer, host: server.host, verifier: verifier, logger: logger)
   }
 }

@@ -7,16 +7,15 @@ import ORDPRPC
 /// platform admins). Writes: `catalogue:write` in the publishing town.
 enum CatalogueAccess {
   static func canRead(_ dataset: Ordp_Catalogue_V1_Dataset, _ principal: Principal?) -> Bool {
-    switch dataset.accessLevel {
-    case .public, .unspecified: return true
-    case .internal: return principal != nil
-    case .restricted:
-      guard let principal else { return false }
-      if principal.isPlatformAdmin { return true }
-      return principal.memberships[dataset.publisher] != nil
-        || dataset.grantedOrganisations.contains { principal.memberships[$0] != nil }
-    case .UNRECOGNIZED: return false
-    }
+    let level: ReadAccess.Level =
+      switch dataset.accessLevel {
+      case .public, .unspecified: .public
+      case .internal: .internal
+      case .restricted: .restricted
+      case .UNRECOGNIZED: .unknown
+      }
+    return ReadAccess.allows(
+      level, owner: dataset.publisher, granted: dataset.grantedOrganisations, principal)
   }
 
   /// The access levels a caller may see at all, and the towns whose restricted datasets it may
