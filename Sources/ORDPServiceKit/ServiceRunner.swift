@@ -20,6 +20,33 @@ public struct VerifierService: Service {
 /// bound, one line "<name>: listening on <host>:<port>" on standard output (scripts and tests
 /// read the port from it).
 public enum ServiceRunner {
+  /// Serves one service that trusts identity's tokens: connects to identity (`identity`),
+  /// builds the service (given that connection, e.g. for town names), checks bearer tokens
+  /// (`anonymousMethods` without), reports it serving under `healthName`, and runs it with
+  /// `others` until a shutdown signal.
+  public static func serve(
+    _ name: String, options: ServerOptions, port: Int, identity: IdentityClientOptions,
+    healthName: String, anonymousMethods: Set<String>, others: [any Service] = [],
+    logger: Logger, service: (RPCChannel) async throws -> any RPCService
+  ) async throws {
+    let identityChannel = try identity.channel()
+    defer { identityChannel.close() }
+    let verifier = AccessTokenVerifier(
+      configuration: .init(issuer: identity.issuer, audience: identity.audience),
+      source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
+    let server = ORDPServer(
+      configuration: ServerConfiguration(
+        host: options.host, port: port, security: try options.security()),
+      services: [try await service(identityChannel)],
+      interceptors: [
+        BearerTokenInterceptor(verifier: verifier, anonymousMethods: anonymousMethods)
+      ], logger: logger)
+    server.health.setStatus(.serving, forService: healthName)
+    try await run(
+      name, server: server, host: options.host, verifier: verifier, others: others,
+      logger: logger)
+  }
+
   public static func run(
     _ name: String, server: ORDPServer, host: String, verifier: AccessTokenVerifier,
     others: [any Service] = [], logger: Logger

@@ -26,27 +26,16 @@ struct AnalyticsCommand: AsyncParsableCommand {
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.analytics")
     let store = try SQLiteAnalyticsStore(directory: URL(fileURLWithPath: dataDir))
-    let identityChannel = try identity.channel()
-    defer { identityChannel.close() }
-    let verifier = AccessTokenVerifier(
-      configuration: .init(issuer: identity.issuer, audience: identity.audience),
-      source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
     let service = AnalyticsService(store: store, logger: logger)
     try await service.start()
-    let rpcServer = ORDPServer(
-      configuration: ServerConfiguration(
-        host: server.host, port: port, security: try server.security()),
-      services: [service],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: verifier, anonymousMethods: AnalyticsService.anonymousMethods)
-      ], logger: logger)
-    rpcServer.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
     let sweeper = RetentionSweeper(service: service, logger: logger)
-    try await ServiceRunner.run(
-      "ordp-analytics", server: rpcServer, host: server.host, verifier: verifier,
+    try await ServiceRunner.serve(
+      "ordp-analytics", options: server, port: port, identity: identity,
+      healthName: Ordp_Analytics_V1_Analytics.serviceName,
+      anonymousMethods: AnalyticsService.anonymousMethods,
       others: [SweeperService(sweeper: sweeper, interval: .seconds(max(1, retentionInterval)))],
-      logger: logger)
+      logger: logger
+    ) { _ in service }
   }
 }
 

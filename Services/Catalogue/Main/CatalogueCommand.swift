@@ -25,26 +25,17 @@ struct CatalogueCommand: AsyncParsableCommand {
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.catalogue")
     let store = try SQLiteCatalogueStore(directory: URL(fileURLWithPath: dataDir))
-    let identityChannel = try identity.channel()
-    defer { identityChannel.close() }
-    let verifier = AccessTokenVerifier(
-      configuration: .init(issuer: identity.issuer, audience: identity.audience),
-      source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
-    let directory = OrganisationDirectory(channel: identityChannel, logger: logger)
-    let service = CatalogueService(
-      store: store, logger: logger, baseIRI: baseIri,
-      publisherNames: { await directory.displayNames() })
-    try await service.warmUp()
-    let rpcServer = ORDPServer(
-      configuration: ServerConfiguration(
-        host: server.host, port: port, security: try server.security()),
-      services: [service],
-      interceptors: [
-        BearerTokenInterceptor(
-          verifier: verifier, anonymousMethods: CatalogueService.anonymousMethods)
-      ], logger: logger)
-    rpcServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
-    try await ServiceRunner.run(
-      "ordp-catalogue", server: rpcServer, host: server.host, verifier: verifier, logger: logger)
+    try await ServiceRunner.serve(
+      "ordp-catalogue", options: server, port: port, identity: identity,
+      healthName: Ordp_Catalogue_V1_Catalogue.serviceName,
+      anonymousMethods: CatalogueService.anonymousMethods, logger: logger
+    ) { identityChannel in
+      let directory = OrganisationDirectory(channel: identityChannel, logger: logger)
+      let service = CatalogueService(
+        store: store, logger: logger, baseIRI: baseIri,
+        publisherNames: { await directory.displayNames() })
+      try await service.warmUp()
+      return service
+    }
   }
 }
