@@ -135,6 +135,11 @@ import Testing
     #expect(throws: StateCodec.Malformed.self) {
       try StateCodec.decode(Array(StateCodec.encode(state).dropLast(2)))
     }
+    // Quantiles stay within the exact extremes.
+    var narrow = AggregateState()
+    for value in [459.44, 459.0, 458.2, 459.1] { narrow.add(time: 0, value: value) }
+    #expect(narrow.value(of: .p99) <= 459.44 && narrow.value(of: .p50) >= 458.2)
+    #expect(narrow.sketch.quantile(0.99)! > 459.44)
     let restored = try AggregateState(partial: state.partial)
     #expect(restored == state)
     var forged = state.partial

@@ -81,11 +81,18 @@ extension AggregateState {
     case .first: return firstValue
     case .last: return lastValue
     case .stddev: return standardDeviation ?? .nan
-    case .p50: return sketch.quantile(0.5) ?? .nan
-    case .p90: return sketch.quantile(0.9) ?? .nan
-    case .p95: return sketch.quantile(0.95) ?? .nan
-    case .p99: return sketch.quantile(0.99) ?? .nan
+    case .p50: return quantile(0.5)
+    case .p90: return quantile(0.9)
+    case .p95: return quantile(0.95)
+    case .p99: return quantile(0.99)
     case .unspecified, .UNRECOGNIZED: return .nan
     }
+  }
+
+  /// The sketch's quantile, clamped to the exact minimum and maximum: a bucket's value may lie
+  /// up to α beyond the extreme values, the true quantile never does.
+  public func quantile(_ q: Double) -> Double {
+    guard let value = sketch.quantile(q) else { return .nan }
+    return Swift.min(maximum, Swift.max(minimum, value))
   }
 }
