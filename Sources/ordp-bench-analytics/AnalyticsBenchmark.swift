@@ -75,6 +75,7 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
     try writeCSV(csv, points: points)
     let reference = try runDuckDB(csv: csv)
     try await compareQueries(client: client, ids: ids, points: points, auth: auth, duck: reference)
+    try await expireWhileIngesting(client: client, service: service, points: points, auth: auth)
     try await platform.shutdown()
   }
 

@@ -195,3 +195,53 @@ import Testing
     #expect(stored.count == 50 * 50 + 50)
   }
 }
+
+/// Retention: a stream's own retention wins over its town's; without either nothing expires.
+@Suite struct RetentionSweeperTests {
+  @Test func aStreamsOwnRetentionWinsOverItsTowns() async throws {
+    let store = try AnalyticsStoreTests.store()
+    let day: Int64 = 86_400_000_000
+    let now = AnalyticsStoreTests.start + 10 * day
+    var keys: [String: Int64] = [:]
+    for (id, owner, ownDays) in [
+      ("own", "soest", UInt32(2)), ("town", "soest", 0), ("none", "olpe", 0),
+    ] {
+      var stream = Ordp_Analytics_V1_Datastream()
+      stream.id = id
+      stream.owner = owner
+      if ownDays > 0 {
+        stream.retention.rawDays = ownDays
+        stream.retention.rollupDays = ownDays
+      }
+      keys[id] = try await store.insertDatastream(stream).key
+      // Ten days of hourly observations up to `now`.
+      let times = (0..<240).map { AnalyticsStoreTests.start + Int64($0) * 3_600_000_000 }
+      _ = try await store.write([
+        SeriesWrite(
+          stream: keys[id]!,
+          columns: ObservationColumns(times: times, results: times.map { _ in 1 }))
+      ])
+    }
+    try await store.setTownRetention(
+      owner: "soest",
+      .with {
+        $0.rawDays = 5
+        $0.rollupDays = 5
+      })
+    let service = AnalyticsService(
+      store: store, logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+      clock: { now })
+    try await service.start()
+    let sweeper = RetentionSweeper(service: service, logger: service.logger)
+    #expect(try await sweeper.sweep() > 0)
+    for (id, days) in [("own", Int64(2)), ("town", 5), ("none", 11)] {
+      let left = try await store.observations(stream: keys[id]!, from: .min, to: .max, limit: 1000)
+      let earliest = max(AnalyticsStoreTests.start, now - days * day)
+      #expect(left.times.first == earliest, "\(id)")
+      #expect(
+        left.count
+          == Int((AnalyticsStoreTests.start + 240 * 3_600_000_000 - earliest) / 3_600_000_000),
+        "\(id)")
+    }
+  }
+}
