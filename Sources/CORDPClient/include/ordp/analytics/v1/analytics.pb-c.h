@@ -196,6 +196,9 @@ struct  Ordp__Analytics__V1__Datastream
    * Optional catalogue dataset this stream belongs to.
    */
   char *dataset_id;
+  /*
+   * Unspecified is stored as public.
+   */
   Ordp__Analytics__V1__AccessLevel access_level;
   size_t n_granted_organisations;
   char **granted_organisations;
@@ -555,6 +558,9 @@ struct  Ordp__Analytics__V1__ReadObservationsRequest
 {
   ProtobufCMessage base;
   Ordp__Analytics__V1__StreamSelector *streams;
+  /*
+   * [from, to) of phenomenon time; to_micros 0: no end.
+   */
   int64_t from_micros;
   int64_t to_micros;
   /*

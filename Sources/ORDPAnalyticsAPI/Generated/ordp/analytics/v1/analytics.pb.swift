@@ -351,6 +351,7 @@ public nonisolated struct Ordp_Analytics_V1_Datastream: Sendable {
   /// Optional catalogue dataset this stream belongs to.
   public var datasetID: String = String()
 
+  /// Unspecified is stored as public.
   public var accessLevel: Ordp_Analytics_V1_AccessLevel = .unspecified
 
   public var grantedOrganisations: [String] = []
@@ -915,6 +916,7 @@ public nonisolated struct Ordp_Analytics_V1_ReadObservationsRequest: Sendable {
   /// Clears the value of `streams`. Subsequent reads from it will return its default value.
   public mutating func clearStreams() {self._streams = nil}
 
+  /// [from, to) of phenomenon time; to_micros 0: no end.
   public var fromMicros: Int64 = 0
 
   public var toMicros: Int64 = 0
