@@ -12,21 +12,28 @@ public import ORDPRPC
 /// platform admin's access token.
 public struct BenchPlatform: Sendable {
   public let identity: IdentityRuntime
+  /// What identity was started with.
+  public let identityOptions: IdentityRuntime.Options
   public let server: ORDPServer
   public let channel: RPCChannel
   /// Call options with the admin's token and a long deadline.
   public let admin: CallOptions
   let serverTask: Task<Void, any Error>
 
-  static let password = "Benchmark-Root-Passphrase"
+  /// The platform admin's password.
+  public static let password = "Benchmark-Root-Passphrase"
 
+  /// - Parameter configure: changes identity's options (defaults: fast scrypt, 2^12).
   public static func start(
-    directory: URL, services: [any RPCService], anonymousMethods: Set<String>
+    directory: URL, services: [any RPCService] = [], anonymousMethods: Set<String> = [],
+    handlerExecution: ServerConfiguration.HandlerExecution = .eventLoop,
+    configure: (inout IdentityRuntime.Options) -> Void = { _ in }
   ) async throws -> BenchPlatform {
     let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
     var options = IdentityRuntime.Options(dataDirectory: directory.appendingPathComponent("id"))
     options.initialAdminPassword = password
     options.configuration.scrypt = ScryptParameters(logN: 12)
+    configure(&options)
     let identity = try await IdentityRuntime.start(options: options, logger: quiet)
     let ca = try DevelopmentCA()
     let cert = try ca.issue(
@@ -37,7 +44,8 @@ public struct BenchPlatform: Sendable {
           certificateChain: [
             try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)
           ],
-          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
+          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem)),
+        handlerExecution: handlerExecution),
       services: [identity.service] + services,
       interceptors: [
         BearerTokenInterceptor(
@@ -58,7 +66,7 @@ public struct BenchPlatform: Sendable {
       }
     ).accessToken
     return BenchPlatform(
-      identity: identity, server: server, channel: channel,
+      identity: identity, identityOptions: options, server: server, channel: channel,
       admin: CallOptions(
         timeout: .seconds(3600), metadata: Metadata(["authorization": "Bearer \(token)"])),
       serverTask: serverTask)

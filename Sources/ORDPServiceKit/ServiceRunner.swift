@@ -23,11 +23,14 @@ public enum ServiceRunner {
   /// Serves one service that trusts identity's tokens: connects to identity (`identity`),
   /// builds the service (given that connection, e.g. for town names), checks bearer tokens
   /// (`anonymousMethods` without), reports it serving under `healthName`, and runs it with
-  /// `others` until a shutdown signal.
+  /// `others` until a shutdown signal. Services whose handlers do heavy CPU work pass
+  /// `.globalExecutor`, so that one big call never stalls the other connections of its loop.
   public static func serve(
     _ name: String, options: ServerOptions, port: Int, identity: IdentityClientOptions,
-    healthName: String, anonymousMethods: Set<String>, others: [any Service] = [],
-    logger: Logger, service: (RPCChannel) async throws -> any RPCService
+    healthName: String, anonymousMethods: Set<String>,
+    handlerExecution: ServerConfiguration.HandlerExecution = .eventLoop,
+    others: [any Service] = [], logger: Logger,
+    service: (RPCChannel) async throws -> any RPCService
   ) async throws {
     let identityChannel = try identity.channel()
     defer { identityChannel.close() }
@@ -36,7 +39,8 @@ public enum ServiceRunner {
       source: RemoteIdentityKeySource(channel: identityChannel), logger: logger)
     let server = ORDPServer(
       configuration: ServerConfiguration(
-        host: options.host, port: port, security: try options.security()),
+        host: options.host, port: port, security: try options.security(),
+        handlerExecution: handlerExecution),
       services: [try await service(identityChannel)],
       interceptors: [
         BearerTokenInterceptor(verifier: verifier, anonymousMethods: anonymousMethods)

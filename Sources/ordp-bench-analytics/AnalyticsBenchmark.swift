@@ -46,7 +46,8 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
     try await service.start()
     let platform = try await BenchPlatform.start(
       directory: temporary, services: [service],
-      anonymousMethods: AnalyticsService.anonymousMethods)
+      anonymousMethods: AnalyticsService.anonymousMethods,
+      handlerExecution: AnalyticsService.handlerExecution)
     let client = Ordp_Analytics_V1_Analytics_Client(channel: platform.channel)
     let auth = platform.admin
 

@@ -3,11 +3,10 @@ import Foundation
 import Histogram
 import JWTKit
 import Logging
-import NIOSSL
 import ORDPAuth
+import ORDPBenchSupport
 import ORDPIdentity
 import ORDPIdentityAPI
-import ORDPPKI
 import ORDPRPC
 import SwiftProtobuf
 import Synchronization
@@ -27,34 +26,15 @@ struct IdentityBenchmark: AsyncParsableCommand {
   @Option(help: "Seconds of cached verifications.") var seconds: Double = 2
 
   func run() async throws {
-    let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ordp-bench-identity-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
-    var options = IdentityRuntime.Options(dataDirectory: dir)
-    options.initialAdminPassword = "Benchmark-Root-Passphrase"
-    options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
-    options.configuration.throttle.addressLockThreshold = .max
-    let runtime = try await IdentityRuntime.start(options: options, logger: quiet)
-    let ca = try DevelopmentCA()
-    let cert = try ca.issue(
-      commonName: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-    let server = ORDPServer(
-      configuration: ServerConfiguration(
-        security: .tls(
-          certificateChain: [
-            try NIOSSLCertificate(bytes: Array(cert.certificatePEM.utf8), format: .pem)
-          ],
-          privateKey: try NIOSSLPrivateKey(bytes: Array(cert.privateKeyPEM.utf8), format: .pem))),
-      services: [runtime.service], interceptors: [runtime.interceptor], logger: quiet)
-    let serverTask = Task { try await server.run() }
-    defer { serverTask.cancel() }
-    let port = try await server.localAddress.port!
-    let channel = RPCChannel(
-      host: "127.0.0.1", port: port,
-      security: .tls(
-        trustRoots: [try NIOSSLCertificate(bytes: Array(try ca.certificatePEM.utf8), format: .pem)],
-        serverHostname: "localhost"))
+    let platform = try await BenchPlatform.start(directory: dir) { options in
+      options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
+      options.configuration.throttle.addressLockThreshold = .max
+    }
+    let options = platform.identityOptions
+    let channel = platform.channel
     defer { channel.close() }
     let client = Ordp_Identity_V1_Identity_Client(channel: channel)
 
@@ -65,13 +45,13 @@ struct IdentityBenchmark: AsyncParsableCommand {
     let root = try await client.login(
       .with {
         $0.username = "admin"
-        $0.password = "Benchmark-Root-Passphrase"
+        $0.password = BenchPlatform.password
       })
     let loginResult = try await measure(count: logins, inFlight: 2) { _ in
       _ = try await client.login(
         .with {
           $0.username = "admin"
-          $0.password = "Benchmark-Root-Passphrase"
+          $0.password = BenchPlatform.password
         })
     }
     print(
@@ -134,7 +114,7 @@ struct IdentityBenchmark: AsyncParsableCommand {
         + "\(Int(Double(warmCount) / warmSeconds))/s, \(format(warmSeconds / Double(warmCount) * 1e6)) µs each"
     )
     try await breakdown(distinct, channel: channel)
-    try await runtime.shutdown()
+    try await platform.shutdown()
   }
 
   /// Where the cold verification's time goes: parsing the JWT and checking its signature.

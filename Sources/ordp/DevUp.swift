@@ -160,8 +160,10 @@ struct DevUp: AsyncParsableCommand {
     if seeded > 0 { logger.info("created \(seeded) demo datastreams with two weeks of data") }
     let analytics = AnalyticsService(store: store, logger: logger)
     try await analytics.start()
+    var analyticsConfiguration = configuration
+    analyticsConfiguration.handlerExecution = AnalyticsService.handlerExecution
     let server = serviceServer(
-      configuration, port: analyticsPort, service: analytics, verifier: verifier,
+      analyticsConfiguration, port: analyticsPort, service: analytics, verifier: verifier,
       anonymousMethods: AnalyticsService.anonymousMethods, logger: logger)
     server.health.setStatus(.serving, forService: Ordp_Analytics_V1_Analytics.serviceName)
     return (

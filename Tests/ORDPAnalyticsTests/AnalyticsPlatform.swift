@@ -29,16 +29,11 @@ final class AnalyticsPlatform: Sendable {
     channel = try analytics.channel()
     client = Ordp_Analytics_V1_Analytics_Client(channel: channel)
     let users = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
-    let root = try await users.login("admin", IdentityProcess.adminPassword).accessToken
-    var tokens: [String: String] = ["root": root]
-    for (name, town, role) in [
-      ("soest.editor", "soest", Ordp_Identity_V1_Role.editor),
-      ("soest.viewer", "soest", .viewer), ("olpe.editor", "olpe", .editor),
-      ("soest.admin", "soest", .admin),
-    ] {
-      _ = try await users.createUser(name, in: town, role: role, token: root)
-      tokens[name] = try await users.login(name, "Correct-Horse-Battery-7").accessToken
-    }
+    var tokens = try await users.tokens(for: [
+      ("soest.editor", "soest", .editor), ("soest.viewer", "soest", .viewer),
+      ("olpe.editor", "olpe", .editor), ("soest.admin", "soest", .admin),
+    ])
+    let root = tokens["root"]!
     // Service accounts of Soest: a sensor gateway allowed to ingest, a dashboard to query.
     for (name, scopes) in [
       ("soest.sensors", ["analytics:ingest"]), ("soest.dashboard", ["analytics:query"]),

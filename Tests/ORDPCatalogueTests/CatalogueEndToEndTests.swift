@@ -28,18 +28,10 @@ import Testing
       identityChannel = try identity.channel()
       channel = try catalogue.channel()
       client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
-      let users = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
-      let root = try await users.login("admin", IdentityProcess.adminPassword).accessToken
-      var tokens: [String: String] = ["root": root]
-      for (name, town, role) in [
-        ("soest.editor", "soest", Ordp_Identity_V1_Role.editor),
-        ("soest.viewer", "soest", .viewer), ("olpe.editor", "olpe", .editor),
-        ("menden.viewer", "menden", .viewer),
-      ] {
-        _ = try await users.createUser(name, in: town, role: role, token: root)
-        tokens[name] = try await users.login(name, "Correct-Horse-Battery-7").accessToken
-      }
-      self.tokens = tokens
+      tokens = try await Ordp_Identity_V1_Identity_Client(channel: identityChannel).tokens(for: [
+        ("soest.editor", "soest", .editor), ("soest.viewer", "soest", .viewer),
+        ("olpe.editor", "olpe", .editor), ("menden.viewer", "menden", .viewer),
+      ])
     }
 
     func stop() {

@@ -31,15 +31,18 @@ import Testing
       process.waitUntilExit()
     }
     let output = await readLines(pipe, count: 6)
-    let line = try #require(output.split(separator: "\n").first { $0.contains("identity on") })
-    let port = try #require(Int(line.split(separator: ":").last ?? ""))
-
-    let channel = RPCChannel(
-      host: "127.0.0.1", port: port,
-      security: .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(
-          dir.appendingPathComponent("pki/ca.pem").path),
-        serverHostname: "localhost"))
+    /// A TLS channel to the service whose "<name> on host:port" line dev up printed.
+    func connect(to name: String) throws -> RPCChannel {
+      let line = try #require(output.split(separator: "\n").first { $0.contains("\(name) on") })
+      let port = try #require(Int(line.split(separator: ":").last ?? ""))
+      return RPCChannel(
+        host: "127.0.0.1", port: port,
+        security: .tls(
+          trustRoots: try NIOSSLCertificate.fromPEMFile(
+            dir.appendingPathComponent("pki/ca.pem").path),
+          serverHostname: "localhost"))
+    }
+    let channel = try connect(to: "identity")
     defer { channel.close() }
     let client = Ordp_Identity_V1_Identity_Client(channel: channel)
     #expect(try await client.listOrganisations(.init()).organisations.count == 6)
@@ -63,15 +66,7 @@ import Testing
     #expect(users.map(\.username) == ["iserlohn.admin", "iserlohn.editor", "iserlohn.viewer"])
 
     // The catalogue trusts identity's tokens.
-    let catalogueLine = try #require(
-      output.split(separator: "\n").first { $0.contains("catalogue on") })
-    let cataloguePort = try #require(Int(catalogueLine.split(separator: ":").last ?? ""))
-    let catalogueChannel = RPCChannel(
-      host: "127.0.0.1", port: cataloguePort,
-      security: .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(
-          dir.appendingPathComponent("pki/ca.pem").path),
-        serverHostname: "localhost"))
+    let catalogueChannel = try connect(to: "catalogue")
     defer { catalogueChannel.close() }
     let catalogue = Ordp_Catalogue_V1_Catalogue_Client(channel: catalogueChannel)
     var create = Ordp_Catalogue_V1_CreateDatasetRequest()
@@ -84,15 +79,7 @@ import Testing
     #expect(try await catalogue.getDataset(get).id == created.id)
 
     // Analytics serves the demo sensors: public ones to anyone, internal ones with a token.
-    let analyticsLine = try #require(
-      output.split(separator: "\n").first { $0.contains("analytics on") })
-    let analyticsPort = try #require(Int(analyticsLine.split(separator: ":").last ?? ""))
-    let analyticsChannel = RPCChannel(
-      host: "127.0.0.1", port: analyticsPort,
-      security: .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(
-          dir.appendingPathComponent("pki/ca.pem").path),
-        serverHostname: "localhost"))
+    let analyticsChannel = try connect(to: "analytics")
     defer { analyticsChannel.close() }
     let analytics = Ordp_Analytics_V1_Analytics_Client(channel: analyticsChannel)
     let open = try await analytics.latest(.init())

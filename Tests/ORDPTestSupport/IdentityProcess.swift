@@ -123,4 +123,18 @@ extension Ordp_Identity_V1_Identity_Client {
     }
     return try await createUser(request, options: bearer(token))
   }
+
+  /// Creates users, each a member of one town with one role, and logs them in: their access
+  /// tokens by username, with the platform admin's under "root".
+  public func tokens(
+    for users: [(name: String, town: String, role: Ordp_Identity_V1_Role)]
+  ) async throws -> [String: String] {
+    let root = try await login("admin", IdentityProcess.adminPassword).accessToken
+    var tokens = ["root": root]
+    for user in users {
+      _ = try await createUser(user.name, in: user.town, role: user.role, token: root)
+      tokens[user.name] = try await login(user.name, "Correct-Horse-Battery-7").accessToken
+    }
+    return tokens
+  }
 }

@@ -33,6 +33,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
       "ordp-analytics", options: server, port: port, identity: identity,
       healthName: Ordp_Analytics_V1_Analytics.serviceName,
       anonymousMethods: AnalyticsService.anonymousMethods,
+      handlerExecution: AnalyticsService.handlerExecution,
       others: [SweeperService(sweeper: sweeper, interval: .seconds(max(1, retentionInterval)))],
       logger: logger
     ) { _ in service }

@@ -30,6 +30,11 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
     directory.load(try await store.datastreams(), retentions: try await store.townRetentions())
   }
 
+  /// Where its handlers run: off the event loops, because checking a batch of 10,000
+  /// observations or building a year of hourly rows takes milliseconds of CPU that must not
+  /// stall the other connections sharing a loop.
+  public static let handlerExecution = ServerConfiguration.HandlerExecution.globalExecutor
+
   /// Methods callable without a token (they show public datastreams only then).
   public static let anonymousMethods: Set<String> = Set(
     [
