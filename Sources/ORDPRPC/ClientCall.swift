@@ -8,8 +8,6 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   let head: Ordp_Rpc_V1_RequestHeaders
   /// The request of unary and server-streaming calls.
   let singleRequest: [UInt8]?
-  /// Completed when the call ends: success for OK, an `RPCError` otherwise.
-  let statusPromise: EventLoopPromise<RPCStatus>
   /// Server streaming only: completed at the first sign of life (headers, message or end), so
   /// that a refused call can be retried before its responses are handed out.
   let firstEventPromise: EventLoopPromise<Void>?
@@ -24,6 +22,10 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   private var done = false
   /// Why the call failed, once it did (read after `firstEventPromise` or `statusPromise`).
   private(set) var failure: RPCError?
+  /// How the call ended (OK status or the error), once it has.
+  private var outcome: Result<RPCStatus, RPCError>?
+  /// The caller waiting in `ended()`; resumed directly, without a future's callback list.
+  private var endWaiter: UnsafeContinuation<RPCStatus, any Error>?
   private var halfClosePending = false
   var pendingSends: [PendingSend] = []
   var hasEnded: Bool { done }
@@ -36,7 +38,6 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
     self.kind = kind
     self.head = head
     self.singleRequest = singleRequest
-    self.statusPromise = loop.makePromise()
     self.firstEventPromise = kind == .serverStreaming ? loop.makePromise() : nil
     if kind == .serverStreaming || kind == .bidirectionalStreaming {
       let ref = WeakCallReference()
@@ -112,7 +113,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
     responses?.finish()
     failPendingSends(RPCError(.cancelled, "call already ended"))
     firstEventPromise?.succeed()
-    statusPromise.succeed(status)
+    complete(.success(status))
   }
 
   /// Ends the call with `error` without writing anything.
@@ -125,7 +126,35 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
     responses?.fail(error)
     failPendingSends(error)
     firstEventPromise?.succeed()
-    statusPromise.fail(error)
+    complete(.failure(error))
+  }
+
+  private func complete(_ result: Result<RPCStatus, RPCError>) {
+    outcome = result
+    if let waiter = endWaiter {
+      endWaiter = nil
+      waiter.resume(with: result.mapError { $0 })
+    }
+  }
+
+  /// Waits until the call ends: its OK status, or throws its `RPCError`. One waiter at a time.
+  func ended() async throws -> RPCStatus {
+    try await withUnsafeThrowingContinuation { (waiter: UnsafeContinuation<RPCStatus, any Error>) in
+      // Checked here rather than through `onLoop`, which would allocate a closure per call.
+      if loop.inEventLoop {
+        wait(waiter)
+      } else {
+        loop.execute { self.wait(waiter) }
+      }
+    }
+  }
+
+  private func wait(_ waiter: UnsafeContinuation<RPCStatus, any Error>) {
+    if let outcome {
+      waiter.resume(with: outcome.mapError { $0 })
+    } else {
+      endWaiter = waiter
+    }
   }
 
   /// The caller gave up (task cancelled, deadline passed, stopped reading): CANCEL and fail.

@@ -50,8 +50,9 @@ final class ClientConnection: Sendable {
           }
           try channel.pipeline.syncOperations.addHandler(
             ClientConnectionHandler(
-              settings: settings, keepalive: keepalive, tls: sslContext != nil,
-              eventLoop: channel.eventLoop, logger: logger))
+              settings: settings, keepalive: keepalive,
+              helloTimeout: configuration.connectTimeout, eventLoop: channel.eventLoop,
+              logger: logger))
         }
       }
       .connect(host: host, port: port)

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import NIOTLS
 import SwiftProtobuf
 
 /// Carries out `ClientConnectionStateMachine`'s decisions on one client connection: sends
@@ -28,15 +27,21 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   private var keepaliveTimer: Scheduled<Void>?
   private var pingOutstanding = false
   private var pingSentAt: NIODeadline = .now()
+  /// Succeeds when the server's HELLO arrived: only then does the connection take calls (as a
+  /// gRPC transport is ready only after the server's SETTINGS). A call written before it could
+  /// be lost unprocessed by a server that never accepted the connection (a listener closing
+  /// with the connection still in its backlog resets it).
   let readyPromise: EventLoopPromise<Void>
+  private let helloTimeout: TimeAmount
+  private var helloTimer: Scheduled<Void>?
   /// Called once when the connection stops taking new calls (GOAWAY or closed).
   var onUnavailable: (() -> Void)?
 
   init(
-    settings: ConnectionSettings, keepalive: Keepalive, tls: Bool, eventLoop: any EventLoop,
-    logger: Logger
+    settings: ConnectionSettings, keepalive: Keepalive, helloTimeout: TimeAmount,
+    eventLoop: any EventLoop, logger: Logger
   ) {
-    self.tls = tls
+    self.helloTimeout = helloTimeout
     self.machine = ClientConnectionStateMachine(localSettings: settings)
     self.reader = FrameReader(maxFrameSize: settings.maxFrameSize)
     self.keepalive = keepalive
@@ -63,22 +68,21 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   }
 
   private var helloSent = false
-  private let tls: Bool
 
   private func sendHello() {
-    guard !helloSent else { return }
+    guard !helloSent, let context else { return }
     helloSent = true
     writeFrame(.hello, streamID: 0, message: machine.hello)
     flushNow()
-    if !tls { readyPromise.succeed() }
-    scheduleKeepalive()
-  }
-
-  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-    if let e = event as? TLSUserEvent, case .handshakeCompleted = e {
-      readyPromise.succeed()
+    let timeout = helloTimeout
+    helloTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+      guard let self else { return }
+      self.readyPromise.fail(
+        RPCError(
+          .unavailable, "no HELLO from the server within \(timeout.nanoseconds / 1_000_000) ms"))
+      self.context?.close(promise: nil)
     }
-    context.fireUserInboundEventTriggered(event)
+    scheduleKeepalive()
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -89,6 +93,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     keepaliveTimer?.cancel()
+    helloTimer?.cancel()
     readyPromise.fail(RPCError(.unavailable, "connection closed"))
     _ = machine.transportClosed()
     let open = calls
@@ -133,8 +138,13 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   private func handle(_ action: ClientConnectionStateMachine.FrameAction) {
     switch action {
-    case .none, .pingAck, .helloReceived:
-      if case .helloReceived = action { openWaitingStreams() }
+    case .none, .pingAck:
+      break
+    case .helloReceived:
+      helloTimer?.cancel()
+      helloTimer = nil
+      readyPromise.succeed()
+      openWaitingStreams()
     case .responseHeaders(let id, let metadata):
       calls[id]?.receiveHeaders(metadata)
     case .responseMessage(let id, let payload):

@@ -12,19 +12,19 @@ public enum RPCKind: Sendable, Hashable {
 /// Names one method of one service.
 public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
   /// Fully qualified service name, e.g. `ordp.echo.v1.Echo`.
-  public var service: String
+  public let service: String
   /// Method name, e.g. `Get`.
-  public var method: String
-  public var kind: RPCKind
+  public let method: String
+  public let kind: RPCKind
+  /// The path carried in `RequestHeaders.method`: `/service/method` (built once, not per call).
+  public let path: String
 
   public init(service: String, method: String, kind: RPCKind) {
     self.service = service
     self.method = method
     self.kind = kind
+    self.path = "/\(service)/\(method)"
   }
-
-  /// The path carried in `RequestHeaders.method`: `/service/method`.
-  public var path: String { "/\(service)/\(method)" }
 
   public var description: String { path }
 }

@@ -42,7 +42,7 @@ extension RPCChannel {
     try await interceptors.run(head: ClientCallHead(method: method, options: options)) { head in
       try await self.streamingCall(head.method, options: head.options, requests: requests) {
         (call: ClientCall) -> Response in
-        _ = try await call.statusPromise.futureResult.get()
+        _ = try await call.ended()
         return try decode(call.singleResponse!)
       }
     }
@@ -79,7 +79,7 @@ extension RPCChannel {
       let call = try await startCall(.unary, head: head, request: request, deadline: deadline)
       do {
         _ = try await withTaskCancellationHandler {
-          try await call.statusPromise.futureResult.get()
+          try await call.ended()
         } onCancel: {
           call.onLoop {
             call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
@@ -214,15 +214,24 @@ extension RPCChannel {
     let connection = try await pool.pick(deadline: deadline)
     let call = ClientCall(
       kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
-    call.onLoop {
-      if let deadline {
-        call.deadlineTimer = connection.eventLoop.scheduleTask(deadline: deadline) {
-          call.abandon(RPCStatus(code: .deadlineExceeded, message: "deadline exceeded"))
-        }
-      }
-      connection.handler.value.start(call)
+    // A caller on the connection's loop starts the call right here (no closure, no hop).
+    if connection.eventLoop.inEventLoop {
+      Self.begin(call, on: connection, deadline: deadline)
+    } else {
+      connection.eventLoop.execute { Self.begin(call, on: connection, deadline: deadline) }
     }
     return call
+  }
+
+  private static func begin(
+    _ call: ClientCall, on connection: ClientConnection, deadline: NIODeadline?
+  ) {
+    if let deadline {
+      call.deadlineTimer = connection.eventLoop.scheduleTask(deadline: deadline) {
+        call.abandon(RPCStatus(code: .deadlineExceeded, message: "deadline exceeded"))
+      }
+    }
+    connection.handler.value.start(call)
   }
 }
 

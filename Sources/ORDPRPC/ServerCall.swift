@@ -126,7 +126,10 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
       }
     }
     do {
-      if let deadline = context.deadline {
+      if case .unary(let h) = handler, interceptors.isEmpty, context.deadline == nil {
+        // The common case without the closure the general path builds.
+        unaryResponse = try await h(request!, context)
+      } else if let deadline = context.deadline {
         try await RPCDeadline.$current.withValue(deadline) {
           try await interceptors.run(context: context, body: body)
         }
@@ -145,8 +148,12 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     }
     let trailers = context.response.trailers
     if !trailers.isEmpty { status.metadata.add(contentsOf: trailers) }
-    let final = status
-    onLoop { self.finish(final) }
+    if loop.inEventLoop {
+      finish(status)
+    } else {
+      let final = status
+      loop.execute { self.finish(final) }
+    }
   }
 
   // MARK: - Outbound (event loop)

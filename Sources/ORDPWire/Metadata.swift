@@ -50,10 +50,9 @@ public struct Metadata: Sendable, Hashable, Sequence {
     entries.append(contentsOf: other.entries)
   }
 
-  /// The first text value of `key`.
+  /// The first text value of `key` (compared without case, without allocating).
   public subscript(key: String) -> String? {
-    let key = key.lowercased()
-    for entry in entries where entry.key == key {
+    for entry in entries where Self.keysMatch(entry.key, key) {
       if case .text(let t) = entry.value { return t }
     }
     return nil
@@ -65,6 +64,21 @@ public struct Metadata: Sendable, Hashable, Sequence {
     return entries.compactMap {
       guard $0.key == key, case .text(let t) = $0.value else { return nil }
       return t
+    }
+  }
+
+  /// Whether a stored (lower-case) key equals `key` ignoring ASCII case.
+  private static func keysMatch(_ stored: String, _ key: String) -> Bool {
+    var a = stored.utf8.makeIterator()
+    var b = key.utf8.makeIterator()
+    while true {
+      switch (a.next(), b.next()) {
+      case (nil, nil): return true
+      case (let x?, let y?):
+        let lower = (y >= 65 && y <= 90) ? y + 32 : y
+        if x != lower { return false }
+      default: return false
+      }
     }
   }
 

@@ -12,14 +12,18 @@ enum FloorEcho {
     func close() async throws { try await channel.close() }
   }
 
-  static func start(group: any EventLoopGroup, pki: BenchPKI) async throws -> Server {
+  static func start(
+    group: any EventLoopGroup, pki: BenchPKI, tls: Bool = true
+  ) async throws -> Server {
     let context = try NIOSSLContext(configuration: pki.serverTLS)
     let channel = try await ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+          if tls {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+          }
           try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(LengthPrefixDecoder()))
           try channel.pipeline.syncOperations.addHandler(EchoHandler())
@@ -70,15 +74,18 @@ enum FloorEcho {
       self.handler = handler
     }
 
-    static func connect(port: Int, group: any EventLoopGroup, pki: BenchPKI) async throws -> Client
-    {
+    static func connect(
+      port: Int, group: any EventLoopGroup, pki: BenchPKI, tls: Bool = true
+    ) async throws -> Client {
       let context = try NIOSSLContext(configuration: pki.clientTLS)
       let channel = try await ClientBootstrap(group: group)
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(
-              NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+            if tls {
+              try channel.pipeline.syncOperations.addHandler(
+                NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+            }
             try channel.pipeline.syncOperations.addHandler(
               ByteToMessageHandler(LengthPrefixDecoder()))
             try channel.pipeline.syncOperations.addHandler(ResponseHandler())

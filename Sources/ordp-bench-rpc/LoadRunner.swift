@@ -8,6 +8,9 @@ struct LoadResult {
   var calls: Int
   var seconds: Double
   var histogram: Histogram<UInt64>
+  /// Process CPU time (user, system) per call, warm-up included, in µs.
+  var userMicrosPerCall: Double
+  var systemMicrosPerCall: Double
   var callsPerSecond: Double { Double(calls) / seconds }
   var p50Micros: Double { Double(histogram.valueAtPercentile(50)) / 1000 }
   var p99Micros: Double { Double(histogram.valueAtPercentile(99)) / 1000 }
@@ -20,19 +23,22 @@ enum LoadRunner {
     call: @escaping @Sendable () async throws -> Void
   ) async throws -> LoadResult {
     let clock = ContinuousClock()
+    let usageBefore = ProcessCPU.now()
     let start = clock.now
     let measureFrom = start + warmup
     let end = measureFrom + duration
-    let results = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
+    let results = try await withThrowingTaskGroup(of: (Int, Int, Histogram<UInt64>).self) { group in
       for _ in 0..<inFlight {
-        let body: @Sendable () async throws -> (Int, Histogram<UInt64>) = {
+        let body: @Sendable () async throws -> (Int, Int, Histogram<UInt64>) = {
           var histogram = Histogram<UInt64>(
             highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
           var count = 0
+          var all = 0
           while true {
             let t0 = clock.now
             if t0 >= end { break }
             try await call()
+            all += 1
             if t0 >= measureFrom {
               let elapsed = clock.now - t0
               _ = histogram.record(
@@ -42,7 +48,7 @@ enum LoadRunner {
               count += 1
             }
           }
-          return (count, histogram)
+          return (count, all, histogram)
         }
         if let executor {
           group.addTask(executorPreference: executor, operation: body)
@@ -51,17 +57,23 @@ enum LoadRunner {
         }
       }
       var total = 0
+      var everything = 0
       var merged = Histogram<UInt64>(
         highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
-      for try await (count, h) in group {
+      for try await (count, all, h) in group {
         total += count
+        everything += all
         merged.add(h)
       }
-      return (total, merged)
+      return (total, everything, merged)
     }
+    let usage = ProcessCPU.now() - usageBefore
     let seconds =
       Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    return LoadResult(calls: results.0, seconds: seconds, histogram: results.1)
+    let allCalls = Double(max(1, results.1))
+    return LoadResult(
+      calls: results.0, seconds: seconds, histogram: results.2,
+      userMicrosPerCall: usage.user / allCalls, systemMicrosPerCall: usage.system / allCalls)
   }
 }
 
@@ -72,15 +84,17 @@ struct Row {
   var result: LoadResult
 
   static func printTable(_ rows: [Row]) {
-    print("| transport | in flight | calls/s | p50 µs | p99 µs | vs floor |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+      "| transport | in flight | calls/s | p50 µs | p99 µs | CPU µs/call (user+sys) | vs floor |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for row in rows {
       let floor = rows.first { $0.name.contains("floor") && $0.inFlight == row.inFlight }
       let ratio = floor.map { row.result.callsPerSecond / $0.result.callsPerSecond } ?? 0
       print(
         String(
-          format: "| %@ | %d | %.0f | %.1f | %.1f | %.2f |", row.name, row.inFlight,
-          row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros, ratio))
+          format: "| %@ | %d | %.0f | %.1f | %.1f | %.1f + %.1f | %.2f |", row.name, row.inFlight,
+          row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros,
+          row.result.userMicrosPerCall, row.result.systemMicrosPerCall, ratio))
     }
   }
 }
@@ -118,5 +132,23 @@ enum ORDPEchoClientFactory {
     var r = Ordp_Echo_V1_EchoRequest()
     r.repeat = UInt32(count)
     return r
+  }
+}
+
+/// The process's CPU time so far, from getrusage.
+struct ProcessCPU {
+  var user: Double
+  var system: Double
+
+  static func now() -> ProcessCPU {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return ProcessCPU(
+      user: Double(usage.ru_utime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec),
+      system: Double(usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_stime.tv_usec))
+  }
+
+  static func - (a: ProcessCPU, b: ProcessCPU) -> ProcessCPU {
+    ProcessCPU(user: a.user - b.user, system: a.system - b.system)
   }
 }

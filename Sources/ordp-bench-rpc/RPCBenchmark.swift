@@ -23,14 +23,21 @@ struct RPCBenchmark: AsyncParsableCommand {
   @Option(help: "Rounds; the median round of each row is printed.") var rounds = 3
   @Option(help: "Calls in flight, comma separated.") var inFlight = "1,16,64"
   @Option(help: "Messages in the streaming run.") var streamMessages = 500_000
-  @Option(help: "Rows to run: floor, tls, plaintext (comma separated).")
-  var transports = "floor,tls,plaintext"
+  @Option(
+    help: """
+      Rows to run (comma separated): floor (bare NIO echo over TLS, the caller hops to the \
+      event loop and back), floor-loop (the same with the caller on the event loop), \
+      floor-plaintext (floor-loop without TLS), tls, plaintext (ORDP/1).
+      """)
+  var transports = "floor,floor-loop,tls,plaintext"
+  @Flag(help: "Client and server on one event loop thread (to compare CPU per call, not latency).")
+  var sharedLoop = false
 
   func run() async throws {
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
     let selected = transports.split(separator: ",").map(String.init)
     let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let clientGroup = sharedLoop ? serverGroup : MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let clientLoop = clientGroup.next()
     let pki = try BenchPKI()
     let duration = Duration.milliseconds(Int64(seconds * 1000))
@@ -43,6 +50,7 @@ struct RPCBenchmark: AsyncParsableCommand {
         + " median round shown\n")
 
     let floor = try await FloorEcho.start(group: serverGroup, pki: pki)
+    let floorPlain = try await FloorEcho.start(group: serverGroup, pki: pki, tls: false)
     let tlsServer = ORDPServer(
       configuration: ServerConfiguration(security: pki.serverSecurity), services: [EchoService()],
       group: serverGroup, logger: quiet)
@@ -63,11 +71,14 @@ struct RPCBenchmark: AsyncParsableCommand {
           for n in levels {
             let result: LoadResult
             switch transport {
-            case "floor":
+            case "floor", "floor-loop", "floor-plaintext":
+              let tls = transport != "floor-plaintext"
               let client = try await FloorEcho.Client.connect(
-                port: floor.port, group: clientGroup, pki: pki)
+                port: tls ? floor.port : floorPlain.port, group: clientGroup, pki: pki, tls: tls)
+              let onLoop = transport != "floor"
               result = try await LoadRunner.measure(
-                inFlight: n, duration: duration, warmup: warm, executor: nil
+                inFlight: n, duration: duration, warmup: warm,
+                executor: onLoop ? EventLoopTaskExecutor(eventLoop: clientLoop) : nil
               ) { try await client.call() }
               client.close()
             default:
@@ -106,7 +117,9 @@ struct RPCBenchmark: AsyncParsableCommand {
       }
 
       let names = [
-        "floor": "NIO echo TLS (floor)", "tls": "ORDP/1 TLS", "plaintext": "ORDP/1 plaintext",
+        "floor": "NIO echo TLS (floor)", "floor-loop": "NIO echo TLS, caller on loop",
+        "floor-plaintext": "NIO echo plaintext, caller on loop", "tls": "ORDP/1 TLS",
+        "plaintext": "ORDP/1 plaintext",
       ]
       var rows: [Row] = []
       for transport in selected {
@@ -125,7 +138,8 @@ struct RPCBenchmark: AsyncParsableCommand {
       try await servers.waitForAll()
     }
     try await floor.close()
+    try await floorPlain.close()
     try await serverGroup.shutdownGracefully()
-    try await clientGroup.shutdownGracefully()
+    if !sharedLoop { try await clientGroup.shutdownGracefully() }
   }
 }

@@ -62,6 +62,55 @@ import Testing
     }
   }
 
+  /// A connection takes calls only after the server's HELLO: one that the server resets
+  /// before greeting (a listener closing with it in its backlog) loses no call.
+  @Test func callsWaitForTheServersHello() async throws {
+    let resetting = try await RefusingServer.start(behaviour: .resetBeforeHello)
+    try await withServer(security: .plaintext) { _, port in
+      let channel = RPCChannel(
+        configuration: .init(
+          targets: [
+            .init(host: "127.0.0.1", port: resetting.port), .init(host: "127.0.0.1", port: port),
+          ],
+          security: .plaintext))
+      defer { channel.close() }
+      let client = Ordp_Echo_V1_Echo_Client(channel: channel)
+      // Calls until the resetting server has reset a connection of the channel (and 300 ms).
+      let clock = ContinuousClock()
+      let start = clock.now
+      var i = 0
+      while clock.now - start < .milliseconds(300)
+        || (resetting.counters.closedConnections.load(ordering: .relaxed) == 0
+          && clock.now - start < .seconds(10))
+      {
+        let answer = try await client.get(echoRequest("call \(i)")).text
+        #expect(answer == "call \(i)")
+        i += 1
+      }
+    }
+    let resets = resetting.counters.closedConnections.load(ordering: .relaxed)
+    #expect(resets >= 1)
+    try await resetting.close()
+  }
+
+  /// A server that accepts and never greets fails the call (after the connect timeout) instead
+  /// of keeping it forever.
+  @Test func aServerThatNeverGreetsFailsTheCall() async throws {
+    let silent = try await RefusingServer.start(behaviour: .silent)
+    let channel = RPCChannel(
+      configuration: .init(
+        targets: [.init(host: "127.0.0.1", port: silent.port)], security: .plaintext,
+        connectTimeout: .milliseconds(200)))
+    defer { channel.close() }
+    let client = Ordp_Echo_V1_Echo_Client(channel: channel)
+    let error = await #expect(throws: RPCError.self) {
+      try await client.get(echoRequest("anyone?"))
+    }
+    #expect(error?.code == .unavailable)
+    #expect(error?.message.contains("no HELLO from the server") == true)
+    try await silent.close()
+  }
+
   @Test func channelReconnectsAfterTheServerComesBack() async throws {
     let port = try await withServer(security: .plaintext) { _, port in port }
     let channel = RPCChannel(

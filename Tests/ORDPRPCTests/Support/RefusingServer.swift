@@ -5,11 +5,18 @@ import Synchronization
 
 /// A minimal ORDP/1 peer that answers HELLO and refuses every call (`CANCEL UNAVAILABLE`,
 /// `ordp-refused: 1`), as an overloaded or draining server would; it counts the PINGs it gets
-/// and answers them unless told not to. Plaintext.
+/// and answers them unless told not to. Plaintext. Other behaviours never answer HELLO:
+/// `resetBeforeHello` resets the connection 20 ms after the first bytes arrive, as the kernel
+/// does to a connection still in the backlog of a listener that closes; `silent` reads and
+/// says nothing.
 final class RefusingServer: Sendable {
   let channel: any Channel
   let counters: Counters
   var port: Int { channel.localAddress!.port! }
+
+  enum Behaviour: Sendable {
+    case refuse, resetBeforeHello, silent
+  }
 
   final class Counters: Sendable {
     let pings = Atomic<Int>(0)
@@ -21,13 +28,16 @@ final class RefusingServer: Sendable {
     self.counters = counters
   }
 
-  static func start(answerPings: Bool = true) async throws -> RefusingServer {
+  static func start(
+    answerPings: Bool = true, behaviour: Behaviour = .refuse
+  ) async throws -> RefusingServer {
     let counters = Counters()
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
-            Handler(counters: counters, answerPings: answerPings))
+            Handler(
+              counters: counters, answerPings: answerPings, behaviour: behaviour))
         }
       }
       .bind(host: "127.0.0.1", port: 0).get()
@@ -43,10 +53,13 @@ final class RefusingServer: Sendable {
     let decoder = FrameDecoder(maxFrameSize: 1 << 20)
     let counters: Counters
     let answerPings: Bool
+    let behaviour: Behaviour
+    var resetScheduled = false
 
-    init(counters: Counters, answerPings: Bool) {
+    init(counters: Counters, answerPings: Bool, behaviour: Behaviour) {
       self.counters = counters
       self.answerPings = answerPings
+      self.behaviour = behaviour
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -54,6 +67,18 @@ final class RefusingServer: Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      if behaviour == .silent { return }
+      if behaviour == .resetBeforeHello {
+        guard !resetScheduled else { return }
+        resetScheduled = true
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .milliseconds(20)) {
+          let reset = (channel as? any SocketOptionProvider)?.setSoLinger(
+            linger(l_onoff: 1, l_linger: 0))
+          reset?.whenComplete { _ in channel.close(promise: nil) }
+        }
+        return
+      }
       var bytes = unwrapInboundIn(data)
       buffer.writeBuffer(&bytes)
       var out = ByteBuffer()
