@@ -282,6 +282,7 @@ let package = Package(
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "CORDPClient", "ORDPTestSupport",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],
       swiftSettings: strict

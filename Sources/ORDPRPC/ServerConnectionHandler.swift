@@ -231,8 +231,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     outbound.writeWindowUpdate(streamID: streamID, increment: increment)
   }
 
-  /// See `OutboundFrames.flushIfAlone`.
-  func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
+  /// See `OutboundFrames.flushIfAlone`. Inside a read, the lone call's answer leaves at once
+  /// when no further frame of that read waits: the client gets it while this side still
+  /// tidies up (ends the handler task, forgets the stream), instead of after.
+  func flushIfAlone() {
+    if outbound.inRead {
+      if calls.count <= 1, !reader.hasBufferedBytes { outbound.flushNow() }
+    } else {
+      outbound.flushIfAlone(openCalls: calls.count)
+    }
+  }
 
   func flushNow() { outbound.flushNow() }
 

@@ -34,6 +34,9 @@ public struct FrameReader: Sendable {
     }
   }
 
+  /// Whether bytes of a further frame are already here (more of this read is to come).
+  public var hasBufferedBytes: Bool { (buffer?.readableBytes ?? 0) > 0 }
+
   /// Releases consumed bytes; call after each read has been processed.
   public mutating func compact() {
     if let b = buffer, b.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
