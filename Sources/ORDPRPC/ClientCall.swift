@@ -65,10 +65,12 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
             "request message of \(request.count) bytes exceeds the server's max_frame_size \(connection.maxOutboundFrameSize)"
           ))
       }
-      connection.writeFrame(.headers, streamID: streamID, message: head)
-      _ = connection.machine.sendMessage(streamID: streamID, bytes: request.count)
-      connection.machine.halfClose(streamID: streamID)
-      connection.writeFrame(.message, flags: .endStream, streamID: streamID, bytes: request)
+      connection.writeTogether {
+        connection.writeFrame(.headers, streamID: streamID, message: head)
+        _ = connection.machine.sendMessage(streamID: streamID, bytes: request.count)
+        connection.machine.halfClose(streamID: streamID)
+        connection.writeFrame(.message, flags: .endStream, streamID: streamID, bytes: request)
+      }
       connection.flushIfAlone()
     } else {
       connection.writeFrame(.headers, streamID: streamID, message: head)

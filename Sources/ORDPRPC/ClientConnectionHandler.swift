@@ -278,6 +278,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   /// See `OutboundFrames.flushIfAlone`.
   func flushIfAlone() { outbound.flushIfAlone(openCalls: calls.count) }
 
+  /// See `OutboundFrames.writeTogether`.
+  func writeTogether(_ body: () -> Void) { outbound.writeTogether(body) }
+
   func flushNow() { outbound.flushNow() }
 
   // MARK: - Keepalive

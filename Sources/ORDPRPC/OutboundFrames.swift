@@ -12,6 +12,8 @@ import SwiftProtobuf
 final class OutboundFrames {
   private var buffer = ByteBuffer()
   private var flushScheduled = false
+  /// Set while `writeTogether` runs: its frames decide about flushing once, at the end.
+  private var holding = false
   private var context: ChannelHandlerContext?
   private let logger: Logger
   /// Set by the handler while it processes a read.
@@ -57,13 +59,22 @@ final class OutboundFrames {
     scheduleFlush()
   }
 
-  /// Flushes now when no other call of the connection could add to this write.
+  /// Writes the frames `body` writes without scheduling a flush for each; follow it with
+  /// `flushIfAlone` (a unary call's frames then cost no scheduled task when they leave at once).
+  func writeTogether(_ body: () -> Void) {
+    holding = true
+    body()
+    holding = false
+  }
+
+  /// Flushes now when no other call of the connection could add to this write; otherwise the
+  /// pending frames leave with the read's flush or a scheduled one.
   func flushIfAlone(openCalls: Int) {
-    if openCalls <= 1, !inRead { flushNow() }
+    if openCalls <= 1, !inRead { flushNow() } else { scheduleFlush() }
   }
 
   private func scheduleFlush() {
-    guard !inRead, !flushScheduled, let context else { return }
+    guard !inRead, !holding, !flushScheduled, let context else { return }
     flushScheduled = true
     context.eventLoop.assumeIsolated().execute { [self] in
       flushScheduled = false

@@ -161,20 +161,22 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
   private func finish(_ status: RPCStatus) {
     guard !finished, let connection else { return }
     var status = status
-    if status.code == .ok, let response = unaryResponse {
-      switch trySend(response) {
-      case .success?, nil: break  // nil cannot happen: a fresh stream's window is open
-      case .failure(let error):
-        status = (error as? RPCError)?.status ?? RPCStatus(code: .internal, message: "\(error)")
+    connection.writeTogether {
+      if status.code == .ok, let response = unaryResponse {
+        switch trySend(response) {
+        case .success?, nil: break  // nil cannot happen: a fresh stream's window is open
+        case .failure(let error):
+          status = (error as? RPCError)?.status ?? RPCStatus(code: .internal, message: "\(error)")
+        }
       }
-    }
-    finished = true
-    deadlineTimer?.cancel()
-    if status.code == .ok, status.message.isEmpty, status.metadata.isEmpty {
-      // An OK status without message or trailers serializes to zero bytes.
-      connection.writeFrame(.trailers, streamID: streamID, bytes: [])
-    } else {
-      connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+      finished = true
+      deadlineTimer?.cancel()
+      if status.code == .ok, status.message.isEmpty, status.metadata.isEmpty {
+        // An OK status without message or trailers serializes to zero bytes.
+        connection.writeFrame(.trailers, streamID: streamID, bytes: [])
+      } else {
+        connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+      }
     }
     failPendingSends(RPCError(.cancelled, "call already ended"))
     connection.flushIfAlone()

@@ -231,6 +231,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     outbound.writeWindowUpdate(streamID: streamID, increment: increment)
   }
 
+  /// See `OutboundFrames.writeTogether`.
+  func writeTogether(_ body: () -> Void) { outbound.writeTogether(body) }
+
   /// See `OutboundFrames.flushIfAlone`. Inside a read, the lone call's answer leaves at once
   /// when no further frame of that read waits: the client gets it while this side still
   /// tidies up (ends the handler task, forgets the stream), instead of after.
