@@ -20,7 +20,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   private(set) var responseHeaders = Metadata()
   private var responseCount = 0
   private var done = false
-  /// Why the call failed, once it did (read after `firstEventPromise` or `statusPromise`).
+  /// Why the call failed, once it did (read after `firstEventPromise` or `ended()`).
   private(set) var failure: RPCError?
   /// How the call ended (OK status or the error), once it has.
   private var outcome: Result<RPCStatus, RPCError>?
