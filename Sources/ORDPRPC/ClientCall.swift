@@ -5,7 +5,8 @@ import NIOCore
 final class ClientCall: @unchecked Sendable, FlowControlledSender {
   let loop: any EventLoop
   let kind: RPCKind
-  let head: Ordp_Rpc_V1_RequestHeaders
+  /// The serialized `RequestHeaders`.
+  let head: [UInt8]
   /// The request of unary and server-streaming calls.
   let singleRequest: [UInt8]?
   /// Server streaming only: completed at the first sign of life (headers, message or end), so
@@ -32,7 +33,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   var deadlineTimer: Scheduled<Void>?
 
   init(
-    kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, singleRequest: [UInt8]?, loop: any EventLoop
+    kind: RPCKind, head: [UInt8], singleRequest: [UInt8]?, loop: any EventLoop
   ) {
     self.loop = loop
     self.kind = kind
@@ -66,14 +67,13 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
           ))
       }
       connection.writeTogether {
-        connection.writeFrame(.headers, streamID: streamID, message: head)
-        _ = connection.machine.sendMessage(streamID: streamID, bytes: request.count)
-        connection.machine.halfClose(streamID: streamID)
+        connection.writeFrame(.headers, streamID: streamID, bytes: head)
+        _ = connection.machine.sendLastMessage(streamID: streamID, bytes: request.count)
         connection.writeFrame(.message, flags: .endStream, streamID: streamID, bytes: request)
       }
       connection.flushIfAlone()
     } else {
-      connection.writeFrame(.headers, streamID: streamID, message: head)
+      connection.writeFrame(.headers, streamID: streamID, bytes: head)
       windowOpened()
     }
   }

@@ -55,7 +55,6 @@ final class ConnectionPool: Sendable {
   /// A ready connection, connecting first if none is.
   func pick(deadline: NIODeadline?) async throws -> ClientConnection {
     while true {
-      let now = NIODeadline.now()
       let decision: Decision = state.withLock { s in
         if s.closed { return .closed }
         let n = s.subchannels.count
@@ -66,6 +65,7 @@ final class ConnectionPool: Sendable {
             return .use(c)
           }
         }
+        let now = NIODeadline.now()  // only without a ready connection
         var connect: [Int] = []
         var connecting = false
         var earliest: NIODeadline? = nil

@@ -43,8 +43,10 @@ extension FlowControlledSender {
     }
   }
 
-  /// The call ended: every waiting writer fails with `error`.
-  func failPendingSends(_ error: any Error) {
+  /// The call ended: every waiting writer fails with `error` (built only when one waits).
+  func failPendingSends(_ error: @autoclosure () -> any Error) {
+    guard !pendingSends.isEmpty else { return }
+    let error = error()
     let pending = pendingSends
     pendingSends.removeAll()
     for p in pending { p.continuation.resume(throwing: error) }

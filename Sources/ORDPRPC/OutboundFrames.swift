@@ -16,6 +16,8 @@ final class OutboundFrames {
   private var holding = false
   private var context: ChannelHandlerContext?
   private let logger: Logger
+  /// Buffers up to this size are reused after a flush.
+  static let retainedCapacity = 64 * 1024
   /// Set by the handler while it processes a read.
   var inRead = false
 
@@ -85,8 +87,15 @@ final class OutboundFrames {
   /// Writes and flushes everything pending.
   func flushNow() {
     guard buffer.readableBytes > 0, let context else { return }
-    let out = buffer
-    buffer = context.channel.allocator.buffer(capacity: max(4096, out.readableBytes))
-    context.writeAndFlush(NIOAny(out), promise: nil)
+    context.writeAndFlush(NIOAny(buffer), promise: nil)
+    if buffer.capacity > Self.retainedCapacity {
+      // After a burst, do not keep a large buffer per idle connection.
+      buffer = context.channel.allocator.buffer(capacity: 4096)
+    } else {
+      // The pipeline has usually let go of the bytes by now (TLS encrypted them, or the
+      // socket took them), so clearing keeps the storage without an allocation; if not,
+      // `clear` gives this buffer fresh storage and leaves the written bytes alone.
+      buffer.clear()
+    }
   }
 }

@@ -190,26 +190,27 @@ extension RPCChannel {
     }
   }
 
+  /// The serialized `RequestHeaders` of a call, and its deadline.
   private func makeHead(
     _ method: MethodDescriptor, _ options: CallOptions
-  ) throws -> (Ordp_Rpc_V1_RequestHeaders, NIODeadline?) {
-    var head = Ordp_Rpc_V1_RequestHeaders()
-    head.method = method.path
-    if !options.metadata.isEmpty { head.metadata = options.metadata.wireEntries }
+  ) throws -> ([UInt8], NIODeadline?) {
     var deadline = options.timeout.map { NIODeadline.now() + TimeAmount($0) }
     if let inherited = RPCDeadline.current { deadline = min(deadline ?? inherited, inherited) }
+    if deadline == nil, options.metadata.isEmpty { return (method.pathHeaders, nil) }
+    var rest = Ordp_Rpc_V1_RequestHeaders()
+    if !options.metadata.isEmpty { rest.metadata = options.metadata.wireEntries }
     if let deadline {
       let remaining = deadline - .now()
       guard remaining > .zero else {
         throw RPCError(.deadlineExceeded, "deadline exceeded before the call started")
       }
-      head.timeoutMicros = UInt64(max(1, remaining.nanoseconds / 1000))
+      rest.timeoutMicros = UInt64(max(1, remaining.nanoseconds / 1000))
     }
-    return (head, deadline)
+    return (method.pathHeaders + (try serialize(rest)), deadline)
   }
 
   private func startCall(
-    _ kind: RPCKind, head: Ordp_Rpc_V1_RequestHeaders, request: [UInt8]?, deadline: NIODeadline?
+    _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?
   ) async throws -> ClientCall {
     let connection = try await pool.pick(deadline: deadline)
     let call = ClientCall(

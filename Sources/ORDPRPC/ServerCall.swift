@@ -113,32 +113,27 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     let queue = self.queue
     let handler = route.handler
     var status: RPCStatus
-    let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
-      switch handler {
-      case .unary(let h):
-        self.unaryResponse = try await h(request!, ctx)
-      case .serverStreaming(let h):
-        try await h(request!, self, ctx)
-      case .clientStreaming(let h):
-        self.unaryResponse = try await h(queue!, ctx)
-      case .bidirectional(let h):
-        try await h(queue!, self, ctx)
-      }
-    }
     do {
       if case .unary(let h) = handler, interceptors.isEmpty, context.deadline == nil {
         // The common case without the closure the general path builds.
         unaryResponse = try await h(request!, context)
-      } else if let deadline = context.deadline {
-        try await RPCDeadline.$current.withValue(deadline) {
-          try await interceptors.run(context: context, body: body)
-        }
-      } else if interceptors.isEmpty {
-        try await body(context)
+        status = RPCStatus(code: .ok)
       } else {
-        try await interceptors.run(context: context, body: body)
+        let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
+          switch handler {
+          case .unary(let h):
+            self.unaryResponse = try await h(request!, ctx)
+          case .serverStreaming(let h):
+            try await h(request!, self, ctx)
+          case .clientStreaming(let h):
+            self.unaryResponse = try await h(queue!, ctx)
+          case .bidirectional(let h):
+            try await h(queue!, self, ctx)
+          }
+        }
+        try await runGeneral(body, interceptors: interceptors)
+        status = RPCStatus(code: .ok)
       }
-      status = RPCStatus(code: .ok)
     } catch let error as any RPCErrorConvertible {
       status = error.rpcError.status
     } catch is CancellationError {
@@ -153,6 +148,23 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     } else {
       let final = status
       loop.execute { self.finish(final) }
+    }
+  }
+
+  /// The handler behind interceptors and with the deadline visible to the calls it makes.
+  private func runGeneral(
+    _ body: @escaping @Sendable (ServerContext) async throws -> Void,
+    interceptors: [any ServerInterceptor]
+  ) async throws {
+    let context = self.context
+    if let deadline = context.deadline {
+      try await RPCDeadline.$current.withValue(deadline) {
+        try await interceptors.run(context: context, body: body)
+      }
+    } else if interceptors.isEmpty {
+      try await body(context)
+    } else {
+      try await interceptors.run(context: context, body: body)
     }
   }
 

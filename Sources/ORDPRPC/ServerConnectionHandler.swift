@@ -12,6 +12,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   typealias OutboundOut = ByteBuffer
 
   let router: RPCRouter
+  /// The route of the last call opened (clients mostly repeat a method).
+  private var lastRoute: RPCRouter.Route?
   let interceptors: [any ServerInterceptor]
   let configuration: ServerConfiguration
   let logger: Logger
@@ -167,7 +169,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   }
 
   private func openCall(_ id: UInt32, headers: Ordp_Rpc_V1_RequestHeaders, endStream: Bool) {
-    guard let route = router.route(for: headers.method) else {
+    let route: RPCRouter.Route?
+    if let last = lastRoute, last.descriptor.path == headers.method {
+      route = last  // a repeated call: no lookup (the path is often the very same string)
+    } else {
+      route = router.route(for: headers.method)
+      lastRoute = route
+    }
+    guard let route else {
       finishImmediately(
         id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
       return

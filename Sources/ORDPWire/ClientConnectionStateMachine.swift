@@ -96,9 +96,23 @@ public struct ClientConnectionStateMachine: Sendable {
     return .send
   }
 
+  /// The caller sends its only request message of `bytes` payload bytes with END_STREAM
+  /// (unary and server-streaming calls): `sendMessage` and `halfClose` in one.
+  public mutating func sendLastMessage(
+    streamID: UInt32, bytes: Int
+  ) -> ServerConnectionStateMachine.SendDecision {
+    guard var stream = streams[streamID], !stream.localClosed else { return .streamClosed }
+    guard stream.outbound.consume(bytes) else { return .wait }
+    stream.localClosed = true
+    streams[streamID] = stream
+    return .send
+  }
+
   /// The caller sent END_STREAM.
   public mutating func halfClose(streamID: UInt32) {
-    streams[streamID]?.localClosed = true
+    guard var stream = streams[streamID] else { return }
+    stream.localClosed = true
+    streams[streamID] = stream
   }
 
   /// The caller consumed `bytes` of response payload: WINDOW_UPDATE increment, if due.

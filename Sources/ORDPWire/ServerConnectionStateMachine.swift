@@ -82,6 +82,11 @@ public struct ServerConnectionStateMachine: Sendable {
   public private(set) var highestStreamID: UInt32 = 0
   var pingStrikes = 0
   var lastPingTime: NIODeadline?
+  /// The last HEADERS payload without a deadline and what it decoded to: a client repeating
+  /// a call (same method and metadata) sends the same bytes, which then need no decoding.
+  var lastHeaders: (payload: [UInt8], headers: Ordp_Rpc_V1_RequestHeaders)?
+  /// Payloads up to this size are remembered in `lastHeaders`.
+  static let rememberedHeadersSize = 512
 
   public init(configuration: Configuration = .defaults) {
     self.configuration = configuration
@@ -161,7 +166,7 @@ public struct ServerConnectionStateMachine: Sendable {
       return fail(
         .protocolError, "HEADERS reuses stream id \(id) (highest so far \(highestStreamID))")
     }
-    guard let headers = try? Ordp_Rpc_V1_RequestHeaders(buffer: frame.payload) else {
+    guard let headers = decodeHeaders(frame.payload) else {
       return fail(.protocolError, "HEADERS payload on stream \(id) is not a RequestHeaders message")
     }
     highestStreamID = id
@@ -183,6 +188,21 @@ public struct ServerConnectionStateMachine: Sendable {
       replenisher: WindowReplenisher(initialWindow: window),
       outbound: FlowWindow(initial: peerSettings.initialWindowSize))
     return .openCall(streamID: id, headers: headers, endStream: endStream)
+  }
+
+  /// Decodes a HEADERS payload, or repeats the last decoding when the bytes are the same.
+  private mutating func decodeHeaders(_ payload: ByteBuffer) -> Ordp_Rpc_V1_RequestHeaders? {
+    if let last = lastHeaders, last.payload.count == payload.readableBytes {
+      let same = payload.withUnsafeReadableBytes { bytes in
+        last.payload.withUnsafeBytes { $0.elementsEqual(bytes) }
+      }
+      if same { return last.headers }
+    }
+    guard let headers = try? Ordp_Rpc_V1_RequestHeaders(buffer: payload) else { return nil }
+    if headers.timeoutMicros == 0, payload.readableBytes <= Self.rememberedHeadersSize {
+      lastHeaders = (Array(payload.readableBytesView), headers)
+    }
+    return headers
   }
 
   private mutating func receiveMessage(_ frame: Frame) -> FrameAction {

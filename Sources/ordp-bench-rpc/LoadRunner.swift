@@ -82,19 +82,25 @@ struct Row {
   var name: String
   var inFlight: Int
   var result: LoadResult
+  /// The median over rounds of this row's calls/s over the floor's in the same round.
+  var pairedRatio: Double?
 
+  /// "vs floor": the median round's calls/s over the floor's median round; "paired": the
+  /// median of the per-round ratios (steadier when the machine's speed drifts).
   static func printTable(_ rows: [Row]) {
     print(
-      "| transport | in flight | calls/s | p50 µs | p99 µs | CPU µs/call (user+sys) | vs floor |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+      "| transport | in flight | calls/s | p50 µs | p99 µs | CPU µs/call (user+sys) | vs floor | paired |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows {
-      let floor = rows.first { $0.name.contains("floor") && $0.inFlight == row.inFlight }
+      let floor = rows.first { $0.name.contains("(floor)") && $0.inFlight == row.inFlight }
       let ratio = floor.map { row.result.callsPerSecond / $0.result.callsPerSecond } ?? 0
       print(
         String(
-          format: "| %@ | %d | %.0f | %.1f | %.1f | %.1f + %.1f | %.2f |", row.name, row.inFlight,
-          row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros,
-          row.result.userMicrosPerCall, row.result.systemMicrosPerCall, ratio))
+          format: "| %@ | %d | %.0f | %.1f | %.1f | %.1f + %.1f | %.2f | %@ |", row.name,
+          row.inFlight, row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros,
+          row.result.userMicrosPerCall, row.result.systemMicrosPerCall, ratio,
+          row.pairedRatio.map { String(format: "%.2f", $0) } ?? "–"))
     }
   }
 }

@@ -32,6 +32,7 @@ struct RPCBenchmark: AsyncParsableCommand {
   var transports = "floor,floor-loop,tls,plaintext"
   @Flag(help: "Client and server on one event loop thread (to compare CPU per call, not latency).")
   var sharedLoop = false
+  @Flag(help: "Print every round's calls/s, not only the medians.") var showRounds = false
 
   func run() async throws {
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
@@ -66,7 +67,7 @@ struct RPCBenchmark: AsyncParsableCommand {
       let request = Ordp_Echo_V1_EchoRequest.with { $0.text = "0123456789abcdef" }
 
       var results: [String: [LoadResult]] = [:]
-      for _ in 0..<rounds {
+      for round in 0..<rounds {
         for transport in selected {
           for n in levels {
             let result: LoadResult
@@ -96,6 +97,12 @@ struct RPCBenchmark: AsyncParsableCommand {
               channel.close()
             }
             results["\(transport) \(n)", default: []].append(result)
+            if showRounds {
+              print(
+                String(
+                  format: "round %d: %@ %d in flight: %.0f calls/s", round + 1, transport, n,
+                  result.callsPerSecond))
+            }
           }
         }
       }
@@ -128,8 +135,16 @@ struct RPCBenchmark: AsyncParsableCommand {
             $0.callsPerSecond < $1.callsPerSecond
           }
           guard !runs.isEmpty else { continue }
+          // Each round's ratio to the floor's run of the same round (run just before), so that
+          // drift of a shared machine between rounds cancels out; the median of those.
+          let inOrder = results["\(transport) \(n)", default: []]
+          let floorRuns = results["floor \(n)", default: []]
+          let paired = zip(inOrder, floorRuns).map { $0.callsPerSecond / $1.callsPerSecond }
+            .sorted()
           rows.append(
-            Row(name: names[transport] ?? transport, inFlight: n, result: runs[runs.count / 2]))
+            Row(
+              name: names[transport] ?? transport, inFlight: n, result: runs[runs.count / 2],
+              pairedRatio: paired.isEmpty ? nil : paired[paired.count / 2]))
         }
       }
       Row.printTable(rows)

@@ -79,6 +79,30 @@ import Testing
     #expect(r9 == .wait)
   }
 
+  @Test func lastMessageConsumesTheWindowAndHalfCloses() {
+    var m = ClientConnectionStateMachine()
+    _ = m.receive(serverHello(window: 10))
+    _ = m.openStream()
+    _ = m.openStream()
+    // An open window takes the whole message (WIRE.md §5), then the stream is half-closed.
+    let sent = m.sendLastMessage(streamID: 1, bytes: 11)
+    #expect(sent == .send)
+    let after = m.sendMessage(streamID: 1, bytes: 0)
+    #expect(after == .streamClosed)
+    let again = m.sendLastMessage(streamID: 1, bytes: 0)
+    #expect(again == .streamClosed)
+    // An exhausted window: wait, and the stream stays open for the message.
+    let first = m.sendMessage(streamID: 2, bytes: 10)
+    #expect(first == .send)
+    let blocked = m.sendLastMessage(streamID: 2, bytes: 1)
+    #expect(blocked == .wait)
+    _ = m.receive(F.windowUpdate(2, 5))
+    let unblocked = m.sendLastMessage(streamID: 2, bytes: 1)
+    #expect(unblocked == .send)
+    let unknown = m.sendLastMessage(streamID: 9, bytes: 1)
+    #expect(unknown == .streamClosed)
+  }
+
   @Test func responseFlowControlIsEnforced() {
     var m = ClientConnectionStateMachine(
       localSettings: {

@@ -80,6 +80,44 @@ import Testing
     #expect(m.openStreamCount == 0)
   }
 
+  /// Repeated HEADERS bytes reuse the last decoding; every different payload decodes as its own,
+  /// including a method field followed by separately serialized fields (what clients send for
+  /// calls with a deadline or metadata).
+  @Test func repeatedAndConcatenatedHeadersDecode() throws {
+    var m = connected()
+    var rest = Ordp_Rpc_V1_RequestHeaders()
+    rest.timeoutMicros = 1_500
+    var entry = Ordp_Rpc_V1_MetadataEntry()
+    entry.key = "x-k"
+    entry.text = "v"
+    rest.metadata = [entry]
+    var pathOnly = Ordp_Rpc_V1_RequestHeaders()
+    pathOnly.method = "/a.B/C"
+    let concatenated: [UInt8] = try pathOnly.serializedBytes() + rest.serializedBytes()
+    let frames = [
+      F.headers(1, method: "/a.B/C", end: true), F.headers(3, method: "/a.B/C", end: true),
+      F.headers(5, method: "/a.B/D", end: true),
+      F.raw(.headers, 7, flags: .endStream, bytes: concatenated),
+      F.headers(9, method: "/a.B/C", end: true),
+    ]
+    var seen: [(String, UInt64, Int)] = []
+    for frame in frames {
+      guard case .openCall(_, let h, true) = m.receive(frame, now: now) else {
+        Issue.record("not opened: \(frame)"); return
+      }
+      seen.append((h.method, h.timeoutMicros, h.metadata.count))
+    }
+    #expect(seen.map(\.0) == ["/a.B/C", "/a.B/C", "/a.B/D", "/a.B/C", "/a.B/C"])
+    #expect(seen.map(\.1) == [0, 0, 0, 1_500, 0])
+    #expect(seen.map(\.2) == [0, 0, 0, 1, 0])
+    // Same length, different bytes: not taken for the remembered payload.
+    guard case .openCall(_, let h, _) = m.receive(F.headers(11, method: "/a.B/X"), now: now)
+    else {
+      Issue.record("not opened"); return
+    }
+    #expect(h.method == "/a.B/X")
+  }
+
   @Test(arguments: [UInt32(3), 2, 1])
   func reusedOrDecreasingStreamIDIsAProtocolError(_ id: UInt32) {
     var m = connected()
