@@ -141,17 +141,20 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
 
   /// Waits until the call ends: its OK status, or throws its `RPCError`. One waiter at a time.
   func ended() async throws -> RPCStatus {
-    try await withUnsafeThrowingContinuation { (waiter: UnsafeContinuation<RPCStatus, any Error>) in
-      // Checked here rather than through `onLoop`, which would allocate a closure per call.
-      if loop.inEventLoop {
-        wait(waiter)
-      } else {
-        loop.execute { self.wait(waiter) }
-      }
+    try await withUnsafeThrowingContinuation { wait($0) }
+  }
+
+  /// Resumes `waiter` when the call ends (at once if it has); callable from any thread.
+  func wait(_ waiter: UnsafeContinuation<RPCStatus, any Error>) {
+    // Checked here rather than through `onLoop`, which would allocate a closure per call.
+    if loop.inEventLoop {
+      waitOnLoop(waiter)
+    } else {
+      loop.execute { self.waitOnLoop(waiter) }
     }
   }
 
-  private func wait(_ waiter: UnsafeContinuation<RPCStatus, any Error>) {
+  private func waitOnLoop(_ waiter: UnsafeContinuation<RPCStatus, any Error>) {
     if let outcome {
       waiter.resume(with: outcome.mapError { $0 })
     } else {

@@ -52,6 +52,22 @@ final class ConnectionPool: Sendable {
     case closed
   }
 
+  /// A ready connection, round-robin, if there is one (the common case, without suspending).
+  func pickReady() -> ClientConnection? {
+    state.withLock { s in
+      if s.closed { return nil }
+      let n = s.subchannels.count
+      for i in 0..<n {
+        let index = (s.next + i) % n
+        if case .ready(let c) = s.subchannels[index].state, c.isAvailable {
+          s.next = index + 1
+          return c
+        }
+      }
+      return nil
+    }
+  }
+
   /// A ready connection, connecting first if none is.
   func pick(deadline: NIODeadline?) async throws -> ClientConnection {
     while true {

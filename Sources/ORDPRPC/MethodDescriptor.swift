@@ -11,34 +11,48 @@ public enum RPCKind: Sendable, Hashable {
   public var hasSingleRequest: Bool { self == .unary || self == .serverStreaming }
 }
 
-/// Names one method of one service.
+/// Names one method of one service. Copies share one storage object (a descriptor travels
+/// with every call, so copying it costs one reference count, not one per string).
 public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
-  /// Fully qualified service name, e.g. `ordp.echo.v1.Echo`.
-  public let service: String
-  /// Method name, e.g. `Get`.
-  public let method: String
-  public let kind: RPCKind
-  /// The path carried in `RequestHeaders.method`: `/service/method` (built once, not per call).
-  public let path: String
+  private final class Storage: Sendable {
+    let service: String
+    let method: String
+    let kind: RPCKind
+    let path: String
+    let pathHeaders: [UInt8]
 
+    init(service: String, method: String, kind: RPCKind) {
+      self.service = service
+      self.method = method
+      self.kind = kind
+      self.path = "/\(service)/\(method)"
+      var headers = Ordp_Rpc_V1_RequestHeaders()
+      headers.method = path
+      // Serializing a message of one string field cannot fail.
+      self.pathHeaders = (try? headers.serializedBytes()) ?? []
+    }
+  }
+
+  private let storage: Storage
+
+  /// Fully qualified service name, e.g. `ordp.echo.v1.Echo`.
+  public var service: String { storage.service }
+  /// Method name, e.g. `Get`.
+  public var method: String { storage.method }
+  public var kind: RPCKind { storage.kind }
+  /// The path carried in `RequestHeaders.method`: `/service/method` (built once, not per call).
+  public var path: String { storage.path }
   /// `RequestHeaders` carrying only `method = path`, serialized once: a call without metadata
   /// and deadline sends these bytes as they are, and one with them appends the other fields
   /// (concatenated protobuf messages decode as their merge).
-  let pathHeaders: [UInt8]
+  var pathHeaders: [UInt8] { storage.pathHeaders }
 
   public init(service: String, method: String, kind: RPCKind) {
-    self.service = service
-    self.method = method
-    self.kind = kind
-    self.path = "/\(service)/\(method)"
-    var headers = Ordp_Rpc_V1_RequestHeaders()
-    headers.method = path
-    // Serializing a message of one string field cannot fail.
-    self.pathHeaders = (try? headers.serializedBytes()) ?? []
+    self.storage = Storage(service: service, method: method, kind: kind)
   }
 
   public static func == (a: MethodDescriptor, b: MethodDescriptor) -> Bool {
-    a.path == b.path && a.kind == b.kind
+    a.storage === b.storage || (a.path == b.path && a.kind == b.kind)
   }
 
   public func hash(into hasher: inout Hasher) {

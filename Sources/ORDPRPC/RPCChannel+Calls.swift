@@ -8,11 +8,11 @@ extension RPCChannel {
   ) async throws -> Response {
     let bytes = try serialize(request)
     if interceptors.isEmpty {
-      return try await singleResponseCall(method, options: options, request: bytes)
+      return try decode(try await unaryCall(method, options: options, request: bytes))
     }
     return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
       head in
-      try await self.singleResponseCall(head.method, options: head.options, request: bytes)
+      try decode(try await self.unaryCall(head.method, options: head.options, request: bytes))
     }
   }
 
@@ -70,22 +70,30 @@ extension RPCChannel {
 
   // MARK: - Implementation
 
-  private func singleResponseCall<Response: Message>(
+  /// A unary call on serialized messages (not generic: the message types stay in `unary`).
+  private func unaryCall(
     _ method: MethodDescriptor, options: CallOptions, request: [UInt8]
-  ) async throws -> Response {
+  ) async throws -> ByteBuffer {
     let (head, deadline) = try makeHead(method, options)
     var attempt = 0
     while true {
-      let call = try await startCall(.unary, head: head, request: request, deadline: deadline)
+      let call: ClientCall
+      if let connection = pool.pickReady() {
+        // A connection is ready: start the call without an async step in between.
+        call = Self.startCall(
+          .unary, head: head, request: request, deadline: deadline, on: connection)
+      } else {
+        call = try await startCall(.unary, head: head, request: request, deadline: deadline)
+      }
       do {
         _ = try await withTaskCancellationHandler {
-          try await call.ended()
+          try await withUnsafeThrowingContinuation { call.wait($0) }
         } onCancel: {
           call.onLoop {
             call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
           }
         }
-        return try decode(call.singleResponse!)
+        return call.singleResponse!
       } catch let error as RPCError where error.isRefused && attempt < options.maxTransparentRetries
       {
         attempt += 1
@@ -213,6 +221,13 @@ extension RPCChannel {
     _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?
   ) async throws -> ClientCall {
     let connection = try await pool.pick(deadline: deadline)
+    return Self.startCall(kind, head: head, request: request, deadline: deadline, on: connection)
+  }
+
+  private static func startCall(
+    _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?,
+    on connection: ClientConnection
+  ) -> ClientCall {
     let call = ClientCall(
       kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
     // A caller on the connection's loop starts the call right here (no closure, no hop).
