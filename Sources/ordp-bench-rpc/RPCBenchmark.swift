@@ -68,8 +68,11 @@ struct RPCBenchmark: AsyncParsableCommand {
 
       var results: [String: [LoadResult]] = [:]
       for round in 0..<rounds {
-        for transport in selected {
-          for n in levels {
+        // The rows of one level run back to back (so a row and the floor it is compared with
+        // are measured close together), in reverse order every other round (so neither
+        // always runs first).
+        for n in levels {
+          for transport in round % 2 == 0 ? selected : selected.reversed() {
             let result: LoadResult
             switch transport {
             case "floor", "floor-loop", "floor-plaintext":
