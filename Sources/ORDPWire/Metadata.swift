@@ -92,6 +92,7 @@ extension Metadata {
   /// Converts from wire entries.
   public init(_ wire: [Ordp_Rpc_V1_MetadataEntry]) {
     self.init()
+    guard !wire.isEmpty else { return }  // reserving even 0 would allocate
     entries.reserveCapacity(wire.count)
     for e in wire {
       switch e.value {
