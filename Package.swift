@@ -254,8 +254,9 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-rpc",
       dependencies: [
-        "ORDPRPC", "ORDPEcho", "ORDPPKI",
+        "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPWire",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),

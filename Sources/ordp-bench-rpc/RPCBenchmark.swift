@@ -33,8 +33,11 @@ struct RPCBenchmark: AsyncParsableCommand {
   @Flag(help: "Client and server on one event loop thread (to compare CPU per call, not latency).")
   var sharedLoop = false
   @Flag(help: "Print every round's calls/s, not only the medians.") var showRounds = false
+  @Flag(help: "Only time protobuf coding of the echo messages (warm, in a loop), then exit.")
+  var codingOnly = false
 
   func run() async throws {
+    if codingOnly { return try CodingRun.run(iterations: 1_000_000) }
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
     let selected = transports.split(separator: ",").map(String.init)
     let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
