@@ -3,21 +3,32 @@ import Synchronization
 /// Response headers and trailers that handlers and interceptors add to; thread-safe.
 public final class ResponseMetadata: Sendable {
   private let state = Mutex((headers: Metadata(), trailers: Metadata()))
+  /// Set once anything was added: most calls add nothing, and reading then takes no lock.
+  private let touched = Atomic<Bool>(false)
 
   init() {}
 
   /// Adds a response header (sent before the first response message).
   public func addHeader(_ key: String, _ value: String) {
     state.withLock { $0.headers.add(key, value) }
+    touched.store(true, ordering: .releasing)
   }
 
   /// Adds a trailer (sent with the status).
   public func addTrailer(_ key: String, _ value: String) {
     state.withLock { $0.trailers.add(key, value) }
+    touched.store(true, ordering: .releasing)
   }
 
   /// The headers added so far.
-  public var headers: Metadata { state.withLock { $0.headers } }
+  public var headers: Metadata {
+    guard touched.load(ordering: .acquiring) else { return Metadata() }
+    return state.withLock { $0.headers }
+  }
+
   /// The trailers added so far.
-  public var trailers: Metadata { state.withLock { $0.trailers } }
+  public var trailers: Metadata {
+    guard touched.load(ordering: .acquiring) else { return Metadata() }
+    return state.withLock { $0.trailers }
+  }
 }

@@ -30,6 +30,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private var handshakeTimer: Scheduled<Void>?
   private var idleTimer: Scheduled<Void>?
   private var idleSince: NIODeadline = .now()
+  /// When the read being processed began (calls ending inside it need no clock read).
+  private var readTime: NIODeadline = .now()
   private var drainTimer: Scheduled<Void>?
   private var lingerTimer: Scheduled<Void>?
   private var closing = false
@@ -93,6 +95,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     outbound.inRead = true
     defer { outbound.inRead = false }
     let now = NIODeadline.now()
+    readTime = now
     while !machine.isClosed {
       let frame: Frame?
       do {
@@ -223,7 +226,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   /// The idle timer stays scheduled; it checks when it fires (no timer churn per call).
   private func callRemoved() {
-    if calls.isEmpty { idleSince = .now() }
+    if calls.isEmpty { idleSince = outbound.inRead ? readTime : .now() }
   }
 
   func writeFrame(
