@@ -54,18 +54,20 @@ final class ConnectionPool: Sendable {
 
   /// A ready connection, round-robin, if there is one (the common case, without suspending).
   func pickReady() -> ClientConnection? {
-    state.withLock { s in
-      if s.closed { return nil }
-      let n = s.subchannels.count
-      for i in 0..<n {
-        let index = (s.next + i) % n
-        if case .ready(let c) = s.subchannels[index].state, c.isAvailable {
-          s.next = index + 1
-          return c
-        }
+    state.withLock { s in s.closed ? nil : Self.takeReady(&s) }
+  }
+
+  /// The next ready connection round-robin, advancing the cursor.
+  private static func takeReady(_ s: inout State) -> ClientConnection? {
+    let n = s.subchannels.count
+    for i in 0..<n {
+      let index = (s.next + i) % n
+      if case .ready(let c) = s.subchannels[index].state, c.isAvailable {
+        s.next = index + 1
+        return c
       }
-      return nil
     }
+    return nil
   }
 
   /// A ready connection, connecting first if none is.
@@ -73,14 +75,8 @@ final class ConnectionPool: Sendable {
     while true {
       let decision: Decision = state.withLock { s in
         if s.closed { return .closed }
+        if let c = Self.takeReady(&s) { return .use(c) }
         let n = s.subchannels.count
-        for i in 0..<n {
-          let index = (s.next + i) % n
-          if case .ready(let c) = s.subchannels[index].state, c.isAvailable {
-            s.next = index + 1
-            return .use(c)
-          }
-        }
         let now = NIODeadline.now()  // only without a ready connection
         var connect: [Int] = []
         var connecting = false

@@ -117,7 +117,6 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
       if case .unary(let h) = handler, interceptors.isEmpty, context.deadline == nil {
         // The common case without the closure the general path builds.
         unaryResponse = try await h(request!, context)
-        status = RPCStatus(code: .ok)
       } else {
         let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
           switch handler {
@@ -132,8 +131,8 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
           }
         }
         try await runGeneral(body, interceptors: interceptors)
-        status = RPCStatus(code: .ok)
       }
+      status = RPCStatus(code: .ok)
     } catch let error as any RPCErrorConvertible {
       status = error.rpcError.status
     } catch is CancellationError {

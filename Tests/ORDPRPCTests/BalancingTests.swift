@@ -22,12 +22,7 @@ final class CallCounter: ServerInterceptor {
     let b = CallCounter()
     try await withServer(security: .plaintext, interceptors: [a]) { _, portA in
       try await withServer(security: .plaintext, interceptors: [b]) { _, portB in
-        let channel = RPCChannel(
-          configuration: .init(
-            targets: [
-              .init(host: "127.0.0.1", port: portA), .init(host: "127.0.0.1", port: portB),
-            ],
-            security: .plaintext))
+        let channel = makePlaintextChannel(ports: [portA, portB])
         defer { channel.close() }
         let client = Ordp_Echo_V1_Echo_Client(channel: channel)
         _ = try await client.get(echoRequest("connect"))
@@ -46,12 +41,7 @@ final class CallCounter: ServerInterceptor {
   @Test func refusedCallsAreRetriedOnAnotherConnection() async throws {
     let refuser = try await RefusingServer.start()
     try await withServer(security: .plaintext) { _, port in
-      let channel = RPCChannel(
-        configuration: .init(
-          targets: [
-            .init(host: "127.0.0.1", port: refuser.port), .init(host: "127.0.0.1", port: port),
-          ],
-          security: .plaintext))
+      let channel = makePlaintextChannel(ports: [refuser.port, port])
       defer { channel.close() }
       let client = Ordp_Echo_V1_Echo_Client(channel: channel)
       for i in 0..<20 {

@@ -31,12 +31,7 @@ import Testing
   @Test func channelMovesToAnotherServerOnGoAwayWithoutLosingCalls() async throws {
     try await withServer(security: .plaintext) { serverA, portA in
       try await withServer(security: .plaintext) { _, portB in
-        let channel = RPCChannel(
-          configuration: .init(
-            targets: [
-              .init(host: "127.0.0.1", port: portA), .init(host: "127.0.0.1", port: portB),
-            ],
-            security: .plaintext))
+        let channel = makePlaintextChannel(ports: [portA, portB])
         defer { channel.close() }
         let client = Ordp_Echo_V1_Echo_Client(channel: channel)
         let failures = FailureLog()
@@ -67,12 +62,7 @@ import Testing
   @Test func callsWaitForTheServersHello() async throws {
     let resetting = try await RefusingServer.start(behaviour: .resetBeforeHello)
     try await withServer(security: .plaintext) { _, port in
-      let channel = RPCChannel(
-        configuration: .init(
-          targets: [
-            .init(host: "127.0.0.1", port: resetting.port), .init(host: "127.0.0.1", port: port),
-          ],
-          security: .plaintext))
+      let channel = makePlaintextChannel(ports: [resetting.port, port])
       defer { channel.close() }
       let client = Ordp_Echo_V1_Echo_Client(channel: channel)
       // Calls until the resetting server has reset a connection of the channel (and 300 ms).

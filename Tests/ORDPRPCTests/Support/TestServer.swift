@@ -45,6 +45,13 @@ func makeChannel(
   return RPCChannel(configuration: config, interceptors: interceptors)
 }
 
+/// A plaintext channel balancing over the given local ports.
+func makePlaintextChannel(ports: [Int]) -> RPCChannel {
+  RPCChannel(
+    configuration: .init(
+      targets: ports.map { .init(host: "127.0.0.1", port: $0) }, security: .plaintext))
+}
+
 func echoRequest(
   _ text: String, payload: Int = 0, repeat count: UInt32 = 0, delayMicros: UInt64 = 0,
   failCode: UInt32 = 0
