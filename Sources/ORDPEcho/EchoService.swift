@@ -7,7 +7,7 @@ public struct EchoService: Ordp_Echo_V1_Echo_ServiceProtocol {
   public func get(
     request: Ordp_Echo_V1_EchoRequest, context: ServerContext
   ) async throws -> Ordp_Echo_V1_EchoResponse {
-    try await Self.behave(request)
+    if request.delayMicros > 0 || request.failCode != 0 { try await Self.behave(request) }
     return Self.response(request, context: context, index: 0)
   }
 

@@ -19,7 +19,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
   private var reader: FrameReader
   private let keepalive: Keepalive
   private let logger: Logger
-  private var calls: [UInt32: ClientCall] = [:]
+  private var calls = StreamTable<ClientCall>()
   private var waitingForStream: [ClientCall] = []
   private(set) var context: ChannelHandlerContext?
   private let outbound: OutboundFrames

@@ -4,6 +4,7 @@ import Synchronization
 /// Hands messages from the event loop to one async consumer. The producer never blocks:
 /// ORDP/1 flow control bounds how much can be buffered. Consumption is reported back through
 /// `onConsumed` so the connection can grant window credit.
+@usableFromInline
 final class InboundMessageQueue: Sendable {
   private struct State {
     var buffer: [ByteBuffer] = []

@@ -31,6 +31,7 @@ public typealias RPCRequestStream<Element: Message & Sendable> = RPCMessageStrea
 public typealias RPCResponseStream<Element: Message & Sendable> = RPCMessageStream<Element>
 
 /// Where serialized messages go: one direction of one call. Waits for flow-control credit.
+@usableFromInline
 protocol MessageSink: Sendable {
   func send(_ bytes: [UInt8]) async throws
 }

@@ -1,16 +1,30 @@
-import NIOCore
+public import NIOCore
 public import SwiftProtobuf
 
 extension RPCChannel {
   /// A unary call.
+  ///
+  /// Inlinable, so that a generated client's call is compiled for its message types (the
+  /// coding then needs no generic metadata); the call itself runs in `unaryCall`, on bytes.
+  @inlinable
   public func unary<Request: Message & Sendable, Response: Message & Sendable>(
     _ method: MethodDescriptor, request: Request, options: CallOptions = .defaults
   ) async throws -> Response {
     let bytes = try serialize(request)
-    if interceptors.isEmpty {
+    if hasNoInterceptors {
       return try decode(try await unaryCall(method, options: options, request: bytes))
     }
-    return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
+    return try await interceptedUnary(method, options: options, request: bytes)
+  }
+
+  @usableFromInline
+  var hasNoInterceptors: Bool { interceptors.isEmpty }
+
+  @usableFromInline
+  func interceptedUnary<Response: Message & Sendable>(
+    _ method: MethodDescriptor, options: CallOptions, request bytes: [UInt8]
+  ) async throws -> Response {
+    try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
       head in
       try decode(try await self.unaryCall(head.method, options: head.options, request: bytes))
     }
@@ -71,7 +85,8 @@ extension RPCChannel {
   // MARK: - Implementation
 
   /// A unary call on serialized messages (not generic: the message types stay in `unary`).
-  private func unaryCall(
+  @usableFromInline
+  func unaryCall(
     _ method: MethodDescriptor, options: CallOptions, request: [UInt8]
   ) async throws -> ByteBuffer {
     let (head, deadline) = try makeHead(method, options)
@@ -251,7 +266,8 @@ extension RPCChannel {
   }
 }
 
-private func serialize(_ message: some Message) throws -> [UInt8] {
+@inlinable
+func serialize(_ message: some Message) throws -> [UInt8] {
   do {
     return try message.serializedBytes()
   } catch {
@@ -259,7 +275,8 @@ private func serialize(_ message: some Message) throws -> [UInt8] {
   }
 }
 
-private func decode<M: Message>(_ buffer: ByteBuffer) throws -> M {
+@inlinable
+func decode<M: Message>(_ buffer: ByteBuffer) throws -> M {
   do {
     return try M(buffer: buffer)
   } catch {

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 public import SwiftProtobuf
 
 /// A service the server can host: generated service protocols refine it.
@@ -10,6 +10,7 @@ public protocol RPCService: Sendable {
 /// Maps method paths to type-erased handlers.
 public struct RPCRouter: Sendable {
   /// A handler with its messages decoded and encoded.
+  @usableFromInline
   enum Handler: Sendable {
     case unary(@Sendable (ByteBuffer, ServerContext) async throws -> [UInt8])
     case serverStreaming(
@@ -19,12 +20,23 @@ public struct RPCRouter: Sendable {
       @Sendable (InboundMessageQueue, any MessageSink, ServerContext) async throws -> Void)
   }
 
+  @usableFromInline
   struct Route: Sendable {
     var descriptor: MethodDescriptor
     var handler: Handler
+
+    @usableFromInline
+    init(descriptor: MethodDescriptor, handler: Handler) {
+      self.descriptor = descriptor
+      self.handler = handler
+    }
   }
 
-  private(set) var routes: [String: Route] = [:]
+  // `registerUnary` is inlinable: a generated service registers its methods with its own
+  // message types, so a unary call's decoding, handler call and encoding are compiled for
+  // those types rather than run through generic metadata on every call.
+  @usableFromInline
+  var routes: [String: Route] = [:]
 
   public init() {}
 
@@ -33,6 +45,7 @@ public struct RPCRouter: Sendable {
 
   func route(for path: String) -> Route? { routes[path] }
 
+  @inlinable
   public mutating func registerUnary<Request: Message & Sendable, Response: Message & Sendable>(
     _ method: MethodDescriptor,
     handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
@@ -89,7 +102,8 @@ public struct RPCRouter: Sendable {
   }
 }
 
-private func decode<M: Message>(_ type: M.Type, _ buffer: ByteBuffer) throws -> M {
+@inlinable
+func decode<M: Message>(_ type: M.Type, _ buffer: ByteBuffer) throws -> M {
   do {
     return try M(buffer: buffer)
   } catch {
@@ -97,7 +111,8 @@ private func decode<M: Message>(_ type: M.Type, _ buffer: ByteBuffer) throws -> 
   }
 }
 
-private func encode(_ message: some Message) throws -> [UInt8] {
+@inlinable
+func encode(_ message: some Message) throws -> [UInt8] {
   do {
     return try message.serializedBytes()
   } catch {

@@ -97,48 +97,34 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
 
   private func start() {
     guard let connection else { return }
-    let body: @Sendable () async -> Void = { [self] in await self.run() }
+    // The closures are written out twice (not shared through a variable): that way each is
+    // built for its `Task` initializer directly, without a converting thunk allocated per call.
     if let executor = connection.executor {
       // Starts right here, inside the read of its request, on the connection's loop: a handler
       // that does not suspend answers within the same read cycle, with no task-queue hop.
-      task = Task.immediate(executorPreference: executor, operation: body)
+      task = Task.immediate(executorPreference: executor) { [self] in await self.run() }
     } else {
-      task = Task(operation: body)
+      task = Task { [self] in await self.run() }
     }
   }
 
   private func run() async {
-    let interceptors = connection?.interceptors ?? []
-    let request = self.request
-    let queue = self.queue
-    let handler = route.handler
+    // Everything but the plain unary call (no interceptors, no deadline) runs in a function of
+    // its own: this frame stays small, and a task's first block of frame memory then holds a
+    // unary call's whole chain of async frames (this one, the decoding closure, the handler),
+    // with no further allocation per call.
     var status: RPCStatus
-    do {
-      if case .unary(let h) = handler, interceptors.isEmpty, context.deadline == nil {
-        // The common case without the closure the general path builds.
+    if case .unary(let h) = route.handler, connection?.interceptors.isEmpty ?? true,
+      context.deadline == nil
+    {
+      do {
         unaryResponse = try await h(request!, context)
-      } else {
-        let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
-          switch handler {
-          case .unary(let h):
-            self.unaryResponse = try await h(request!, ctx)
-          case .serverStreaming(let h):
-            try await h(request!, self, ctx)
-          case .clientStreaming(let h):
-            self.unaryResponse = try await h(queue!, ctx)
-          case .bidirectional(let h):
-            try await h(queue!, self, ctx)
-          }
-        }
-        try await runGeneral(body, interceptors: interceptors)
+        status = RPCStatus(code: .ok)
+      } catch {
+        status = Self.status(for: error)
       }
-      status = RPCStatus(code: .ok)
-    } catch let error as any RPCErrorConvertible {
-      status = error.rpcError.status
-    } catch is CancellationError {
-      status = RPCStatus(code: .cancelled, message: "handler cancelled")
-    } catch {
-      status = RPCStatus(code: .unknown, message: "handler failed: \(error)")
+    } else {
+      status = await runGeneral()
     }
     let trailers = context.response.trailers
     if !trailers.isEmpty { status.metadata.add(contentsOf: trailers) }
@@ -150,8 +136,42 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     }
   }
 
+  private func runGeneral() async -> RPCStatus {
+    let interceptors = connection?.interceptors ?? []
+    let request = self.request
+    let queue = self.queue
+    let handler = route.handler
+    let body: @Sendable (ServerContext) async throws -> Void = { [self] ctx in
+      switch handler {
+      case .unary(let h):
+        self.unaryResponse = try await h(request!, ctx)
+      case .serverStreaming(let h):
+        try await h(request!, self, ctx)
+      case .clientStreaming(let h):
+        self.unaryResponse = try await h(queue!, ctx)
+      case .bidirectional(let h):
+        try await h(queue!, self, ctx)
+      }
+    }
+    do {
+      try await runIntercepted(body, interceptors: interceptors)
+      return RPCStatus(code: .ok)
+    } catch {
+      return Self.status(for: error)
+    }
+  }
+
+  /// The status a handler's error ends its call with.
+  private static func status(for error: any Error) -> RPCStatus {
+    if let error = error as? any RPCErrorConvertible { return error.rpcError.status }
+    if error is CancellationError {
+      return RPCStatus(code: .cancelled, message: "handler cancelled")
+    }
+    return RPCStatus(code: .unknown, message: "handler failed: \(error)")
+  }
+
   /// The handler behind interceptors and with the deadline visible to the calls it makes.
-  private func runGeneral(
+  private func runIntercepted(
     _ body: @escaping @Sendable (ServerContext) async throws -> Void,
     interceptors: [any ServerInterceptor]
   ) async throws {

@@ -22,7 +22,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   var machine: ServerConnectionStateMachine
   private var reader: FrameReader
-  private(set) var calls: [UInt32: ServerCall] = [:]
+  private(set) var calls = StreamTable<ServerCall>()
   private(set) var context: ChannelHandlerContext?
   private let outbound: OutboundFrames
   private var peerIdentity: String?
@@ -30,8 +30,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private var handshakeTimer: Scheduled<Void>?
   private var idleTimer: Scheduled<Void>?
   private var idleSince: NIODeadline = .now()
-  /// When the read being processed began (calls ending inside it need no clock read).
-  private var readTime: NIODeadline = .now()
+  /// When the read being processed began, once something asked (calls ending inside the read
+  /// then need no clock read of their own, and a read that needs no time reads no clock).
+  private var readTime: NIODeadline?
   private var drainTimer: Scheduled<Void>?
   private var lingerTimer: Scheduled<Void>?
   private var closing = false
@@ -94,8 +95,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     reader.append(bytes)
     outbound.inRead = true
     defer { outbound.inRead = false }
-    let now = NIODeadline.now()
-    readTime = now
+    readTime = nil
     while !machine.isClosed {
       let frame: Frame?
       do {
@@ -105,7 +105,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         return
       }
       guard let frame else { break }
-      handle(machine.receive(frame, now: now))
+      handle(machine.receive(frame, now: readClock()))
     }
     reader.compact()
   }
@@ -226,7 +226,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   /// The idle timer stays scheduled; it checks when it fires (no timer churn per call).
   private func callRemoved() {
-    if calls.isEmpty { idleSince = outbound.inRead ? readTime : .now() }
+    if calls.isEmpty { idleSince = outbound.inRead ? readClock() : .now() }
+  }
+
+  /// The time of the read being processed (read from the clock once per read, when needed).
+  private func readClock() -> NIODeadline {
+    if let readTime { return readTime }
+    let now = NIODeadline.now()
+    readTime = now
+    return now
   }
 
   func writeFrame(

@@ -52,7 +52,7 @@ public struct ClientConnectionStateMachine: Sendable {
   public let localSettings: ConnectionSettings
   public private(set) var peerSettings: ConnectionSettings = .defaults
   var phase: Phase = .awaitingHello
-  var streams: [UInt32: Stream] = [:]
+  var streams = StreamTable<Stream>()
   var nextStreamID: UInt32 = 1
 
   public init(localSettings: ConnectionSettings = .defaults) {

@@ -5,6 +5,7 @@ public import SwiftProtobuf
 public struct ByteBufferBytes: SwiftProtobufContiguousBytes {
   public var buffer: ByteBuffer
 
+  @inlinable
   public init(_ buffer: ByteBuffer) { self.buffer = buffer }
 
   public init(repeating: UInt8, count: Int) {
@@ -15,8 +16,10 @@ public struct ByteBufferBytes: SwiftProtobufContiguousBytes {
     self.buffer = ByteBuffer(bytes: Array(sequence))
   }
 
+  @inlinable
   public var count: Int { buffer.readableBytes }
 
+  @inlinable
   public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     try buffer.withUnsafeReadableBytes(body)
   }
@@ -30,6 +33,7 @@ public struct ByteBufferBytes: SwiftProtobufContiguousBytes {
 
 extension Message {
   /// Decodes a message from the readable bytes of `buffer`.
+  @inlinable
   public init(buffer: ByteBuffer) throws {
     try self.init(serializedBytes: ByteBufferBytes(buffer))
   }

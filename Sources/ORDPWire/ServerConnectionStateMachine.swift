@@ -77,7 +77,7 @@ public struct ServerConnectionStateMachine: Sendable {
   public let configuration: Configuration
   public private(set) var peerSettings: ConnectionSettings = .defaults
   var phase: Phase = .awaitingHello
-  var streams: [UInt32: Stream] = [:]
+  var streams = StreamTable<Stream>()
   /// The highest stream id a HEADERS frame has opened (or tried to).
   public private(set) var highestStreamID: UInt32 = 0
   var pingStrikes = 0
@@ -103,8 +103,9 @@ public struct ServerConnectionStateMachine: Sendable {
 
   // MARK: - Received frames
 
-  /// Processes one frame received from the client. `now` feeds the ping-abuse policy.
-  public mutating func receive(_ frame: Frame, now: NIODeadline) -> FrameAction {
+  /// Processes one frame received from the client. `now` feeds the ping-abuse policy (read
+  /// only for PING frames).
+  public mutating func receive(_ frame: Frame, now: @autoclosure () -> NIODeadline) -> FrameAction {
     switch phase {
     case .closed:
       return .none
@@ -123,7 +124,7 @@ public struct ServerConnectionStateMachine: Sendable {
     case .message: return receiveMessage(frame)
     case .trailers: return fail(.protocolError, "TRAILERS may only be sent by the server")
     case .cancel: return receiveCancel(frame)
-    case .ping: return receivePing(frame, now: now)
+    case .ping: return receivePing(frame, now: now())
     case .goAway:
       let closeNow = streams.isEmpty
       phase = .draining(lastStreamID: highestStreamID)

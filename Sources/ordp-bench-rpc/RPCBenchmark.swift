@@ -33,6 +33,12 @@ struct RPCBenchmark: AsyncParsableCommand {
   @Flag(help: "Client and server on one event loop thread (to compare CPU per call, not latency).")
   var sharedLoop = false
   @Flag(help: "Print every round's calls/s, not only the medians.") var showRounds = false
+  @Option(
+    help: """
+      Pin the server loop and the client loop to these CPUs ("server,client", e.g. "1,0"): \
+      steadier figures for comparing two builds; callers off the loop still float.
+      """)
+  var pin: String?
   @Flag(help: "Only time protobuf coding of the echo messages (warm, in a loop), then exit.")
   var codingOnly = false
 
@@ -43,6 +49,12 @@ struct RPCBenchmark: AsyncParsableCommand {
     let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let clientGroup = sharedLoop ? serverGroup : MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let clientLoop = clientGroup.next()
+    if let pin {
+      let cpus = pin.split(separator: ",").compactMap { Int($0) }
+      guard cpus.count == 2 else { throw ValidationError("--pin takes two CPU numbers") }
+      try await ThreadPinning.pin(serverGroup.next(), to: cpus[0])
+      if !sharedLoop { try await ThreadPinning.pin(clientLoop, to: cpus[1]) }
+    }
     let pki = try BenchPKI()
     let duration = Duration.milliseconds(Int64(seconds * 1000))
     let warm = Duration.milliseconds(Int64(warmup * 1000))
