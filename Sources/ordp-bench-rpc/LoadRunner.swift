@@ -84,12 +84,24 @@ struct Row {
   var result: LoadResult
   /// The median over rounds of this row's calls/s over the floor's in the same round.
   var pairedRatio: Double?
+  /// The lowest and highest of those per-round ratios.
+  var pairedRange: (low: Double, high: Double)?
+
+  /// The paired ratio with the range of the per-round ratios, e.g. "1.04 (0.93–1.15)".
+  static func pairedText(_ row: Row) -> String {
+    guard let ratio = row.pairedRatio else { return "–" }
+    guard let range = row.pairedRange, range.low < range.high else {
+      return String(format: "%.2f", ratio)
+    }
+    return String(format: "%.2f (%.2f–%.2f)", ratio, range.low, range.high)
+  }
 
   /// "vs floor": the median round's calls/s over the floor's median round; "paired": the
-  /// median of the per-round ratios (steadier when the machine's speed drifts).
+  /// median of the per-round ratios (steadier when the machine's speed drifts), with their
+  /// lowest and highest (what a single round may show).
   static func printTable(_ rows: [Row]) {
     print(
-      "| transport | in flight | calls/s | p50 µs | p99 µs | CPU µs/call (user+sys) | vs floor | paired |"
+      "| transport | in flight | calls/s | p50 µs | p99 µs | CPU µs/call (user+sys) | vs floor | paired (range) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows {
@@ -100,7 +112,7 @@ struct Row {
           format: "| %@ | %d | %.0f | %.1f | %.1f | %.1f + %.1f | %.2f | %@ |", row.name,
           row.inFlight, row.result.callsPerSecond, row.result.p50Micros, row.result.p99Micros,
           row.result.userMicrosPerCall, row.result.systemMicrosPerCall, ratio,
-          row.pairedRatio.map { String(format: "%.2f", $0) } ?? "–"))
+          pairedText(row)))
     }
   }
 }

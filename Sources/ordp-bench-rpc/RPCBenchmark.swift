@@ -162,7 +162,8 @@ struct RPCBenchmark: AsyncParsableCommand {
           rows.append(
             Row(
               name: names[transport] ?? transport, inFlight: n, result: runs[runs.count / 2],
-              pairedRatio: paired.isEmpty ? nil : paired[paired.count / 2]))
+              pairedRatio: paired.isEmpty ? nil : paired[paired.count / 2],
+              pairedRange: paired.isEmpty ? nil : (paired.first!, paired.last!)))
         }
       }
       Row.printTable(rows)
