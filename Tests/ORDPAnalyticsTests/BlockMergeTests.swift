@@ -1,4 +1,5 @@
 import ORDPAnalytics
+import ORDPWire
 import Testing
 
 /// Observation blocks: where new points go, what counts as a duplicate, block invariants.
@@ -86,7 +87,7 @@ import Testing
   /// Random batches (appends, late points, replays, points before everything) against a
   /// dictionary model: contents, counts and invariants always agree.
   @Test func randomBatchesAgreeWithAModel() {
-    var random = SplitMix(seed: 42)
+    var random = SplitMix64(seed: 42)
     var stream = Stream(capacity: 50)
     var model: [Int64: Double] = [:]
     var frontier: Int64 = 10_000
@@ -145,18 +146,5 @@ import Testing
     var forged = state.partial
     forged.count += 1
     #expect(throws: AggregateState.InvalidPartial.self) { try AggregateState(partial: forged) }
-  }
-}
-
-/// A small deterministic generator for tests.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

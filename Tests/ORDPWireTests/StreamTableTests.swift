@@ -32,7 +32,7 @@ import Testing
   @Test func agreesWithADictionaryAtEverySize() {
     var table = StreamTable<Int>()
     var model: [UInt32: Int] = [:]
-    var rng = SplitMix(seed: 42)
+    var rng = SplitMix64(seed: 42)
     var largest = 0
     var emptied = 0
     for step in 0..<20_000 {
@@ -57,18 +57,5 @@ import Testing
     #expect(emptied > 0)
     #expect(Dictionary(uniqueKeysWithValues: Array(table)) == model)
     #expect(Set(table.keys) == Set(model.keys))
-  }
-}
-
-/// A small deterministic generator (tests repeat exactly).
-private struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

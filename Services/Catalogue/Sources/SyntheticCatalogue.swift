@@ -1,5 +1,6 @@
 import Foundation
 public import ORDPCatalogueAPI
+import ORDPWire
 
 /// A synthetic catalogue of the region (our own invented data, free to use): German titles,
 /// descriptions and keywords, EU themes, licences, formats, bounding boxes around the towns,
@@ -169,20 +170,7 @@ public struct SyntheticCatalogue: Sendable {
   }
 }
 
-/// A small, fast, deterministic generator (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+extension SplitMix64 {
   mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
