@@ -75,8 +75,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     writeFrame(.hello, streamID: 0, message: machine.hello)
     flushNow()
     let timeout = helloTimeout
-    helloTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-      guard let self else { return }
+    helloTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
       self.readyPromise.fail(
         RPCError(
           .unavailable, "no HELLO from the server within \(timeout.nanoseconds / 1_000_000) ms"))
@@ -287,8 +286,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
   private func scheduleKeepalive() {
     guard let interval = keepalive.interval, let loop = context?.eventLoop else { return }
-    keepaliveTimer = loop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
-      self?.keepaliveTick()
+    keepaliveTimer = loop.assumeIsolated().scheduleTask(in: interval) { [self] in
+      self.keepaliveTick()
     }
   }
 
@@ -308,8 +307,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
     keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(
       in: min(interval, keepalive.timeout)
-    ) { [weak self] in
-      self?.keepaliveTick()
+    ) { [self] in
+      self.keepaliveTick()
     }
   }
 

@@ -110,22 +110,25 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
 
   private func run() async {
     // Everything but the plain unary call (no interceptors, no deadline) runs in a function of
-    // its own: this frame stays small, and a task's first block of frame memory then holds a
-    // unary call's whole chain of async frames (this one, the decoding closure, the handler),
-    // with no further allocation per call.
-    var status: RPCStatus
+    // its own, and ending the call is not async: this frame holds little beyond the handler's
+    // arguments, leaving the task's first block of frame memory to the handler's own frames.
     if case .unary(let h) = route.handler, connection?.interceptors.isEmpty ?? true,
       context.deadline == nil
     {
       do {
         unaryResponse = try await h(request!, context)
-        status = RPCStatus(code: .ok)
+        complete(RPCStatus(code: .ok))
       } catch {
-        status = Self.status(for: error)
+        complete(Self.status(for: error))
       }
     } else {
-      status = await runGeneral()
+      complete(await runGeneral())
     }
+  }
+
+  /// Adds the trailers the handler set and ends the call on the event loop.
+  private func complete(_ status: RPCStatus) {
+    var status = status
     let trailers = context.response.trailers
     if !trailers.isEmpty { status.metadata.add(contentsOf: trailers) }
     if loop.inEventLoop {

@@ -27,6 +27,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private let outbound: OutboundFrames
   private var peerIdentity: String?
   private var remoteAddress: SocketAddress?
+  /// The two above for calls' contexts (made once, after the TLS handshake).
+  private var peer: ServerContext.Peer?
   private var handshakeTimer: Scheduled<Void>?
   private var idleTimer: Scheduled<Void>?
   private var idleSince: NIODeadline = .now()
@@ -70,10 +72,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private func start(context: ChannelHandlerContext) {
     guard handshakeTimer == nil else { return }
     remoteAddress = context.channel.remoteAddress
+    peer = nil
     handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(
       in: configuration.handshakeTimeout
-    ) { [weak self] in
-      guard let self, !self.machine.helloReceived else { return }
+    ) { [self] in
+      guard !self.machine.helloReceived else { return }
       self.logger.debug(
         "handshake timeout", metadata: ["peer": "\(self.remoteAddress.map { "\($0)" } ?? "?")"])
       self.context?.close(promise: nil)
@@ -85,6 +88,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
       if let cert = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
         peerIdentity = cert.firstURISAN
+        peer = nil
       }
     }
     context.fireUserInboundEventTriggered(event)
@@ -189,9 +193,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
       ? nil
       : .now()
         + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
+    let peer = self.peer ?? ServerContext.Peer(identity: peerIdentity, address: remoteAddress)
+    self.peer = peer
     let context = ServerContext(
       method: route.descriptor, requestMetadata: Metadata(headers.metadata), deadline: deadline,
-      peerIdentity: peerIdentity, remoteAddress: remoteAddress)
+      peer: peer)
     let call = ServerCall(streamID: id, route: route, context: context, connection: self)
     calls[id] = call
     if let deadline, let loop = self.context?.eventLoop {
@@ -281,8 +287,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         closeConnection()
       } else if let loop = context?.eventLoop {
         drainTimer = loop.assumeIsolated().scheduleTask(in: configuration.drainTimeout) {
-          [weak self] in
-          guard let self else { return }
+          [self] in
           for (_, call) in self.calls {
             call.abort(
               RPCError(.unavailable, "server shut down before the call finished"), cancelTask: true)
@@ -326,8 +331,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   private func scheduleIdleCheck(after delay: TimeAmount) {
     guard let loop = context?.eventLoop else { return }
-    idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-      guard let self else { return }
+    idleTimer = loop.assumeIsolated().scheduleTask(in: delay) { [self] in
       self.idleTimer = nil
       guard !self.machine.isClosed else { return }
       guard self.calls.isEmpty else {

@@ -9,29 +9,45 @@ public struct ServerContext: Sendable {
   /// When the call's deadline passes, if it has one.
   public var deadline: NIODeadline?
   /// The caller's certificate identity (first URI SAN) when it authenticated with mutual TLS.
-  public var peerIdentity: String?
+  public var peerIdentity: String? {
+    get { peer.identity }
+    set { peer = Peer(identity: newValue, address: peer.address) }
+  }
   /// The caller's address.
-  public var remoteAddress: SocketAddress?
+  public var remoteAddress: SocketAddress? {
+    get { peer.address }
+    set { peer = Peer(identity: peer.identity, address: newValue) }
+  }
   /// Values interceptors attach for handlers (an authenticated principal, a request id...).
   public var attributes: Attributes = Attributes()
   /// Response metadata: headers sent before the first message, trailers with the status.
   public let response: ResponseMetadata
+  /// Who calls: one object per connection, shared by its calls (a context stays small to copy
+  /// into each call's handler).
+  private var peer: Peer
 
   /// Time left until the deadline, or nil without one.
   public var remainingTime: TimeAmount? {
     deadline.map { $0 - .now() }
   }
 
-  init(
-    method: MethodDescriptor, requestMetadata: Metadata, deadline: NIODeadline?,
-    peerIdentity: String?, remoteAddress: SocketAddress?
-  ) {
+  init(method: MethodDescriptor, requestMetadata: Metadata, deadline: NIODeadline?, peer: Peer) {
     self.method = method
     self.requestMetadata = requestMetadata
     self.deadline = deadline
-    self.peerIdentity = peerIdentity
-    self.remoteAddress = remoteAddress
+    self.peer = peer
     self.response = ResponseMetadata()
+  }
+
+  /// The caller's identity and address, as the connection knows them.
+  final class Peer: Sendable {
+    let identity: String?
+    let address: SocketAddress?
+
+    init(identity: String?, address: SocketAddress?) {
+      self.identity = identity
+      self.address = address
+    }
   }
 
   /// Type-keyed storage for values that interceptors pass to handlers.
