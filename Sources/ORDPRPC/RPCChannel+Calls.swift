@@ -11,14 +11,11 @@ extension RPCChannel {
     _ method: MethodDescriptor, request: Request, options: CallOptions = .defaults
   ) async throws -> Response {
     let bytes = try serialize(request)
-    if hasNoInterceptors {
+    if interceptors.isEmpty {
       return try decode(try await unaryCall(method, options: options, request: bytes))
     }
     return try await interceptedUnary(method, options: options, request: bytes)
   }
-
-  @usableFromInline
-  var hasNoInterceptors: Bool { interceptors.isEmpty }
 
   @usableFromInline
   func interceptedUnary<Response: Message & Sendable>(
@@ -266,6 +263,7 @@ extension RPCChannel {
   }
 }
 
+/// A message's bytes (requests on the client, responses on the server).
 @inlinable
 func serialize(_ message: some Message) throws -> [UInt8] {
   do {

@@ -55,7 +55,7 @@ public final class RPCChannel: Sendable {
   }
 
   public let configuration: Configuration
-  let interceptors: [any ClientInterceptor]
+  @usableFromInline let interceptors: [any ClientInterceptor]
   let pool: ConnectionPool
 
   public init(

@@ -32,9 +32,6 @@ public struct RPCRouter: Sendable {
     }
   }
 
-  // `registerUnary` is inlinable: a generated service registers its methods with its own
-  // message types, so a unary call's decoding, handler call and encoding are compiled for
-  // those types rather than run through generic metadata on every call.
   @usableFromInline
   var routes: [String: Route] = [:]
 
@@ -45,6 +42,9 @@ public struct RPCRouter: Sendable {
 
   func route(for path: String) -> Route? { routes[path] }
 
+  /// Inlinable: a generated service registers its methods with its own message types, so a
+  /// unary call's decoding, handler call and encoding are compiled for those types rather
+  /// than run through generic metadata on every call.
   @inlinable
   public mutating func registerUnary<Request: Message & Sendable, Response: Message & Sendable>(
     _ method: MethodDescriptor,
@@ -54,7 +54,7 @@ public struct RPCRouter: Sendable {
       descriptor: method,
       handler: .unary { buffer, context in
         let request = try decode(Request.self, buffer)
-        return try encode(try await handler(request, context))
+        return try serialize(try await handler(request, context))
       })
   }
 
@@ -82,7 +82,7 @@ public struct RPCRouter: Sendable {
     routes[method.path] = Route(
       descriptor: method,
       handler: .clientStreaming { queue, context in
-        try encode(try await handler(RPCRequestStream(queue: queue), context))
+        try serialize(try await handler(RPCRequestStream(queue: queue), context))
       })
   }
 
@@ -108,14 +108,5 @@ func decode<M: Message>(_ type: M.Type, _ buffer: ByteBuffer) throws -> M {
     return try M(buffer: buffer)
   } catch {
     throw RPCError(.invalidArgument, "request does not decode as \(M.protoMessageName): \(error)")
-  }
-}
-
-@inlinable
-func encode(_ message: some Message) throws -> [UInt8] {
-  do {
-    return try message.serializedBytes()
-  } catch {
-    throw RPCError(.internal, "cannot serialize \(type(of: message).protoMessageName): \(error)")
   }
 }

@@ -25,10 +25,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private(set) var calls = StreamTable<ServerCall>()
   private(set) var context: ChannelHandlerContext?
   private let outbound: OutboundFrames
-  private var peerIdentity: String?
-  private var remoteAddress: SocketAddress?
-  /// The two above for calls' contexts (made once, after the TLS handshake).
-  private var peer: ServerContext.Peer?
+  /// The caller's address and certificate identity, shared by the contexts of its calls.
+  private var peer = ServerContext.Peer(identity: nil, address: nil)
   private var handshakeTimer: Scheduled<Void>?
   private var idleTimer: Scheduled<Void>?
   private var idleSince: NIODeadline = .now()
@@ -71,14 +69,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
   private func start(context: ChannelHandlerContext) {
     guard handshakeTimer == nil else { return }
-    remoteAddress = context.channel.remoteAddress
-    peer = nil
+    peer = ServerContext.Peer(identity: peer.identity, address: context.channel.remoteAddress)
     handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(
       in: configuration.handshakeTimeout
     ) { [self] in
       guard !self.machine.helloReceived else { return }
       self.logger.debug(
-        "handshake timeout", metadata: ["peer": "\(self.remoteAddress.map { "\($0)" } ?? "?")"])
+        "handshake timeout", metadata: ["peer": "\(self.peer.address.map { "\($0)" } ?? "?")"])
       self.context?.close(promise: nil)
     }
     scheduleIdleCheck(after: configuration.idleTimeout)
@@ -87,8 +84,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
       if let cert = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
-        peerIdentity = cert.firstURISAN
-        peer = nil
+        peer = ServerContext.Peer(identity: cert.firstURISAN, address: peer.address)
       }
     }
     context.fireUserInboundEventTriggered(event)
@@ -193,8 +189,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
       ? nil
       : .now()
         + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
-    let peer = self.peer ?? ServerContext.Peer(identity: peerIdentity, address: remoteAddress)
-    self.peer = peer
     let context = ServerContext(
       method: route.descriptor, requestMetadata: Metadata(headers.metadata), deadline: deadline,
       peer: peer)
