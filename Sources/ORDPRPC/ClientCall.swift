@@ -2,6 +2,7 @@ import NIOCore
 
 /// One call on the client, on its connection's event loop: writes the request frames,
 /// collects the response, carries the outcome to the awaiting caller.
+/// Hot state is `@exclusivity(unchecked)` for the reason given at `ServerConnectionHandler`.
 final class ClientCall: @unchecked Sendable, FlowControlledSender {
   let loop: any EventLoop
   let kind: RPCKind
@@ -15,22 +16,22 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   /// Responses of streaming-response calls.
   let responses: InboundMessageQueue?
 
-  private(set) var streamID: UInt32 = 0
-  private var connection: ClientConnectionHandler?
-  private(set) var singleResponse: ByteBuffer?
+  @exclusivity(unchecked) private(set) var streamID: UInt32 = 0
+  @exclusivity(unchecked) private var connection: ClientConnectionHandler?
+  @exclusivity(unchecked) private(set) var singleResponse: ByteBuffer?
   private(set) var responseHeaders = Metadata()
-  private var responseCount = 0
-  private var done = false
+  @exclusivity(unchecked) private var responseCount = 0
+  @exclusivity(unchecked) private var done = false
   /// Why the call failed, once it did (read after `firstEventPromise` or `ended()`).
   private(set) var failure: RPCError?
   /// How the call ended (OK status or the error), once it has.
-  private var outcome: Result<RPCStatus, RPCError>?
+  @exclusivity(unchecked) private var outcome: Result<RPCStatus, RPCError>?
   /// The caller waiting in `ended()`; resumed directly, without a future's callback list.
-  private var endWaiter: UnsafeContinuation<RPCStatus, any Error>?
+  @exclusivity(unchecked) private var endWaiter: UnsafeContinuation<RPCStatus, any Error>?
   private var halfClosePending = false
-  var pendingSends: [PendingSend] = []
+  @exclusivity(unchecked) var pendingSends: [PendingSend] = []
   var hasEnded: Bool { done }
-  var deadlineTimer: Scheduled<Void>?
+  @exclusivity(unchecked) var deadlineTimer: Scheduled<Void>?
 
   init(
     kind: RPCKind, head: [UInt8], singleRequest: [UInt8]?, loop: any EventLoop

@@ -9,17 +9,18 @@ import SwiftProtobuf
 /// the event loop, so that frames written by several calls in the same loop tick are coalesced;
 /// with one call alone on the connection, `flushIfAlone` sends at once (lowest latency).
 /// Touched only on the connection's event loop.
+/// Hot state is `@exclusivity(unchecked)` for the reason given at `ServerConnectionHandler`.
 final class OutboundFrames {
-  private var buffer = ByteBuffer()
-  private var flushScheduled = false
+  @exclusivity(unchecked) private var buffer = ByteBuffer()
+  @exclusivity(unchecked) private var flushScheduled = false
   /// Set while `writeTogether` runs: its frames decide about flushing once, at the end.
-  private var holding = false
+  @exclusivity(unchecked) private var holding = false
   private var context: ChannelHandlerContext?
   private let logger: Logger
   /// Buffers up to this size are reused after a flush.
   static let retainedCapacity = 64 * 1024
   /// Set by the handler while it processes a read.
-  var inRead = false
+  @exclusivity(unchecked) var inRead = false
 
   init(logger: Logger) { self.logger = logger }
 

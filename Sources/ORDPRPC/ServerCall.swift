@@ -3,22 +3,23 @@ import NIOCore
 /// One call on the server: collects its request, runs its handler as a task, writes its
 /// response frames, enforces its deadline. State is touched only on the event loop; the
 /// handler task reaches it through `onLoop`.
+/// Hot state is `@exclusivity(unchecked)` for the reason given at `ServerConnectionHandler`.
 final class ServerCall: @unchecked Sendable, FlowControlledSender {
   let streamID: UInt32
   let route: RPCRouter.Route
   let context: ServerContext
   let loop: any EventLoop
-  private var connection: ServerConnectionHandler?
-  var deadlineTimer: Scheduled<Void>?
+  @exclusivity(unchecked) private var connection: ServerConnectionHandler?
+  @exclusivity(unchecked) var deadlineTimer: Scheduled<Void>?
 
-  private var task: Task<Void, Never>?
-  private var queue: InboundMessageQueue?
-  private var request: ByteBuffer?
-  private var requestCount = 0
-  private var headersSent = false
-  private var finished = false
-  private var unaryResponse: [UInt8]?
-  var pendingSends: [PendingSend] = []
+  @exclusivity(unchecked) private var task: Task<Void, Never>?
+  @exclusivity(unchecked) private var queue: InboundMessageQueue?
+  @exclusivity(unchecked) private var request: ByteBuffer?
+  @exclusivity(unchecked) private var requestCount = 0
+  @exclusivity(unchecked) private var headersSent = false
+  @exclusivity(unchecked) private var finished = false
+  @exclusivity(unchecked) private var unaryResponse: [UInt8]?
+  @exclusivity(unchecked) var pendingSends: [PendingSend] = []
   var hasEnded: Bool { finished }
 
   init(

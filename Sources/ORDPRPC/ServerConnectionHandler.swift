@@ -7,35 +7,39 @@ import SwiftProtobuf
 /// Carries out `ServerConnectionStateMachine`'s decisions on one connection: decodes frames,
 /// dispatches calls to handlers (Swift tasks), writes their frames, runs the timers.
 /// Everything here runs on the connection's event loop.
+///
+/// The state touched on every call is `@exclusivity(unchecked)`: it is only ever accessed on the
+/// event loop and never by overlapping accesses, and the runtime's dynamic exclusivity checks
+/// (a thread-local look-up each, dozens per call) were a measurable part of a call's cost.
 final class ServerConnectionHandler: ChannelInboundHandler {
   typealias InboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
   let router: RPCRouter
   /// The route of the last call opened (clients mostly repeat a method).
-  private var lastRoute: RPCRouter.Route?
+  @exclusivity(unchecked) private var lastRoute: RPCRouter.Route?
   let interceptors: [any ServerInterceptor]
   let configuration: ServerConfiguration
   let logger: Logger
   let executor: EventLoopTaskExecutor?
   let tls: Bool
 
-  var machine: ServerConnectionStateMachine
-  private var reader: FrameReader
-  private(set) var calls = StreamTable<ServerCall>()
+  @exclusivity(unchecked) var machine: ServerConnectionStateMachine
+  @exclusivity(unchecked) private var reader: FrameReader
+  @exclusivity(unchecked) private(set) var calls = StreamTable<ServerCall>()
   private(set) var context: ChannelHandlerContext?
   private let outbound: OutboundFrames
   /// The caller's address and certificate identity, shared by the contexts of its calls.
   private var peer = ServerContext.Peer(identity: nil, address: nil)
   private var handshakeTimer: Scheduled<Void>?
   private var idleTimer: Scheduled<Void>?
-  private var idleSince: NIODeadline = .now()
+  @exclusivity(unchecked) private var idleSince: NIODeadline = .now()
   /// When the read being processed began, once something asked (calls ending inside the read
   /// then need no clock read of their own, and a read that needs no time reads no clock).
-  private var readTime: NIODeadline?
+  @exclusivity(unchecked) private var readTime: NIODeadline?
   private var drainTimer: Scheduled<Void>?
   private var lingerTimer: Scheduled<Void>?
-  private var closing = false
+  @exclusivity(unchecked) private var closing = false
 
   init(
     router: RPCRouter, interceptors: [any ServerInterceptor], configuration: ServerConfiguration,

@@ -3,6 +3,7 @@ public import SwiftProtobuf
 
 extension ByteBuffer {
   /// Appends a frame header followed by `payload`.
+  @inlinable
   public mutating func writeFrame(
     _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, payload: ByteBuffer
   ) {
@@ -12,14 +13,16 @@ extension ByteBuffer {
   }
 
   /// Appends a frame whose payload is raw bytes.
+  @inlinable
   public mutating func writeFrame(
-    _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: some Collection<UInt8>
+    _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, bytes: [UInt8]
   ) {
     writeFrameHeader(type, flags: flags, streamID: streamID, length: UInt32(bytes.count))
     writeBytes(bytes)
   }
 
   /// Appends a frame whose payload is the serialized `message`.
+  @inlinable
   public mutating func writeFrame(
     _ type: FrameType, flags: FrameFlags = [], streamID: UInt32, message: some Message
   ) throws {
@@ -27,11 +30,19 @@ extension ByteBuffer {
     writeFrame(type, flags: flags, streamID: streamID, bytes: bytes)
   }
 
-  /// Appends only the 10-byte header.
+  /// Appends only the 10-byte header (one write into the buffer's storage, room for the
+  /// payload reserved with it).
+  @inlinable
   public mutating func writeFrameHeader(
     _ type: FrameType, flags: FrameFlags, streamID: UInt32, length: UInt32
   ) {
     reserveCapacity(minimumWritableBytes: Frame.headerSize + Int(length))
-    writeMultipleIntegers(length, type.rawValue, flags.rawValue, streamID)
+    writeWithUnsafeMutableBytes(minimumWritableBytes: Frame.headerSize) { out in
+      out.storeBytes(of: length.bigEndian, toByteOffset: 0, as: UInt32.self)
+      out.storeBytes(of: type.rawValue, toByteOffset: 4, as: UInt8.self)
+      out.storeBytes(of: flags.rawValue, toByteOffset: 5, as: UInt8.self)
+      out.storeBytes(of: streamID.bigEndian, toByteOffset: 6, as: UInt32.self)
+      return Frame.headerSize
+    }
   }
 }

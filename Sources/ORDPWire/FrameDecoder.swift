@@ -21,17 +21,19 @@ public struct FrameDecoder: Sendable {
   /// Reads the next complete frame from `buffer`, or returns nil (and consumes nothing) when
   /// the buffer does not yet hold one. The payload shares storage with `buffer`.
   public func nextFrame(from buffer: inout ByteBuffer) throws(FrameDecodingError) -> Frame? {
-    guard buffer.readableBytes >= Frame.headerSize,
-      let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self)
-    else { return nil }
+    guard buffer.readableBytes >= Frame.headerSize else { return nil }
+    // The header in one read of the storage (not one bounds-checked read per field).
+    let (length, type, flags, streamID) = buffer.withUnsafeReadableBytes { bytes in
+      (
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)),
+        bytes[4], bytes[5],
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 6, as: UInt32.self))
+      )
+    }
     if length > maxFrameSize {
       throw .frameTooLarge(length: length, limit: maxFrameSize)
     }
     guard buffer.readableBytes >= Frame.headerSize + Int(length) else { return nil }
-    let start = buffer.readerIndex
-    let type = buffer.getInteger(at: start + 4, as: UInt8.self)!
-    let flags = buffer.getInteger(at: start + 5, as: UInt8.self)!
-    let streamID = buffer.getInteger(at: start + 6, as: UInt32.self)!
     buffer.moveReaderIndex(forwardBy: Frame.headerSize)
     let payload = buffer.readSlice(length: Int(length))!
     return Frame(

@@ -41,9 +41,16 @@ struct RPCBenchmark: AsyncParsableCommand {
   var pin: String?
   @Flag(help: "Only time protobuf coding of the echo messages (warm, in a loop), then exit.")
   var codingOnly = false
+  @Flag(
+    help: """
+      Only time the server's own work per unary call, in memory (no sockets, no TLS), against \
+      the bare echo's, then exit.
+      """)
+  var serverOnly = false
 
   func run() async throws {
     if codingOnly { return try CodingRun.run(iterations: 1_000_000) }
+    if serverOnly { return try ServerOnlyRun.run(calls: 100_000, rounds: 7) }
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
     let selected = transports.split(separator: ",").map(String.init)
     let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
