@@ -193,11 +193,13 @@ public struct ServerConnectionStateMachine: Sendable {
 
   /// Decodes a HEADERS payload, or repeats the last decoding when the bytes are the same.
   private mutating func decodeHeaders(_ payload: ByteBuffer) -> Ordp_Rpc_V1_RequestHeaders? {
-    if let last = lastHeaders, last.payload.count == payload.readableBytes {
-      let same = payload.withUnsafeReadableBytes { bytes in
-        last.payload.withUnsafeBytes { $0.elementsEqual(bytes) }
-      }
-      if same { return last.headers }
+    // Compared in place: binding `lastHeaders` to a constant would copy (retain) its parts.
+    if lastHeaders?.payload.count == payload.readableBytes,
+      payload.withUnsafeReadableBytes({ bytes in
+        lastHeaders!.payload.withUnsafeBytes { $0.elementsEqual(bytes) }
+      })
+    {
+      return lastHeaders!.headers
     }
     guard let headers = try? Ordp_Rpc_V1_RequestHeaders(buffer: payload) else { return nil }
     if headers.timeoutMicros == 0, payload.readableBytes <= Self.rememberedHeadersSize {
