@@ -20,7 +20,7 @@ struct RPCBenchmark: AsyncParsableCommand {
 
   @Option(help: "Seconds measured per row and round.") var seconds: Double = 2
   @Option(help: "Seconds of warm-up per row and round.") var warmup: Double = 0.5
-  @Option(help: "Rounds; the median round of each row is printed.") var rounds = 3
+  @Option(help: "Rounds; the median round of each row is printed.") var rounds = 5
   @Option(help: "Calls in flight, comma separated.") var inFlight = "1,16,64"
   @Option(help: "Messages in the streaming run.") var streamMessages = 500_000
   @Option(
