@@ -42,6 +42,16 @@ import Testing
       try FrameDecoder(maxFrameSize: 100).nextFrame(from: &buffer)?.payload.readableBytes == 100)
   }
 
+  @Test func headerFieldsDecodeWithTheirHighBitsSet() throws {
+    var b = ByteBuffer(bytes: [0, 0, 0, 1, 0xFE, 0xFF, 0x81, 0x82, 0x83, 0x84, 7])
+    let frame = try #require(try FrameDecoder(maxFrameSize: 16).nextFrame(from: &b))
+    #expect(frame.type.rawValue == 0xFE)
+    #expect(frame.flags.rawValue == 0xFF)
+    #expect(frame.streamID == 0x8182_8384)
+    #expect(Array(frame.payload.readableBytesView) == [7])
+    #expect(b.readableBytes == 0)
+  }
+
   @Test func headerLayoutIsBigEndianAsInWireMd() {
     var b = ByteBuffer()
     b.writeFrame(.windowUpdate, flags: .endStream, streamID: 0x0102_0304, bytes: [9, 9])
