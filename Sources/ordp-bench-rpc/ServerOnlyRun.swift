@@ -36,8 +36,23 @@ enum ServerOnlyRun {
     var headers = Ordp_Rpc_V1_RequestHeaders()
     headers.method = "/ordp.echo.v1.Echo/Get"
     let request = Ordp_Echo_V1_EchoRequest.with { $0.text = "0123456789abcdef" }
+    // One call first, checked: the timed calls must be answered, not refused or failed.
+    var first = ByteBuffer()
+    try first.writeFrame(.headers, streamID: 1, message: headers)
+    try first.writeFrame(.message, flags: .endStream, streamID: 1, message: request)
+    var answer = try feed(first, to: channel)
+    let decoder = FrameDecoder(maxFrameSize: 1 << 20)
+    var types: [FrameType] = []
+    var trailers = ByteBuffer()
+    while let frame = try decoder.nextFrame(from: &answer) {
+      types.append(frame.type)
+      if frame.type == .trailers { trailers = frame.payload }
+    }
+    guard types == [.message, .trailers], trailers.readableBytes == 0 else {
+      throw ServerOnlyError.unexpectedAnswer(types.map(\.description).joined(separator: " "))
+    }
     // Every call needs a new, higher stream id: all rounds' requests are built first.
-    var streamID: UInt32 = 1
+    var streamID: UInt32 = 3
     var allRounds: [[ByteBuffer]] = []
     for _ in 0..<rounds {
       var inputs: [ByteBuffer] = []
@@ -85,13 +100,20 @@ enum ServerOnlyRun {
     return best
   }
 
-  private static func feed(_ bytes: ByteBuffer, to channel: EmbeddedChannel) throws {
+  /// Delivers `bytes` as one read and returns what the handlers wrote in answer.
+  @discardableResult
+  private static func feed(_ bytes: ByteBuffer, to channel: EmbeddedChannel) throws -> ByteBuffer {
     channel.pipeline.syncOperations.fireChannelRead(NIOAny(bytes))
     channel.pipeline.fireChannelReadComplete()
-    guard try channel.readOutbound(as: ByteBuffer.self) != nil else {
+    guard let answer = try channel.readOutbound(as: ByteBuffer.self) else {
       throw ServerOnlyError.noAnswer
     }
+    return answer
   }
 
-  enum ServerOnlyError: Error { case noAnswer }
+  enum ServerOnlyError: Error {
+    case noAnswer
+    /// An OK unary answer is MESSAGE then an empty TRAILERS; these frames came instead.
+    case unexpectedAnswer(String)
+  }
 }
