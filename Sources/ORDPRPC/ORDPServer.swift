@@ -111,6 +111,7 @@ public final class ORDPServer: Service, Sendable {
     let interceptors = self.interceptors
     let logger = self.logger
     let connections = self.connections
+    let budget = RequestMemoryBudget(limit: configuration.requestMemoryLimit)
     let sslContext: NIOSSLContext?
     if case .tls(let tls) = configuration.security.mode {
       sslContext = try NIOSSLContext(configuration: tls)
@@ -124,9 +125,16 @@ public final class ORDPServer: Service, Sendable {
       .childChannelOption(.allowRemoteHalfClosure, value: false)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
+          guard connections.count < configuration.maximumConnections else {
+            logger.warning(
+              "connection refused: \(configuration.maximumConnections) connections open",
+              metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            channel.close(promise: nil)
+            return
+          }
           let handler = ServerConnectionHandler(
             router: router, interceptors: interceptors, configuration: configuration,
-            eventLoop: channel.eventLoop, tls: sslContext != nil, logger: logger)
+            eventLoop: channel.eventLoop, tls: sslContext != nil, budget: budget, logger: logger)
           let ops = channel.pipeline.syncOperations
           if let sslContext {
             try ops.addHandler(ClientHelloGuardHandler())
@@ -153,6 +161,9 @@ final class ConnectionRegistry: Sendable {
       entries: [ObjectIdentifier: Entry](), draining: false,
       waiters: [CheckedContinuation<Void, Never>]()
     ))
+
+  /// Open connections.
+  var count: Int { state.withLock { $0.entries.count } }
 
   func add(_ channel: any Channel, handler: ServerConnectionHandler) {
     let id = ObjectIdentifier(channel)

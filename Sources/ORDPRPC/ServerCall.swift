@@ -120,7 +120,7 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
         unaryResponse = try await h(request!, context)
         complete(RPCStatus(code: .ok))
       } catch {
-        complete(Self.status(for: error))
+        complete(status(for: error))
       }
     } else {
       complete(await runGeneral())
@@ -161,17 +161,20 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
       try await runIntercepted(body, interceptors: interceptors)
       return RPCStatus(code: .ok)
     } catch {
-      return Self.status(for: error)
+      return status(for: error)
     }
   }
 
-  /// The status a handler's error ends its call with.
-  private static func status(for error: any Error) -> RPCStatus {
+  /// The status a handler's error ends its call with. An error the handler did not turn into
+  /// a status (a database error, a Swift error) ends the call as INTERNAL with a fixed message
+  /// and a request id; its cause goes to the server's log under that id, never to the client.
+  private func status(for error: any Error) -> RPCStatus {
     if let error = error as? any RPCErrorConvertible { return error.rpcError.status }
     if error is CancellationError {
       return RPCStatus(code: .cancelled, message: "handler cancelled")
     }
-    return RPCStatus(code: .unknown, message: "handler failed: \(error)")
+    return UnexpectedError.status(
+      for: error, context: context, logger: connection?.logger ?? UnexpectedError.fallbackLogger)
   }
 
   /// The handler behind interceptors and with the deadline visible to the calls it makes.
@@ -198,7 +201,7 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     var status = status
     connection.writeTogether {
       if status.code == .ok, let response = unaryResponse {
-        switch trySend(response) {
+        switch send(response, waitForWritability: false) {
         case .success?, nil: break  // nil cannot happen: a fresh stream's window is open
         case .failure(let error):
           status = (error as? RPCError)?.status ?? RPCStatus(code: .internal, message: "\(error)")
@@ -219,11 +222,20 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     self.connection = nil
   }
 
-  /// Sends a response message now; nil when the peer's window is exhausted.
+  /// Sends a streaming response message now; nil when the peer's window is exhausted or the
+  /// connection's outbound buffer is full (the client is not reading).
   func trySend(_ bytes: [UInt8]) -> Result<Void, any Error>? {
+    send(bytes, waitForWritability: true)
+  }
+
+  /// Sends a response message now; nil when it must wait. A unary response does not wait for
+  /// writability: it is the call's only message, and the socket is not read while the buffer
+  /// is full, so no further calls pile up behind it.
+  private func send(_ bytes: [UInt8], waitForWritability: Bool) -> Result<Void, any Error>? {
     guard !finished, let connection else {
       return .failure(RPCError(.cancelled, "call already ended"))
     }
+    if waitForWritability, !connection.isWritable { return nil }
     guard bytes.count <= connection.maxOutboundFrameSize else {
       return .failure(
         RPCError(

@@ -17,6 +17,12 @@ public struct ServerConfiguration: Sendable {
   public var drainTimeout: TimeAmount
   /// Where handlers run.
   public var handlerExecution: HandlerExecution
+  /// Request bytes all connections together may hold before handlers consume them (each
+  /// connection also has its own limit, `connection.maxBufferedRequestBytes`); a message beyond
+  /// it ends its call with RESOURCE_EXHAUSTED.
+  public var requestMemoryLimit: Int = 256 << 20
+  /// Open connections at most; a connection beyond it is closed right after it is accepted.
+  public var maximumConnections: Int = 4096
 
   /// Where server handlers run.
   public enum HandlerExecution: Sendable {

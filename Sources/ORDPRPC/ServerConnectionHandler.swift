@@ -11,8 +11,9 @@ import SwiftProtobuf
 /// The state touched on every call is `@exclusivity(unchecked)`: it is only ever accessed on the
 /// event loop and never by overlapping accesses, and the runtime's dynamic exclusivity checks
 /// (a thread-local look-up each, dozens per call) were a measurable part of a call's cost.
-final class ServerConnectionHandler: ChannelInboundHandler {
+final class ServerConnectionHandler: ChannelDuplexHandler {
   typealias InboundIn = ByteBuffer
+  typealias OutboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
   let router: RPCRouter
@@ -40,15 +41,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
   private var drainTimer: Scheduled<Void>?
   private var lingerTimer: Scheduled<Void>?
   @exclusivity(unchecked) private var closing = false
+  /// Whether the channel takes more writes (its outbound buffer is below the high-water
+  /// mark). While it does not, streaming responses wait and the socket is not read: a client
+  /// that does not read its answers stalls its own calls instead of growing the server's memory.
+  @exclusivity(unchecked) private(set) var isWritable = true
+  /// A read the pipeline asked for while the channel was not writable.
+  private var readHeld = false
 
   init(
     router: RPCRouter, interceptors: [any ServerInterceptor], configuration: ServerConfiguration,
-    eventLoop: any EventLoop, tls: Bool, logger: Logger
+    eventLoop: any EventLoop, tls: Bool, budget: RequestMemoryBudget? = nil, logger: Logger
   ) {
     self.router = router
     self.interceptors = interceptors
     self.configuration = configuration
-    self.machine = ServerConnectionStateMachine(configuration: configuration.connection)
+    self.machine = ServerConnectionStateMachine(
+      configuration: configuration.connection, budget: budget)
     self.reader = FrameReader(maxFrameSize: configuration.connection.settings.maxFrameSize)
     self.logger = logger
     self.outbound = OutboundFrames(logger: logger)
@@ -131,6 +139,27 @@ final class ServerConnectionHandler: ChannelInboundHandler {
       call.abort(RPCError(.unavailable, "connection closed"), cancelTask: true)
     }
     context.fireChannelInactive()
+  }
+
+  func channelWritabilityChanged(context: ChannelHandlerContext) {
+    isWritable = context.channel.isWritable
+    if isWritable {
+      if readHeld {
+        readHeld = false
+        context.read()
+      }
+      for (_, call) in calls { call.windowOpened() }
+    }
+    context.fireChannelWritabilityChanged()
+  }
+
+  /// Reads only while the channel is writable (see `isWritable`).
+  func read(context: ChannelHandlerContext) {
+    if isWritable {
+      context.read()
+    } else {
+      readHeld = true
+    }
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -20,11 +20,12 @@ public struct FlowWindow: Sendable, Hashable {
     return true
   }
 
-  /// Adds `increment` credit; false if that overflows the maximum.
-  public mutating func grant(_ increment: UInt32) -> Bool {
+  /// Adds `increment` credit; false if that overflows the maximum. With `cap`, credit beyond
+  /// it is not used (a sender may always send less than it was granted).
+  public mutating func grant(_ increment: UInt32, cap: UInt32? = nil) -> Bool {
     let next = available + Int64(increment)
     guard next <= Self.maximum else { return false }
-    available = next
+    available = cap.map { min(next, Int64($0)) } ?? next
     return true
   }
 }

@@ -1,4 +1,5 @@
 public import NIOCore
+import Synchronization
 
 /// The server side of one ORDP/1 connection, without I/O.
 ///
@@ -15,6 +16,14 @@ public struct ServerConnectionStateMachine: Sendable {
     public var minPingInterval: TimeAmount = .seconds(5)
     /// Strikes beyond this end the connection with ENHANCE_YOUR_CALM.
     public var maxPingStrikes: Int = 2
+    /// The most credit per stream the server uses, whatever window the client grants (in its
+    /// HELLO or by WINDOW_UPDATE): a client that grants gigabytes and never reads cannot make
+    /// the server queue gigabytes for it.
+    public var maximumSendWindow: UInt32 = 4_194_304
+    /// Request bytes the connection may hold that handlers have not consumed yet (a unary
+    /// request waiting for its END_STREAM, streaming requests not read yet). A MESSAGE beyond
+    /// it ends its call with RESOURCE_EXHAUSTED; the connection goes on.
+    public var maxBufferedRequestBytes: Int = 32 << 20
 
     public static var defaults: Configuration { Configuration() }
     public init() {}
@@ -26,6 +35,8 @@ public struct ServerConnectionStateMachine: Sendable {
     var inbound: FlowWindow
     var replenisher: WindowReplenisher
     var outbound: FlowWindow
+    /// Request bytes received and not yet consumed by the handler.
+    var held = 0
   }
 
   enum Phase: Sendable, Hashable {
@@ -75,6 +86,12 @@ public struct ServerConnectionStateMachine: Sendable {
   }
 
   public let configuration: Configuration
+  /// What all connections of a server may hold in request bytes together (nil: no shared
+  /// limit); shared by the connections, so the one mutable thing here that is not this
+  /// connection's own.
+  let budget: RequestMemoryBudget?
+  /// Request bytes this connection holds (the sum of its streams' `held`).
+  public private(set) var bufferedRequestBytes = 0
   public private(set) var peerSettings: ConnectionSettings = .defaults
   var phase: Phase = .awaitingHello
   var streams = StreamTable<Stream>()
@@ -88,8 +105,9 @@ public struct ServerConnectionStateMachine: Sendable {
   /// Payloads up to this size are remembered in `lastHeaders`.
   static let rememberedHeadersSize = 512
 
-  public init(configuration: Configuration = .defaults) {
+  public init(configuration: Configuration = .defaults, budget: RequestMemoryBudget? = nil) {
     self.configuration = configuration
+    self.budget = budget
   }
 
   /// The number of open calls.
@@ -187,7 +205,8 @@ public struct ServerConnectionStateMachine: Sendable {
     streams[id] = Stream(
       requestClosed: endStream, inbound: FlowWindow(initial: window),
       replenisher: WindowReplenisher(initialWindow: window),
-      outbound: FlowWindow(initial: peerSettings.initialWindowSize))
+      outbound: FlowWindow(
+        initial: min(peerSettings.initialWindowSize, configuration.maximumSendWindow)))
     return .openCall(streamID: id, headers: headers, endStream: endStream)
   }
 
@@ -213,13 +232,28 @@ public struct ServerConnectionStateMachine: Sendable {
     guard var stream = streams[id] else { return .none }
     pingStrikes = 0
     if stream.requestClosed {
-      streams[id] = nil
+      removeStream(id)
       return .failCall(
         streamID: id, status: RPCStatus(code: .internal, message: "MESSAGE after END_STREAM"))
     }
-    guard stream.inbound.consume(frame.payload.readableBytes) else {
+    let bytes = frame.payload.readableBytes
+    guard stream.inbound.consume(bytes) else {
       return fail(.flowControlError, "MESSAGE on stream \(id) while its window was exhausted")
     }
+    guard bufferedRequestBytes + bytes <= configuration.maxBufferedRequestBytes,
+      budget?.reserve(bytes) ?? true
+    else {
+      removeStream(id)
+      return .failCall(
+        streamID: id,
+        status: RPCStatus(
+          code: .resourceExhausted,
+          message:
+            "server holds too many request bytes not yet processed; send fewer or smaller messages at once"
+        ))
+    }
+    stream.held += bytes
+    bufferedRequestBytes += bytes
     let end = frame.flags.contains(.endStream)
     stream.requestClosed = end
     streams[id] = stream
@@ -227,7 +261,7 @@ public struct ServerConnectionStateMachine: Sendable {
   }
 
   private mutating func receiveCancel(_ frame: Frame) -> FrameAction {
-    guard streams.removeValue(forKey: frame.streamID) != nil else { return .none }
+    guard removeStream(frame.streamID) else { return .none }
     let wire = (try? Ordp_Rpc_V1_Status(buffer: frame.payload)) ?? Ordp_Rpc_V1_Status()
     var status = RPCStatus(wire)
     if status.code == .ok {
@@ -259,7 +293,7 @@ public struct ServerConnectionStateMachine: Sendable {
     guard increment > 0 else { return fail(.protocolError, "WINDOW_UPDATE with increment 0") }
     guard var stream = streams[frame.streamID] else { return .none }
     let wasOpen = stream.outbound.isOpen
-    guard stream.outbound.grant(increment) else {
+    guard stream.outbound.grant(increment, cap: configuration.maximumSendWindow) else {
       return fail(
         .flowControlError, "WINDOW_UPDATE overflows the window of stream \(frame.streamID)")
     }
@@ -269,7 +303,7 @@ public struct ServerConnectionStateMachine: Sendable {
 
   private mutating func fail(_ code: GoAwayCode, _ message: String) -> FrameAction {
     phase = .closed
-    streams.removeAll()
+    removeAllStreams()
     return .connectionError(ConnectionError(code, message), lastStreamID: highestStreamID)
   }
 
@@ -286,7 +320,14 @@ public struct ServerConnectionStateMachine: Sendable {
   /// The application consumed `bytes` of request payload: the WINDOW_UPDATE increment to send,
   /// if one is due.
   public mutating func consumed(streamID: UInt32, bytes: Int) -> UInt32? {
-    guard var stream = streams[streamID], !stream.requestClosed else { return nil }
+    guard var stream = streams[streamID] else { return nil }
+    let released = min(bytes, stream.held)
+    stream.held -= released
+    release(released)
+    guard !stream.requestClosed else {
+      streams[streamID] = stream
+      return nil
+    }
     let increment = stream.replenisher.consumed(bytes)
     if let increment { _ = stream.inbound.grant(increment) }
     streams[streamID] = stream
@@ -302,7 +343,7 @@ public struct ServerConnectionStateMachine: Sendable {
 
   /// The server sent TRAILERS or CANCEL on `streamID`: forget it.
   public mutating func callEnded(streamID: UInt32) -> CallEndAction {
-    streams[streamID] = nil
+    removeStream(streamID)
     if case .draining = phase, streams.isEmpty {
       phase = .closed
       return .close
@@ -351,7 +392,58 @@ public struct ServerConnectionStateMachine: Sendable {
   public mutating func transportClosed() -> [UInt32] {
     phase = .closed
     let ids = Array(streams.keys)
-    streams.removeAll()
+    removeAllStreams()
     return ids
+  }
+
+  // MARK: - Held request bytes
+
+  /// Forgets a stream and the request bytes it held; false when it was not open.
+  @discardableResult
+  private mutating func removeStream(_ id: UInt32) -> Bool {
+    guard let stream = streams.removeValue(forKey: id) else { return false }
+    release(stream.held)
+    return true
+  }
+
+  private mutating func removeAllStreams() {
+    streams.removeAll()
+    release(bufferedRequestBytes)
+  }
+
+  private mutating func release(_ bytes: Int) {
+    guard bytes > 0 else { return }
+    bufferedRequestBytes -= bytes
+    budget?.release(bytes)
+  }
+}
+
+/// Request bytes all connections of one server may hold together before handlers consume
+/// them; connections reserve from it as MESSAGE frames arrive and release as their calls
+/// consume them or end. Bounds a server's memory against many connections each holding
+/// requests back (a unary request that never gets its END_STREAM, say).
+public final class RequestMemoryBudget: Sendable {
+  public let limit: Int
+  private let used = Atomic<Int>(0)
+
+  public init(limit: Int) { self.limit = limit }
+
+  /// Bytes held now.
+  public var held: Int { used.load(ordering: .relaxed) }
+
+  /// Takes `bytes` when they fit.
+  public func reserve(_ bytes: Int) -> Bool {
+    var current = used.load(ordering: .relaxed)
+    while true {
+      guard current + bytes <= limit else { return false }
+      let (exchanged, original) = used.compareExchange(
+        expected: current, desired: current + bytes, ordering: .relaxed)
+      if exchanged { return true }
+      current = original
+    }
+  }
+
+  public func release(_ bytes: Int) {
+    used.subtract(bytes, ordering: .relaxed)
   }
 }

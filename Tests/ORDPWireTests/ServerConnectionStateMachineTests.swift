@@ -303,3 +303,77 @@ import Testing
     #expect(r9?.code == GoAwayCode.idleTimeout.rawValue)
   }
 }
+
+/// Memory a client can make the server hold: credit it grants, request bytes it sends.
+@Suite struct ServerConnectionMemoryTests {
+  let now = NIODeadline.now()
+
+  func connected(
+    budget: RequestMemoryBudget? = nil, initialWindow: UInt32 = 0,
+    _ configure: (inout ServerConnectionStateMachine.Configuration) -> Void = { _ in }
+  ) -> ServerConnectionStateMachine {
+    var config = ServerConnectionStateMachine.Configuration()
+    configure(&config)
+    var m = ServerConnectionStateMachine(configuration: config, budget: budget)
+    var hello = Ordp_Rpc_V1_Hello()
+    hello.version = 1
+    hello.initialWindowSize = initialWindow
+    _ = m.receive(F.frame(.hello, 0, hello), now: now)
+    return m
+  }
+
+  static func isResourceExhausted(_ action: ServerConnectionStateMachine.FrameAction) -> Bool {
+    if case .failCall(_, let status) = action { return status.code == .resourceExhausted }
+    return false
+  }
+
+  static func isRequestMessage(_ action: ServerConnectionStateMachine.FrameAction) -> Bool {
+    if case .requestMessage = action { return true }
+    return false
+  }
+
+  @Test func aHugeGrantedWindowIsCappedAtTheServersMaximum() {
+    var m = connected(initialWindow: UInt32.max) { $0.maximumSendWindow = 100 }
+    _ = m.receive(F.headers(1), now: now)
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .send)
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .send)  // window 40 > 0: may go negative
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .wait)
+    // Updates beyond the cap are not used either.
+    _ = m.receive(F.windowUpdate(1, 1_000_000), now: now)
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .send)
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .send)
+    #expect(m.sendMessage(streamID: 1, bytes: 60) == .wait)
+  }
+
+  @Test func requestBytesHeldByOneConnectionAreCapped() {
+    var m = connected { $0.maxBufferedRequestBytes = 10 }
+    _ = m.receive(F.headers(1), now: now)
+    _ = m.receive(F.headers(2), now: now)
+    _ = m.receive(F.headers(3), now: now)
+    #expect(Self.isRequestMessage(m.receive(F.message(1, size: 6), now: now)))
+    #expect(Self.isResourceExhausted(m.receive(F.message(2, size: 6), now: now)))
+    #expect(!m.isOpen(streamID: 2))
+    // The handler consumed stream 1's message: room again.
+    _ = m.consumed(streamID: 1, bytes: 6)
+    #expect(Self.isRequestMessage(m.receive(F.message(3, size: 6, end: true), now: now)))
+    #expect(m.bufferedRequestBytes == 6)
+    // A call that ends releases what it held.
+    _ = m.callEnded(streamID: 3)
+    #expect(m.bufferedRequestBytes == 0)
+  }
+
+  @Test func allConnectionsOfAServerShareOneBudget() {
+    let budget = RequestMemoryBudget(limit: 10)
+    var first = connected(budget: budget)
+    var second = connected(budget: budget)
+    _ = first.receive(F.headers(1), now: now)
+    _ = second.receive(F.headers(1), now: now)
+    #expect(Self.isRequestMessage(first.receive(F.message(1, size: 8), now: now)))
+    #expect(Self.isResourceExhausted(second.receive(F.message(1, size: 4), now: now)))
+    _ = first.transportClosed()
+    #expect(budget.held == 0)
+    _ = second.receive(F.headers(2), now: now)
+    #expect(Self.isRequestMessage(second.receive(F.message(2, size: 4), now: now)))
+    #expect(budget.held == 4)
+  }
+}
