@@ -59,6 +59,6 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
       memberships: Dictionary(orgs.map { ($0.id, $0.role) }, uniquingKeysWith: max),
       scopes: Set(scope.split(separator: " ").compactMap { Scope(rawValue: String($0)) }),
       isPlatformAdmin: padm ?? false, tokenID: jti.value, sessionID: sid,
-      expiresAt: exp.value.timeIntervalSince1970)
+      expiresAt: exp.value.timeIntervalSince1970, issuedAt: iat.value.timeIntervalSince1970)
   }
 }

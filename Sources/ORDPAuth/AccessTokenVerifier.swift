@@ -28,6 +28,10 @@ public final class AccessTokenVerifier: Sendable {
     public var revocationStalenessLimit: Duration? = .seconds(120)
     /// Minimum time between two key fetches caused by unknown key ids.
     public var keyRefreshInterval: Duration = .seconds(5)
+    /// How often `run()` fetches the published keys: a key identity no longer publishes (a
+    /// retired key, once every token it signed has expired) stops verifying within this
+    /// time, and so do the cached tokens it signed.
+    public var keySyncInterval: Duration = .seconds(60)
     /// Verified tokens kept in the cache.
     public var cacheCapacity: Int = 20_000
     /// Longest token accepted, in bytes.
@@ -42,11 +46,13 @@ public final class AccessTokenVerifier: Sendable {
   private struct Cached {
     var principal: Principal
     var notBefore: Double
+    var keyID: String
   }
 
   private struct State {
     var keys: [String: Curve25519.Signing.PublicKey] = [:]
     var lastKeyFetch: ContinuousClock.Instant?
+    var lastKeySync: ContinuousClock.Instant?
     var revocations = RevocationList()
     var lastRevocationSync: ContinuousClock.Instant?
     var cache: [String: Cached] = [:]
@@ -112,7 +118,8 @@ public final class AccessTokenVerifier: Sendable {
       throw Self.unauthenticated("access token is not meant for audience \(configuration.audience)")
     }
     let cached = Cached(
-      principal: claims.principal, notBefore: claims.nbf.value.timeIntervalSince1970)
+      principal: claims.principal, notBefore: claims.nbf.value.timeIntervalSince1970,
+      keyID: keyID)
     try check(cached, now: now)
     state.withLock { state in
       if state.cache.count >= configuration.cacheCapacity {
@@ -150,8 +157,7 @@ public final class AccessTokenVerifier: Sendable {
       throw Self.unauthenticated("access token not valid yet")
     }
     let (revoked, stale) = state.withLock { state in
-      let revoked = state.revocations.isRevoked(
-        tokenID: principal.tokenID, sessionID: principal.sessionID)
+      let revoked = state.revocations.isRevoked(principal)
       var stale = false
       if let limit = configuration.revocationStalenessLimit {
         if let last = state.lastRevocationSync {
@@ -195,31 +201,48 @@ public final class AccessTokenVerifier: Sendable {
     return key
   }
 
-  /// Fetches identity's public keys now.
+  /// Fetches identity's public keys now. Keys no longer published are dropped, with the
+  /// cached tokens they signed.
   public func refreshKeys() async throws {
     let keys = try await source.fetchKeys()
     state.withLock { state in
       state.keys = Dictionary(keys.map { ($0.keyID, $0.publicKey) }, uniquingKeysWith: { $1 })
       state.lastKeyFetch = .now
+      state.lastKeySync = .now
+      let published = state.keys
+      state.cache = state.cache.filter { published[$0.value.keyID] != nil }
     }
   }
 
-  /// Fetches revocations after the last known one now.
+  /// Pages fetched per synchronisation at most (a verifier far behind catches up over a few).
+  static let maximumRevocationPages = 100
+
+  /// Fetches revocations after the last known one now, page after page.
   public func syncRevocations() async throws {
     var after = state.withLock { $0.revocations.latestSequence }
-    for _ in 0..<2 {
+    var restarted = false
+    var pages = 0
+    while pages < Self.maximumRevocationPages {
+      pages += 1
       let page = try await source.fetchRevocations(after: after)
       let now = clock()
       let applied = state.withLock { state in
         let applied = state.revocations.apply(page.entries, latest: page.latest)
         if applied {
           state.revocations.prune(now: now)
-          state.lastRevocationSync = .now
+          if !page.more { state.lastRevocationSync = .now }
         }
         return applied
       }
-      if applied { return }
-      after = 0
+      if !applied {
+        // Identity's store was replaced: start again from 0, once.
+        guard !restarted else { return }
+        restarted = true
+        after = 0
+        continue
+      }
+      guard page.more else { return }
+      after = state.withLock { $0.revocations.latestSequence }
     }
   }
 
@@ -227,7 +250,12 @@ public final class AccessTokenVerifier: Sendable {
   public func run() async throws {
     while !Task.isCancelled {
       do {
-        if state.withLock({ $0.keys.isEmpty }) { try await refreshKeys() }
+        let keysDue = state.withLock { state in
+          state.keys.isEmpty
+            || state.lastKeySync.map { ContinuousClock.now - $0 >= configuration.keySyncInterval }
+              ?? true
+        }
+        if keysDue { try await refreshKeys() }
         try await syncRevocations()
       } catch is CancellationError {
         return

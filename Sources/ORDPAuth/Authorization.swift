@@ -58,11 +58,14 @@ public struct Principal: Sendable, Equatable {
   public var sessionID: String
   /// Seconds since 1970.
   public var expiresAt: Double
+  /// When the token was issued, seconds since 1970 (a subject's revocation covers the tokens
+  /// issued before it).
+  public var issuedAt: Double
 
   public init(
     subject: String, name: String, kind: Kind, memberships: [String: MemberRole],
     scopes: Set<Scope>, isPlatformAdmin: Bool, tokenID: String, sessionID: String,
-    expiresAt: Double
+    expiresAt: Double, issuedAt: Double = 0
   ) {
     self.subject = subject
     self.name = name
@@ -73,6 +76,7 @@ public struct Principal: Sendable, Equatable {
     self.tokenID = tokenID
     self.sessionID = sessionID
     self.expiresAt = expiresAt
+    self.issuedAt = issuedAt
   }
 
   /// The user or service-account id without the kind prefix.

@@ -36,6 +36,7 @@ public struct BearerTokenInterceptor: ServerInterceptor {
       } else {
         context.attributes[Principal.self] = try await verifier.verify(token)
       }
+      context.attributes[PresentedToken.self] = PresentedToken(token: token, verifier: verifier)
     } else if !anonymousMethods.contains(context.method.path),
       !anonymousServices.contains(context.method.service)
     {
@@ -54,9 +55,26 @@ public struct BearerTokenInterceptor: ServerInterceptor {
   }
 }
 
+/// The token a call was authenticated with and who checked it: long-lived calls check it again.
+struct PresentedToken: Sendable {
+  let token: String
+  let verifier: AccessTokenVerifier
+}
+
 extension ServerContext {
   /// The caller as its access token says, if it sent one.
   public var principal: Principal? { attributes[Principal.self] }
+
+  /// Checks the caller's token again — expiry and revocation (logout, a revoked key, a
+  /// lowered role, a removed membership, a deactivated town) — and returns the principal:
+  /// long-lived calls (ingest streams, followed change feeds, exports) call it per batch or
+  /// page, so a right that is gone ends the call with UNAUTHENTICATED. Anonymous calls have
+  /// nothing to check (nil).
+  public func recheckPrincipal() async throws(RPCError) -> Principal? {
+    guard let presented = attributes[PresentedToken.self] else { return nil }
+    if let principal = try presented.verifier.verifyCached(presented.token) { return principal }
+    return try await presented.verifier.verify(presented.token)
+  }
 
   /// The caller, or UNAUTHENTICATED when the call carries no token.
   public func requirePrincipal() throws(RPCError) -> Principal {

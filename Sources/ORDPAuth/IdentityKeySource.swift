@@ -16,10 +16,22 @@ public struct VerificationKey: Sendable {
 public protocol IdentityKeySource: Sendable {
   /// All keys that may have signed a still valid token.
   func fetchKeys() async throws -> [VerificationKey]
-  /// Revocations after `sequence`, and identity's latest sequence number.
-  func fetchRevocations(
-    after sequence: UInt64
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  )
+  /// Revocations after `sequence` (one page of them), the sequence they cover up to, and
+  /// whether more follow.
+  func fetchRevocations(after sequence: UInt64) async throws -> RevocationPage
+}
+
+/// One page of revocations as identity publishes them.
+public struct RevocationPage: Sendable {
+  public var entries: [RevocationEntry]
+  /// The sequence the page covers up to: identity's latest, or the last entry's when `more`.
+  public var latest: UInt64
+  /// Entries after `latest` were left out: ask again at once.
+  public var more: Bool
+
+  public init(entries: [RevocationEntry], latest: UInt64, more: Bool = false) {
+    self.entries = entries
+    self.latest = latest
+    self.more = more
+  }
 }

@@ -17,15 +17,13 @@ public struct RemoteIdentityKeySource: IdentityKeySource {
     return try set.keys.map(VerificationKey.init(wire:))
   }
 
-  public func fetchRevocations(
-    after sequence: UInt64
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  ) {
+  public func fetchRevocations(after sequence: UInt64) async throws -> RevocationPage {
     var request = Ordp_Identity_V1_ListRevocationsRequest()
     request.afterSequence = sequence
     let response = try await client.listRevocations(request, options: CallOptions(timeout: timeout))
-    return (response.revocations.compactMap(RevocationEntry.init(wire:)), response.latestSequence)
+    return RevocationPage(
+      entries: response.revocations.compactMap(RevocationEntry.init(wire:)),
+      latest: response.latestSequence, more: response.more)
   }
 }
 
@@ -48,20 +46,27 @@ extension RevocationEntry {
     switch wire.kind {
     case .tokenID: kind = .tokenID
     case .session: kind = .session
+    case .subject: kind = .subject
     default: return nil
     }
     self.init(
       sequence: wire.sequence, kind: kind, value: wire.value,
-      expiresAt: Double(wire.expiresAtMicros) / 1_000_000)
+      expiresAt: Double(wire.expiresAtMicros) / 1_000_000,
+      revokedAt: Double(wire.revokedAtMicros) / 1_000_000)
   }
 
   /// The entry as `ListRevocations` publishes it.
   public var wire: Ordp_Identity_V1_Revocation {
     var wire = Ordp_Identity_V1_Revocation()
     wire.sequence = sequence
-    wire.kind = kind == .tokenID ? .tokenID : .session
+    switch kind {
+    case .tokenID: wire.kind = .tokenID
+    case .session: wire.kind = .session
+    case .subject: wire.kind = .subject
+    }
     wire.value = value
     wire.expiresAtMicros = Int64(expiresAt * 1_000_000)
+    wire.revokedAtMicros = Int64(revokedAt * 1_000_000)
     return wire
   }
 }

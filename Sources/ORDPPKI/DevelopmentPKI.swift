@@ -138,10 +138,18 @@ public struct DevelopmentPKIDirectory: Sendable {
     return ca
   }
 
+  /// Writes a PEM file; a private key is created owner-only (mode 0600 from the start, never
+  /// readable by others for a moment).
   private func write(_ text: String, to file: String, secret: Bool = false) throws {
-    try text.write(toFile: path(file), atomically: true, encoding: .utf8)
-    if secret {
-      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path(file))
+    guard secret else {
+      return try text.write(toFile: path(file), atomically: true, encoding: .utf8)
     }
+    guard
+      FileManager.default.createFile(
+        atPath: path(file), contents: nil, attributes: [.posixPermissions: 0o600])
+    else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(file)]) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path(file)))
+    defer { try? handle.close() }
+    try handle.write(contentsOf: Data(text.utf8))
   }
 }

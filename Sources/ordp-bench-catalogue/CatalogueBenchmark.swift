@@ -71,13 +71,13 @@ struct CatalogueBenchmark: AsyncParsableCommand {
       for stream in 0..<importStreams {
         let range = (stream * perStream)..<min(datasets, (stream + 1) * perStream)
         group.addTask {
-          let response = try await client.importCkan(options: options) { writer in
+          let results = try await client.importCkan(options: options) { writer in
             for index in range {
               try await writer.write(.with { $0.ckanJson = documents[index] })
             }
           }
           var counts = [0, 0, 0, 0, 0]
-          for result in response.results { counts[result.outcome.rawValue] += 1 }
+          for result in results { counts[result.outcome.rawValue] += 1 }
           return counts
         }
       }

@@ -91,8 +91,10 @@ struct DevUp: AsyncParsableCommand {
           organisations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
       })
     try await catalogue.warmUp()
+    var catalogueConfiguration = configuration
+    catalogueConfiguration.handlerExecution = CatalogueService.handlerExecution
     let catalogueServer = serviceServer(
-      configuration, port: cataloguePort, service: catalogue, verifier: identity.verifier,
+      catalogueConfiguration, port: cataloguePort, service: catalogue, verifier: identity.verifier,
       anonymousMethods: CatalogueService.anonymousMethods, logger: logger)
     catalogueServer.health.setStatus(.serving, forService: Ordp_Catalogue_V1_Catalogue.serviceName)
 
@@ -142,7 +144,7 @@ struct DevUp: AsyncParsableCommand {
       password = existing.trimmingCharacters(in: .whitespacesAndNewlines)
     } else {
       password = "Demo-" + UUID().uuidString.prefix(18)
-      try Data((password + "\n").utf8).write(to: passwordFile, options: .atomic)
+      try SecretFile.write(password + "\n", to: passwordFile)
     }
     let created = try await identity.seedDemoUsers(password: password)
     if !created.isEmpty { logger.info("created \(created.count) demo users") }

@@ -148,18 +148,6 @@ import Testing
       },
       as: "soest.sensors")
     #expect(acks.allSatisfy { $0.accepted == 60 })
-    // Only a town admin sets the town's retention.
-    var request = Ordp_Analytics_V1_SetTownRetentionRequest()
-    request.owner = "soest"
-    request.retention.rawDays = 1
-    request.retention.rollupDays = 2
-    let denied = await statusOf {
-      try await platform.client.setTownRetention(request, options: platform.options("soest.editor"))
-    }
-    #expect(denied?.code == .permissionDenied)
-    _ = try await platform.client.setTownRetention(
-      request, options: platform.options("soest.admin"))
-
     /// Raw observations left in the two old hours, and each hour's count from the aggregate.
     func counts() async throws -> (raw: Int, hours: [Double]) {
       let pages = try await platform.read(
@@ -180,9 +168,23 @@ import Testing
       }
       return (pages.reduce(0) { $0 + $1.series.reduce(0) { $0 + $1.timesMicros.count } }, hours)
     }
+    // Everything is there before a retention applies (the sweeper runs every second).
+    let before = try await counts()
+    #expect(before.raw == 120 && before.hours == [60, 60, 60])
+    // Only a town admin sets the town's retention.
+    var request = Ordp_Analytics_V1_SetTownRetentionRequest()
+    request.owner = "soest"
+    request.retention.rawDays = 1
+    request.retention.rollupDays = 2
+    let denied = await statusOf {
+      try await platform.client.setTownRetention(request, options: platform.options("soest.editor"))
+    }
+    #expect(denied?.code == .permissionDenied)
+    _ = try await platform.client.setTownRetention(
+      request, options: platform.options("soest.admin"))
+
     var waited = 0
-    var current = try await counts()
-    #expect(current.raw == 120 && current.hours == [60, 60, 60])
+    var current = before
     while (current.raw != 0 || current.hours[0] != 0) && waited < 100 {
       // Ingest goes on meanwhile, acknowledged as usual.
       let more = try await platform.ingest(

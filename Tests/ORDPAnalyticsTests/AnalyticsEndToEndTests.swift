@@ -86,7 +86,6 @@ import Testing
     for (mutate, field) in [
       ({ (d: inout Ordp_Analytics_V1_Datastream) in d.observedProperty = "" }, "observed_property"),
       ({ (d: inout Ordp_Analytics_V1_Datastream) in d.unit = "deg C" }, "unit"),
-      ({ (d: inout Ordp_Analytics_V1_Datastream) in d.owner = "Soest!" }, "owner"),
       (
         { (d: inout Ordp_Analytics_V1_Datastream) in
           d.thing.location.latitude = 91
@@ -113,6 +112,24 @@ import Testing
         error?.code == .invalidArgument && error?.message.hasPrefix("\(field):") == true, "\(field)"
       )
     }
+    // Who may write where is decided first: an editor naming a town that is none of its own
+    // (or no town at all) is refused before the rest is looked at; a platform admin, who may
+    // write anywhere, learns what is wrong with the owner.
+    var badOwner = Ordp_Analytics_V1_Datastream()
+    badOwner.owner = "Soest!"
+    let refusedOwner = await statusOf {
+      try await platform.client.createDatastream(
+        .with { $0.datastream = badOwner }, options: platform.options("soest.editor"))
+    }
+    #expect(refusedOwner?.code == .permissionDenied)
+    badOwner.name = "Bad"
+    badOwner.observedProperty = "x"
+    badOwner.unit = "1"
+    let namedOwner = await statusOf {
+      try await platform.client.createDatastream(
+        .with { $0.datastream = badOwner }, options: platform.options("root"))
+    }
+    #expect(namedOwner?.code == .invalidArgument && namedOwner?.message.hasPrefix("owner:") == true)
   }
 
   @Test func ingestCountsEveryItemAndReplaysChangeNothing() async throws {
@@ -234,7 +251,7 @@ import Testing
         await aggregate {
           $0.toMicros = 3 * 366 * 86_400_000_000
           $0.bucket.fixedSeconds = 60
-        }, .invalidArgument, "too many buckets"
+        }, .resourceExhausted, "too many cells"
       ),
       (await aggregate { $0.streams.datastreamIds = ["missing"] }, .notFound, "datastream missing"),
       (await aggregate { $0.functions = [.avg, .unspecified] }, .invalidArgument, "functions[1]:"),

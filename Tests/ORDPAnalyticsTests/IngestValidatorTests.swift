@@ -47,7 +47,7 @@ import Testing
         .init(
           datastreamID: "a", times: [t, t + 2, t + 1, t + 9], results: [1, 3, 4, 8],
           qualities: [1, 3, 4, 0]),
-        .init(datastreamID: "b", times: [t], results: [3], qualities: [0]),
+        .init(datastreamID: "b", seriesIndex: 4, times: [t], results: [3], qualities: [0]),
       ])
     let reasons = outcome.rejections.map { "\($0.seriesIndex).\($0.itemIndex) \($0.reason)" }
     #expect(

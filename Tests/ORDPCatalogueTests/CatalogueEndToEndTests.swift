@@ -258,7 +258,7 @@ import Testing
           request.publisher = "soest"
           try await writer.write(request)
         }
-      }.results
+      }
     }
     let changed = CKANImportTests.synthetic.replacingOccurrences(
       of: "minütlich.", with: "alle fünf Minuten.")

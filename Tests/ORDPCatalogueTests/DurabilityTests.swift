@@ -50,7 +50,7 @@ import Testing
         try await writer.write(.with { $0.ckanJson = synthetic.ckanJSON(index) })
       }
     }
-    #expect(imported.results.allSatisfy { $0.outcome == .created })
+    #expect(imported.allSatisfy { $0.outcome == .created })
     channel.close()
     first.stop(signal: SIGKILL)
 
@@ -60,7 +60,7 @@ import Testing
     let again = try second.channel()
     defer { again.close() }
     let restarted = Ordp_Catalogue_V1_Catalogue_Client(channel: again)
-    for id in created + imported.results.map(\.datasetID) {
+    for id in created + imported.map(\.datasetID) {
       var request = Ordp_Catalogue_V1_GetDatasetRequest()
       request.id = id
       let dataset = try await restarted.getDataset(request, options: bearer(token))
@@ -75,7 +75,7 @@ import Testing
       for try await change in stream { positions.append(change.position) }
       return positions
     }
-    #expect(positions == Array(1...UInt64(created.count + imported.results.count)))
+    #expect(positions == Array(1...UInt64(created.count + imported.count)))
   }
 
   @Test func importsAcrossBatchesKeepEachDocumentsOutcome() async throws {
@@ -89,7 +89,7 @@ import Testing
     func run() async throws -> [Ordp_Catalogue_V1_ImportResult] {
       try await platform.client.importCkan(options: bearer(platform.tokens["root"]!)) { writer in
         for document in documents { try await writer.write(.with { $0.ckanJson = document }) }
-      }.results
+      }
     }
     let first = try await run()
     #expect(first.map(\.index) == (0..<450).map(UInt32.init))

@@ -39,7 +39,7 @@ import Testing
     _ = try await store.update(
       withdrawn, baseRevision: 2, action: "withdraw",
       context: WriteContext(author: "user:b", at: 4_000))
-    let history = try await store.revisions(id: "d1")
+    let history = try await store.revisions(id: "d1", after: 0, limit: 10)
     #expect(history.map(\.revision) == [1, 2, 3])
     #expect(history.map(\.action) == ["create", "update", "withdraw"])
     #expect(history.map(\.author) == ["user:a", "user:b", "user:b"])
@@ -130,7 +130,7 @@ import Testing
         var position: UInt64 = 0
         var seen: [String: [UInt64]] = [:]
         while seen.values.reduce(0, { $0 + $1.count }) < 200 {
-          let page = try await store.changes(after: position, limit: 7)
+          let page = try await store.changes(after: Int64(position), limit: 7)
           for change in page {
             #expect(change.position > position)
             position = change.position

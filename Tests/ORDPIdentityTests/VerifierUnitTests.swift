@@ -22,16 +22,21 @@ final class FakeKeySource: IdentityKeySource {
     }
   }
 
-  func fetchRevocations(
-    after sequence: UInt64
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  ) {
+  /// Entries per page, as identity pages them (small, so that tests page).
+  static let pageSize = 2
+
+  func fetchRevocations(after sequence: UInt64) async throws -> RevocationPage {
     try state.withLock {
       if $0.fail { throw RPCError(.unavailable, "identity down") }
-      return (
-        $0.revocations.filter { $0.sequence > sequence }, $0.revocations.map(\.sequence).max() ?? 0
-      )
+      let after = $0.revocations.filter { $0.sequence > sequence }.sorted {
+        $0.sequence < $1.sequence
+      }
+      let page = Array(after.prefix(Self.pageSize))
+      let more = after.count > Self.pageSize
+      return RevocationPage(
+        entries: page,
+        latest: more ? page.last!.sequence : ($0.revocations.map(\.sequence).max() ?? 0),
+        more: more)
     }
   }
 }

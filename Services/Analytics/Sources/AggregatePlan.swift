@@ -40,10 +40,46 @@ public struct AggregatePlan: Sendable {
 
   static let hour: Int64 = 3_600_000_000
 
-  /// - Parameter width: nil for one bucket over the whole range.
+  /// At least as many buckets as [from, to) has at `width` (nil: one), computed without
+  /// building them: a plan too big for a query is refused before it takes memory.
+  public static func bucketCountBound(from: Int64, to: Int64, width: BucketWidth?) -> Int {
+    guard let width, from < to else { return 1 }
+    let hour: Int64 = 3_600_000_000
+    let day = 24 * hour
+    // The narrowest a bucket of the width can be (a Berlin day loses an hour in March).
+    let narrowest: Int64 =
+      switch width {
+      case .fixed(let seconds): seconds * 1_000_000
+      case .day: day - hour
+      case .week: 7 * day - hour
+      case .month: 28 * day - hour
+      case .year: 365 * day - hour
+      }
+    // Plus the clipped buckets at either end.
+    let (span, overflow) = to.subtractingReportingOverflow(from)
+    guard !overflow else { return Int.max }
+    return Int(span / narrowest) + 2
+  }
+
+  /// Memory the plan holds (buckets, states, sketch buckets), roughly, in bytes: what a query
+  /// is checked against while it fills.
+  public var approximateBytes: Int {
+    var bytes =
+      buckets.count * (MemoryLayout<Bucket>.stride + 48)
+      + states.count * MemoryLayout<AggregateState>.stride
+    for state in states where state.count > 0 {
+      bytes +=
+        8 * (state.sketch.positiveStore.counts.count + state.sketch.negativeStore.counts.count)
+    }
+    return bytes
+  }
+
+  /// - Parameters:
+  ///   - width: nil for one bucket over the whole range.
+  ///   - quantiles: whether the states keep quantile sketches.
   public init(
     from: Int64, to: Int64, width: BucketWidth?, maximumBuckets: Int = 1_000_000,
-    relativeAccuracy: Double = 0.01
+    relativeAccuracy: Double = 0.01, quantiles: Bool = true
   ) throws(PlanError) {
     var start = from
     while start < to {
@@ -53,7 +89,8 @@ public struct AggregatePlan: Sendable {
       start = end
     }
     states = Array(
-      repeating: AggregateState(relativeAccuracy: relativeAccuracy), count: buckets.count)
+      repeating: AggregateState(relativeAccuracy: relativeAccuracy, tracksQuantiles: quantiles),
+      count: buckets.count)
     for bucket in buckets {
       if bucket.days != nil { readsDays = true }
       if !bucket.hours.isEmpty { readsHours = true }

@@ -16,9 +16,13 @@ public struct AggregateState: Sendable, Equatable {
   public var lastTime: Int64 = .min
   public var lastValue: Double = 0
   public var sketch: QuantileSketch
+  /// Whether the sketch is kept: a query that asks for no quantile (and no partial state)
+  /// leaves it empty and spends no memory on it.
+  public var tracksQuantiles = true
 
-  public init(relativeAccuracy: Double = 0.01) {
+  public init(relativeAccuracy: Double = 0.01, tracksQuantiles: Bool = true) {
     sketch = QuantileSketch(relativeAccuracy: relativeAccuracy)
+    self.tracksQuantiles = tracksQuantiles
   }
 
   public mutating func add(time: Int64, value: Double) {
@@ -35,13 +39,18 @@ public struct AggregateState: Sendable, Equatable {
     if time > lastTime || (time == lastTime && value > lastValue) {
       (lastTime, lastValue) = (time, value)
     }
-    sketch.add(value)
+    if tracksQuantiles { sketch.add(value) }
   }
 
   public mutating func merge(_ other: AggregateState) {
     guard other.count > 0 else { return }
     guard count > 0 else {
+      let tracks = tracksQuantiles
       self = other
+      if !tracks {
+        tracksQuantiles = false
+        sketch = QuantileSketch(relativeAccuracy: sketch.relativeAccuracy)
+      }
       return
     }
     let total = Double(count + other.count)
@@ -60,7 +69,7 @@ public struct AggregateState: Sendable, Equatable {
     if other.lastTime > lastTime || (other.lastTime == lastTime && other.lastValue > lastValue) {
       (lastTime, lastValue) = (other.lastTime, other.lastValue)
     }
-    sketch.merge(other.sketch)
+    if tracksQuantiles { sketch.merge(other.sketch) }
   }
 
   public var average: Double? { count > 0 ? sum / Double(count) : nil }

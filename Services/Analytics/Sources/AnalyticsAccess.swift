@@ -2,10 +2,11 @@ import ORDPAnalyticsAPI
 import ORDPAuth
 import ORDPRPC
 
-/// Who may see and write which datastream. Reads: public for anyone; internal for any
-/// authenticated caller; restricted for members of the owner and of granted towns (and
-/// platform admins). Writes (the datastream and its observations): `analytics:ingest` in the
-/// owning town — its editors and admins, and service accounts whose key has the scope.
+/// Who may see and write which datastream. Reads (`analytics:query`): public for anyone;
+/// internal for callers with the read scope; restricted for callers with it in the owner or a
+/// granted town (and platform admins) — the rule every service shares (`ReadAccess`). Writes
+/// (the datastream and its observations): `analytics:ingest` in the owning town — its editors
+/// and admins, and service accounts whose key has the scope.
 enum AnalyticsAccess {
   static func canRead(_ stream: Ordp_Analytics_V1_Datastream, _ principal: Principal?) -> Bool {
     let level: ReadAccess.Level =
@@ -16,7 +17,8 @@ enum AnalyticsAccess {
       case .UNRECOGNIZED: .unknown
       }
     return ReadAccess.allows(
-      level, owner: stream.owner, granted: stream.grantedOrganisations, principal)
+      level, owner: stream.owner, granted: stream.grantedOrganisations, principal,
+      scope: .analyticsQuery)
   }
 
   static func canWrite(_ owner: String, _ principal: Principal) -> Bool {

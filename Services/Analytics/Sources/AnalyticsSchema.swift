@@ -22,6 +22,14 @@ enum AnalyticsSchema {
             state BLOB NOT NULL, PRIMARY KEY (stream, level, start)) WITHOUT ROWID;
           """)
     }
+    migrator.registerMigration("v2: raw expiry marks") { db in
+      // Per stream: raw observations before `before` have been deleted by retention. Writes
+      // before it are refused, since the rollups still count the deleted ones.
+      try db.execute(
+        sql: """
+          CREATE TABLE raw_expiry (stream INTEGER PRIMARY KEY, before INTEGER NOT NULL)
+          """)
+    }
     return migrator
   }
 }

@@ -6,9 +6,16 @@ extension AnalyticsService {
   /// Rows per response page.
   static let aggregatePageRows = 10_000
   /// Cells (streams × buckets) one query may compute.
-  static let maximumCells = 1_000_000
+  static let maximumCells = 250_000
+  /// Memory one query's states may take (buckets, states and quantile sketches), checked as
+  /// they fill: sketches of widely spread values are what makes cells big.
+  static let maximumAnswerBytes = 64 << 20
   /// Streams filled from the store at a time (bounds memory for many streams).
   static let fillChunk = 32
+  /// The functions that need a quantile sketch.
+  static let quantileFunctions: Set<Ordp_Analytics_V1_AggregateFunction> = [
+    .p50, .p90, .p95, .p99,
+  ]
 
   public func aggregate(
     request: Ordp_Analytics_V1_AggregateRequest,
@@ -17,19 +24,42 @@ extension AnalyticsService {
     let width = try Self.checkAggregate(request)
     let streams = try StreamSelection.resolve(
       request.streams, directory: directory, principal: context.principal)
+    var page = Ordp_Analytics_V1_AggregateResponse()
+    page.relativeAccuracy = 0.01
+    // Nothing selected: nothing to plan, read or hold.
+    guard !streams.isEmpty else { return try await responses.write(page) }
+    let bound = AggregatePlan.bucketCountBound(
+      from: request.fromMicros, to: request.toMicros, width: width)
+    guard bound <= Self.maximumCells / streams.count else {
+      throw RPCError(
+        .resourceExhausted,
+        "too many cells: \(streams.count) streams × about \(bound) buckets exceeds \(Self.maximumCells); narrow the range or the selection, or widen the bucket"
+      )
+    }
+    try await admission.run(caller: context.principal?.subject, "aggregate") {
+      try await aggregate(request, width: width, streams: streams, page: page, responses)
+    }
+  }
+
+  private func aggregate(
+    _ request: Ordp_Analytics_V1_AggregateRequest, width: BucketWidth?, streams: [StreamRecord],
+    page first: Ordp_Analytics_V1_AggregateResponse,
+    _ responses: RPCResponseWriter<Ordp_Analytics_V1_AggregateResponse>
+  ) async throws {
+    let quantiles =
+      request.partial || request.functions.contains { Self.quantileFunctions.contains($0) }
     let template: AggregatePlan
     do {
       template = try AggregatePlan(
         from: request.fromMicros, to: request.toMicros, width: width,
-        maximumBuckets: Self.maximumCells / max(1, streams.count))
+        maximumBuckets: Self.maximumCells / streams.count, quantiles: quantiles)
     } catch .tooManyBuckets(let limit) {
       throw RPCError(
-        .invalidArgument,
+        .resourceExhausted,
         "too many buckets: \(streams.count) streams × more than \(limit) buckets exceeds \(Self.maximumCells) cells; narrow the range or widen the bucket"
       )
     }
-    var page = Ordp_Analytics_V1_AggregateResponse()
-    page.relativeAccuracy = 0.01
+    var page = first
     var pagesWritten = 0
     func emit(_ group: String, _ plan: AggregatePlan) async throws {
       for (bucket, state) in zip(plan.buckets, plan.states) where state.count > 0 {
@@ -50,9 +80,19 @@ extension AnalyticsService {
     var groups: [String: AggregatePlan] = [:]
     var start = 0
     while start < streams.count {
+      try Task.checkCancellation()
       let chunk = streams[start..<min(start + Self.fillChunk, streams.count)]
       start += chunk.count
       let filled = try await store.fill(chunk.map { ($0.key, template) })
+      let held =
+        filled.reduce(0) { $0 + $1.approximateBytes }
+        + groups.values.reduce(0) { $0 + $1.approximateBytes }
+      guard held <= Self.maximumAnswerBytes else {
+        throw RPCError(
+          .resourceExhausted,
+          "the answer needs more than \(Self.maximumAnswerBytes >> 20) MiB (quantile sketches of widely spread values); narrow the range or the selection, widen the bucket, or leave out quantiles"
+        )
+      }
       for (record, plan) in zip(chunk, filled) {
         switch request.groupBy {
         case .stream: try await emit(record.datastream.id, plan)
@@ -74,6 +114,9 @@ extension AnalyticsService {
   {
     if request.functions.isEmpty {
       throw RPCError(.invalidArgument, "functions: name at least one (e.g. AVG)")
+    }
+    if request.functions.count > 64 {
+      throw RPCError(.invalidArgument, "functions: at most 64")
     }
     for (index, function) in request.functions.enumerated() {
       switch function {

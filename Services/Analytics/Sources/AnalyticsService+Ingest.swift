@@ -15,7 +15,7 @@ extension AnalyticsService {
     requests: RPCRequestStream<Ordp_Analytics_V1_IngestBatch>,
     responses: RPCResponseWriter<Ordp_Analytics_V1_IngestAck>, context: ServerContext
   ) async throws {
-    guard let principal = context.principal else {
+    guard var principal = context.principal else {
       throw RPCError(.unauthenticated, "Ingest needs an access token")
     }
     let window = AsyncSemaphore(permits: Self.ingestWindow)
@@ -38,6 +38,9 @@ extension AnalyticsService {
       defer { queue.finish() }
       for try await batch in requests {
         guard await window.acquire() else { break }
+        // A sensor gateway's stream runs for days: its token is checked again per batch, so
+        // a revoked key, a lowered role or an expired token ends the stream.
+        principal = try await context.recheckPrincipal() ?? principal
         let prepared = self.prepare(batch, principal: principal)
         // Submitted here, in the order sent; committed with whatever else is waiting.
         let results = prepared.writes.isEmpty ? nil : writer.submit(prepared.writes)
@@ -58,13 +61,12 @@ extension AnalyticsService {
     var keys: [String: Int64] = [:]
     let outcome = validator.validate(batch, now: clock()) { id in
       guard let record = directory.record(id) else { return .unknown }
-      // A stream the caller may not see answers like a missing one.
-      guard AnalyticsAccess.canRead(record.datastream, principal) else { return .unknown }
-      guard AnalyticsAccess.canWrite(record.datastream.owner, principal) else {
-        return .notPermitted
+      if AnalyticsAccess.canWrite(record.datastream.owner, principal) {
+        keys[id] = record.key
+        return .writable
       }
-      keys[id] = record.key
-      return .writable
+      // A stream the caller may not see answers like a missing one.
+      return AnalyticsAccess.canRead(record.datastream, principal) ? .notPermitted : .unknown
     }
     let writes = outcome.accepted.map { accepted in
       SeriesWrite(
@@ -100,9 +102,20 @@ extension AnalyticsService {
     ack.duplicates = batch.outcome.duplicates
     ack.rejected = batch.outcome.rejected
     ack.rejections = batch.outcome.rejections
-    for result in try await results?.value ?? [] {
+    let results = try await results?.value ?? []
+    for (accepted, result) in zip(batch.outcome.accepted, results) {
       ack.accepted += UInt64(result.added)
       ack.duplicates += UInt64(result.duplicates)
+      guard result.expired > 0 else { continue }
+      ack.rejected += UInt64(result.expired)
+      if ack.rejections.count < IngestValidator.maximumRejections {
+        var rejection = Ordp_Analytics_V1_Rejection()
+        rejection.seriesIndex = UInt32(accepted.seriesIndex)
+        rejection.reason = .expired
+        rejection.message =
+          "\(result.expired) observations of datastream \(accepted.datastreamID) are older than its retention has already deleted"
+        ack.rejections.append(rejection)
+      }
     }
     return ack
   }

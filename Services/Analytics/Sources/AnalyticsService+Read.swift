@@ -31,6 +31,15 @@ extension AnalyticsService {
     request: Ordp_Analytics_V1_ReadObservationsRequest,
     responses: RPCResponseWriter<Ordp_Analytics_V1_ObservationPage>, context: ServerContext
   ) async throws {
+    try await admission.run(caller: context.principal?.subject, "raw read") {
+      try await readObservations(request, responses: responses, context: context)
+    }
+  }
+
+  private func readObservations(
+    _ request: Ordp_Analytics_V1_ReadObservationsRequest,
+    responses: RPCResponseWriter<Ordp_Analytics_V1_ObservationPage>, context: ServerContext
+  ) async throws {
     let pageSize = request.pageSize == 0 ? 10_000 : Int(request.pageSize)
     guard pageSize <= 100_000 else {
       throw RPCError(.invalidArgument, "page_size: at most 100,000")
@@ -72,6 +81,8 @@ extension AnalyticsService {
         guard inPage == pageSize, let last = columns.times.last else { break }
         page.cursor = ObservationCursor(stream: id, time: last).token
         try await responses.write(page)
+        // A read of years of data runs long: the token is checked again per page.
+        _ = try await context.recheckPrincipal()
         page = Ordp_Analytics_V1_ObservationPage()
         inPage = 0
         if last == .max { break }
@@ -95,7 +106,8 @@ struct ObservationCursor: Equatable {
 
   init?(_ token: String) throws(RPCError) {
     if token.isEmpty { return nil }
-    guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8)
+    guard token.utf8.count <= 400, let data = Data(base64Encoded: token),
+      let text = String(data: data, encoding: .utf8)
     else { throw RPCError(.invalidArgument, "cursor: not a cursor of this service") }
     let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
     guard parts.count == 3, parts[0] == "1", let time = Int64(parts[1]), !parts[2].isEmpty else {

@@ -13,11 +13,15 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   let writer: WriteCoalescer
   let validator: IngestValidator
   let clock: @Sendable () -> Int64
+  /// Admission of aggregates and raw reads.
+  let admission: AdmissionControl
 
   public init(
     store: any AnalyticsStore, logger: Logger, validator: IngestValidator = IngestValidator(),
+    admission: AdmissionControl.Limits = .defaults,
     clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
   ) {
+    self.admission = AdmissionControl(limits: admission)
     self.store = store
     self.writer = WriteCoalescer(store: store)
     self.logger = logger
@@ -44,10 +48,17 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
       Ordp_Analytics_V1_Analytics.Method.readObservations,
     ].map(\.path))
 
-  /// A datastream the caller may see, or NOT_FOUND (also when hidden).
-  func visibleStream(_ id: String, _ principal: Principal?) throws(RPCError) -> StreamRecord {
+  /// A datastream the caller may see, or NOT_FOUND (also when hidden). For a write, a stream
+  /// the caller may write counts as seen (a key for ingest only, without `analytics:query`).
+  func visibleStream(
+    _ id: String, _ principal: Principal?, forWriting: Bool = false
+  ) throws(RPCError) -> StreamRecord {
     if id.isEmpty { throw RPCError(.invalidArgument, "id: is required") }
-    guard let record = directory.record(id), AnalyticsAccess.canRead(record.datastream, principal)
+    guard let record = directory.record(id),
+      AnalyticsAccess.canRead(record.datastream, principal)
+        || (forWriting
+          && principal.map { AnalyticsAccess.canWrite(record.datastream.owner, $0) }
+            ?? false)
     else { throw RPCError(.notFound, "datastream \(id) not found") }
     return record
   }
@@ -55,9 +66,9 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   public func createDatastream(
     request: Ordp_Analytics_V1_CreateDatastreamRequest, context: ServerContext
   ) async throws -> Ordp_Analytics_V1_Datastream {
-    var stream = try DatastreamValidator.validate(request.datastream)
     _ = try AnalyticsAccess.requireWrite(
-      stream.owner, context.principal, method: "CreateDatastream")
+      request.datastream.owner, context.principal, method: "CreateDatastream")
+    var stream = try DatastreamValidator.validate(request.datastream)
     stream.id = UUID().uuidString.lowercased()
     stream.createdMicros = clock()
     let record = try await store.insertDatastream(stream)
@@ -68,7 +79,8 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   public func updateDatastream(
     request: Ordp_Analytics_V1_UpdateDatastreamRequest, context: ServerContext
   ) async throws -> Ordp_Analytics_V1_Datastream {
-    let current = try visibleStream(request.datastream.id, context.principal)
+    let current = try visibleStream(
+      request.datastream.id, context.principal, forWriting: true)
     _ = try AnalyticsAccess.requireWrite(
       current.datastream.owner, context.principal, method: "UpdateDatastream")
     var stream = try DatastreamValidator.validate(request.datastream)
@@ -100,6 +112,9 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
     let size = request.pageSize == 0 ? 100 : Int(request.pageSize)
     guard size <= 1000 else {
       throw RPCError(.invalidArgument, "page_size: at most 1000")
+    }
+    guard request.pageToken.utf8.count <= 200 else {
+      throw RPCError(.invalidArgument, "page_token: not a page token of this call")
     }
     let selected = try StreamSelection.resolve(
       request.streams, directory: directory, principal: context.principal)

@@ -26,10 +26,14 @@ public struct SeriesWrite: Sendable {
 public struct SeriesWriteResult: Sendable, Equatable {
   public var added: Int
   public var duplicates: Int
+  /// Observations older than what retention has deleted of the stream: not stored (they
+  /// would count twice in the rollups that outlive the raw data).
+  public var expired: Int
 
-  public init(added: Int, duplicates: Int) {
+  public init(added: Int, duplicates: Int, expired: Int = 0) {
     self.added = added
     self.duplicates = duplicates
+    self.expired = expired
   }
 }
 
@@ -63,7 +67,8 @@ public protocol AnalyticsStore: Sendable {
 
   /// Writes new observations of several streams and their rollups in one durable
   /// transaction; observations whose stream and time are stored already are duplicates and
-  /// change nothing. Returns once durable.
+  /// change nothing; observations before the time up to which retention has deleted the
+  /// stream's raw data are expired and not stored. Returns once durable.
   func write(_ series: [SeriesWrite]) async throws -> [SeriesWriteResult]
 
   /// Feeds each plan the rollup cells and raw observations it reads, all from one snapshot.
@@ -79,6 +84,8 @@ public protocol AnalyticsStore: Sendable {
 
   /// Deletes at most `limit` blocks of raw observations that ended before `rawBefore` and
   /// rollup cells that ended before `rollupsBefore` (nil: none); returns how many it deleted.
+  /// Records `rawBefore` as the stream's expiry mark in the same transaction: later writes of
+  /// observations before it are refused as expired.
   /// Small steps, each its own short transaction, so that ingest never waits long.
   func expire(
     stream: Int64, rawBefore: Int64?, rollupsBefore: Int64?, limit: Int

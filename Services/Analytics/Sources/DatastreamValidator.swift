@@ -50,6 +50,9 @@ enum DatastreamValidator {
       throw invalid("access_level", "unknown value \(value)")
     }
     if stream.accessLevel == .unspecified { stream.accessLevel = .public }
+    if stream.grantedOrganisations.count > 100 {
+      throw invalid("granted_organisations", "at most 100")
+    }
     for (index, town) in stream.grantedOrganisations.enumerated() {
       if let problem = OrganisationID.problem(town) {
         throw invalid("granted_organisations[\(index)]", problem)
@@ -85,7 +88,9 @@ enum DatastreamValidator {
     throws(RPCError)
   {
     if required && value.isEmpty { throw invalid(field, "is required") }
-    if value.count > maximum { throw invalid(field, "at most \(maximum) characters") }
+    if value.utf8.count > maximum * 16 || value.count > maximum {
+      throw invalid(field, "at most \(maximum) characters")
+    }
     if value.unicodeScalars.contains(where: { $0.value < 32 && $0 != "\n" && $0 != "\t" }) {
       throw invalid(field, "contains control characters")
     }

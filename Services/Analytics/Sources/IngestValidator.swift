@@ -16,14 +16,18 @@ public struct IngestValidator: Sendable {
   /// Observations accepted for one stream, in the order they came.
   public struct Accepted: Sendable, Equatable {
     public var datastreamID: String
+    /// The first series of the batch for this stream.
+    public var seriesIndex: Int = 0
     public var times: [Int64] = []
     public var results: [Double] = []
     public var qualities: [UInt32] = []
 
     public init(
-      datastreamID: String, times: [Int64] = [], results: [Double] = [], qualities: [UInt32] = []
+      datastreamID: String, seriesIndex: Int = 0, times: [Int64] = [], results: [Double] = [],
+      qualities: [UInt32] = []
     ) {
       self.datastreamID = datastreamID
+      self.seriesIndex = seriesIndex
       self.times = times
       self.results = results
       self.qualities = qualities
@@ -100,7 +104,7 @@ public struct IngestValidator: Sendable {
       let target =
         slot[id]
         ?? {
-          outcome.accepted.append(Accepted(datastreamID: id))
+          outcome.accepted.append(Accepted(datastreamID: id, seriesIndex: index))
           slot[id] = outcome.accepted.count - 1
           return outcome.accepted.count - 1
         }()

@@ -35,21 +35,34 @@ extension AggregateState {
   }
 
   /// Restores a state from a partition's answer (checked: a gateway must not trust it blindly).
-  public init(partial: Ordp_Analytics_V1_PartialState) throws(InvalidPartial) {
+  /// Its sketch must have `expectedAccuracy` (states of different accuracy cannot merge).
+  public init(
+    partial: Ordp_Analytics_V1_PartialState, expectedAccuracy: Double = 0.01
+  ) throws(InvalidPartial) {
     let sketchState = partial.sketch
     let accuracy = sketchState.relativeAccuracy
     guard accuracy > 0, accuracy < 1 else {
       throw InvalidPartial(description: "sketch.relative_accuracy must be within (0, 1)")
     }
+    guard accuracy == expectedAccuracy else {
+      throw InvalidPartial(
+        description: "sketch.relative_accuracy \(accuracy) differs from \(expectedAccuracy)")
+    }
     guard sketchState.positiveIndexes.count == sketchState.positiveCounts.count,
       sketchState.negativeIndexes.count == sketchState.negativeCounts.count
     else { throw InvalidPartial(description: "sketch indexes and counts differ in length") }
+    var total = sketchState.zeroCount
+    for count in sketchState.positiveCounts + sketchState.negativeCounts {
+      let (sum, overflow) = total.addingReportingOverflow(count)
+      guard !overflow else { throw InvalidPartial(description: "sketch counts overflow") }
+      total = sum
+    }
     let sketch = QuantileSketch(
       relativeAccuracy: accuracy,
       positive: Dictionary(
-        zip(sketchState.positiveIndexes, sketchState.positiveCounts), uniquingKeysWith: +),
+        zip(sketchState.positiveIndexes, sketchState.positiveCounts), uniquingKeysWith: &+),
       negative: Dictionary(
-        zip(sketchState.negativeIndexes, sketchState.negativeCounts), uniquingKeysWith: +),
+        zip(sketchState.negativeIndexes, sketchState.negativeCounts), uniquingKeysWith: &+),
       zeroCount: sketchState.zeroCount)
     guard sketch.count == partial.count else {
       throw InvalidPartial(

@@ -41,7 +41,7 @@ public struct QuantileSketch: Sendable, Equatable {
       negativeStore.add(index, count)
     }
     self.zeroCount = zeroCount
-    count = zeroCount + positiveStore.total + negativeStore.total
+    count = zeroCount &+ positiveStore.total &+ negativeStore.total
   }
 
   /// Restores a sketch from its stores (the storage codec).
@@ -50,7 +50,7 @@ public struct QuantileSketch: Sendable, Equatable {
     positiveStore = positive
     negativeStore = negative
     self.zeroCount = zeroCount
-    count = zeroCount + positive.total + negative.total
+    count = zeroCount &+ positive.total &+ negative.total
   }
 
   /// Bucket index → count of positive values.
@@ -69,9 +69,9 @@ public struct QuantileSketch: Sendable, Equatable {
 
   public mutating func add(_ value: Double, count: UInt64 = 1) {
     guard value.isFinite, count > 0 else { return }
-    self.count += count
+    self.count &+= count
     if Swift.abs(value) < Self.minimumMagnitude {
-      zeroCount += count
+      zeroCount &+= count
     } else if value > 0 {
       positiveStore.add(index(value), count)
     } else {
@@ -84,8 +84,8 @@ public struct QuantileSketch: Sendable, Equatable {
     precondition(other.relativeAccuracy == relativeAccuracy, "sketches of different accuracy")
     positiveStore.merge(other.positiveStore)
     negativeStore.merge(other.negativeStore)
-    zeroCount += other.zeroCount
-    count += other.count
+    zeroCount &+= other.zeroCount
+    count &+= other.count
   }
 
   /// The value at quantile `q` (0…1), or nil when empty. Rank as in "lower" interpolation:
@@ -110,15 +110,22 @@ public struct QuantileSketch: Sendable, Equatable {
 }
 
 /// Counts per bucket index, dense from the lowest to the highest index holding values (both
-/// ends always non-zero, so equal contents compare equal).
+/// ends always non-zero, so equal contents compare equal). At most `maximumBuckets` of them:
+/// values spread wider than that collapse into the lowest bucket kept (DDSketch's
+/// "collapsing lowest" store), so planted extreme values cannot make every sketch huge; the
+/// upper quantiles keep their relative accuracy, quantiles within the collapsed low end lose
+/// it. With α = 1 % the buckets span a ratio of γ^2048 ≈ 10^17 before anything collapses.
 public struct BucketStore: Sendable, Equatable {
+  /// Buckets one store keeps at most (the reference implementations' default).
+  public static let maximumBuckets = 2048
+
   /// The bucket index of `counts[0]`.
   public internal(set) var offset: Int32 = 0
   public internal(set) var counts: [UInt64] = []
 
   public init() {}
 
-  var total: UInt64 { counts.reduce(0, +) }
+  var total: UInt64 { counts.reduce(0, &+) }
   var maximumIndex: Int32 { offset + Int32(counts.count - 1) }
 
   var dictionary: [Int32: UInt64] {
@@ -135,13 +142,42 @@ public struct BucketStore: Sendable, Equatable {
       counts = [count]
       return
     }
-    if index < offset {
-      counts.insert(contentsOf: repeatElement(0, count: Int(offset - index)), at: 0)
-      offset = index
-    } else if index > maximumIndex {
-      counts.append(contentsOf: repeatElement(0, count: Int(index - maximumIndex)))
+    // Index arithmetic in 64 bits: stores restored from elsewhere may use the whole Int32 range.
+    let new = Int(index)
+    let low = Int(offset)
+    let high = low + counts.count - 1
+    let limit = Self.maximumBuckets
+    if new < low {
+      // Extend downwards as far as the limit allows; lower values go to the lowest bucket.
+      let lowest = Swift.max(new, high - limit + 1)
+      if lowest < low {
+        counts.insert(contentsOf: repeatElement(0, count: low - lowest), at: 0)
+        offset = Int32(lowest)
+      }
+      counts[0] &+= count
+    } else if new > high {
+      let lowest = new - limit + 1
+      if lowest > low {
+        // The window moves up: what falls below it collapses into its lowest bucket.
+        if lowest > high {
+          let all = total
+          counts = Array(repeating: 0, count: new - lowest + 1)
+          counts[0] = all
+        } else {
+          let dropped = lowest - low
+          let collapsed = counts[0..<dropped].reduce(0, &+)
+          counts.removeFirst(dropped)
+          counts[0] &+= collapsed
+          counts.append(contentsOf: repeatElement(0, count: new - high))
+        }
+        offset = Int32(lowest)
+      } else {
+        counts.append(contentsOf: repeatElement(0, count: new - high))
+      }
+      counts[new - Int(offset)] &+= count
+    } else {
+      counts[new - low] &+= count
     }
-    counts[Int(index - offset)] += count
   }
 
   mutating func merge(_ other: BucketStore) {
@@ -150,16 +186,26 @@ public struct BucketStore: Sendable, Equatable {
       self = other
       return
     }
-    if other.offset < offset {
-      counts.insert(contentsOf: repeatElement(0, count: Int(offset - other.offset)), at: 0)
+    let low = Swift.min(Int(offset), Int(other.offset))
+    let high = Swift.max(Int(maximumIndex), Int(other.maximumIndex))
+    guard high - low + 1 <= Self.maximumBuckets else {
+      // Wider than a store may be: bucket by bucket, highest first, collapsing the lowest.
+      for position in other.counts.indices.reversed() where other.counts[position] > 0 {
+        add(other.offset + Int32(position), other.counts[position])
+      }
+      return
+    }
+    if Int(other.offset) < Int(offset) {
+      counts.insert(contentsOf: repeatElement(0, count: Int(offset) - Int(other.offset)), at: 0)
       offset = other.offset
     }
-    if other.maximumIndex > maximumIndex {
-      counts.append(contentsOf: repeatElement(0, count: Int(other.maximumIndex - maximumIndex)))
+    if Int(other.maximumIndex) > Int(maximumIndex) {
+      counts.append(
+        contentsOf: repeatElement(0, count: Int(other.maximumIndex) - Int(maximumIndex)))
     }
-    let shift = Int(other.offset - offset)
+    let shift = Int(other.offset) - Int(offset)
     counts.withUnsafeMutableBufferPointer { mine in
-      for (position, count) in other.counts.enumerated() { mine[shift + position] += count }
+      for (position, count) in other.counts.enumerated() { mine[shift + position] &+= count }
     }
   }
 }

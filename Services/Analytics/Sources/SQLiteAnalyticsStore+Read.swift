@@ -111,6 +111,11 @@ extension SQLiteAnalyticsStore {
       if let rawBefore {
         try db.execute(
           sql: """
+            INSERT INTO raw_expiry (stream, before) VALUES (?, ?)
+            ON CONFLICT (stream) DO UPDATE SET before = max(before, excluded.before)
+            """, arguments: [stream, rawBefore])
+        try db.execute(
+          sql: """
             DELETE FROM block WHERE id IN (
               SELECT id FROM block WHERE stream = ? AND end < ? ORDER BY start LIMIT ?)
             """, arguments: [stream, rawBefore, limit])

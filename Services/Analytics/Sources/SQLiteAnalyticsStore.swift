@@ -105,9 +105,18 @@ public final class SQLiteAnalyticsStore: AnalyticsStore {
   ) throws
     -> SeriesWriteResult
   {
-    let new = series.columns
+    var new = series.columns
+    var expired = 0
+    if let mark = try Int64.fetchOne(
+      db.cachedStatement(sql: "SELECT before FROM raw_expiry WHERE stream = ?"),
+      arguments: [series.stream]), let first = new.times.first, first < mark
+    {
+      let keep = new.times.partitioningIndex(where: { $0 >= mark })
+      expired = keep
+      new = new.slice(keep..<new.count)
+    }
     guard let first = new.times.first, let last = new.times.last else {
-      return SeriesWriteResult(added: 0, duplicates: 0)
+      return SeriesWriteResult(added: 0, duplicates: 0, expired: expired)
     }
     let predecessor = try Int64.fetchOne(
       db.cachedStatement(sql: "SELECT max(start) FROM block WHERE stream = ? AND start <= ?"),
@@ -146,7 +155,8 @@ public final class SQLiteAnalyticsStore: AnalyticsStore {
           stream: series.stream, times: merged.added.times, results: merged.added.results),
         db)
     }
-    return SeriesWriteResult(added: merged.added.count, duplicates: merged.duplicates)
+    return SeriesWriteResult(
+      added: merged.added.count, duplicates: merged.duplicates, expired: expired)
   }
 
   static func mergeRollups(_ deltas: [RollupKey: AggregateState], _ db: Database) throws {

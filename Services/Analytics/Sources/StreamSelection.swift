@@ -9,6 +9,12 @@ enum StreamSelection {
     _ selector: Ordp_Analytics_V1_StreamSelector, directory: StreamDirectory,
     principal: Principal?
   ) throws(RPCError) -> [StreamRecord] {
+    for (field, count) in [
+      ("streams.owners", selector.owners.count),
+      ("streams.observed_properties", selector.observedProperties.count),
+    ] where count > 1000 {
+      throw RPCError(.invalidArgument, "\(field): at most 1,000")
+    }
     if selector.hasBbox {
       let box = selector.bbox
       guard [box.west, box.south, box.east, box.north].allSatisfy(\.isFinite),

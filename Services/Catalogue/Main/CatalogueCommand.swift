@@ -28,7 +28,8 @@ struct CatalogueCommand: AsyncParsableCommand {
     try await ServiceRunner.serve(
       "ordp-catalogue", options: server, port: port, identity: identity,
       healthName: Ordp_Catalogue_V1_Catalogue.serviceName,
-      anonymousMethods: CatalogueService.anonymousMethods, logger: logger
+      anonymousMethods: CatalogueService.anonymousMethods,
+      handlerExecution: CatalogueService.handlerExecution, logger: logger
     ) { identityChannel in
       let directory = OrganisationDirectory(channel: identityChannel, logger: logger)
       let service = CatalogueService(

@@ -2,9 +2,10 @@ import ORDPAuth
 import ORDPCatalogueAPI
 import ORDPRPC
 
-/// Who may read and write which dataset. Reads: public for anyone; internal for any
-/// authenticated caller; restricted for members of the publisher and of granted towns (and
-/// platform admins). Writes: `catalogue:write` in the publishing town.
+/// Who may read and write which dataset. Reads (`catalogue:read`): public for anyone;
+/// internal for callers with the read scope; restricted for callers with it in the publisher
+/// or a granted town (and platform admins) — the rule every service shares (`ReadAccess`).
+/// Writes: `catalogue:write` in the publishing town.
 enum CatalogueAccess {
   static func canRead(_ dataset: Ordp_Catalogue_V1_Dataset, _ principal: Principal?) -> Bool {
     let level: ReadAccess.Level =
@@ -15,16 +16,24 @@ enum CatalogueAccess {
       case .UNRECOGNIZED: .unknown
       }
     return ReadAccess.allows(
-      level, owner: dataset.publisher, granted: dataset.grantedOrganisations, principal)
+      level, owner: dataset.publisher, granted: dataset.grantedOrganisations, principal,
+      scope: .catalogueRead)
+  }
+
+  static func canWrite(_ publisher: String, _ principal: Principal?) -> Bool {
+    principal?.may(.catalogueWrite, in: publisher) ?? false
   }
 
   /// The access levels a caller may see at all, and the towns whose restricted datasets it may
   /// see (publisher or granted): what a search filters on.
   static func visibility(_ principal: Principal?) -> (levels: [Int], towns: Set<String>, all: Bool)
   {
-    guard let principal else { return ([Ordp_Catalogue_V1_AccessLevel.public.rawValue], [], false) }
-    if principal.isPlatformAdmin { return ([1, 2, 3], [], true) }
-    return ([1, 2], Set(principal.memberships.keys), false)
+    let reach = ReadAccess.reach(principal, scope: .catalogueRead)
+    if reach.everything { return ([1, 2, 3], [], true) }
+    let levels =
+      [Ordp_Catalogue_V1_AccessLevel.public.rawValue]
+      + (reach.internal ? [Ordp_Catalogue_V1_AccessLevel.internal.rawValue] : [])
+    return (levels, reach.towns, false)
   }
 
   static func requireWrite(

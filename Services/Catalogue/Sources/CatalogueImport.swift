@@ -9,10 +9,43 @@ public enum ImportOutcome: Sendable, Equatable {
   case rejected(reason: String, id: String)
 }
 
+/// One mapped and validated CKAN document for the store.
+public struct ImportItem: Sendable {
+  public var dataset: Ordp_Catalogue_V1_Dataset
+  /// Whether the import's access level, granted towns and (not) withdrawn state replace what
+  /// was changed locally since the last import; by default those stay.
+  public var replaceLocalChanges: Bool
+
+  public init(dataset: Ordp_Catalogue_V1_Dataset, replaceLocalChanges: Bool = false) {
+    self.dataset = dataset
+    self.replaceLocalChanges = replaceLocalChanges
+  }
+}
+
 /// The rules of CKAN import that every store applies the same way. I/O-free.
 public enum ImportRules {
   /// Datasets an import transaction takes at once (one durable commit for all of them).
   public static let batchSize = 200
+
+  /// What a re-import of `existing` stores: the incoming content, with the local decisions —
+  /// access level, granted towns, withdrawal — kept unless the import replaces them (then a
+  /// withdrawn dataset comes back).
+  public static func merged(
+    _ incoming: Ordp_Catalogue_V1_Dataset, over existing: Ordp_Catalogue_V1_Dataset,
+    replaceLocalChanges: Bool
+  ) -> Ordp_Catalogue_V1_Dataset {
+    var dataset = incoming
+    dataset.id = existing.id
+    dataset.slug = existing.slug
+    if replaceLocalChanges {
+      dataset.withdrawn = false
+    } else {
+      dataset.accessLevel = existing.accessLevel
+      dataset.grantedOrganisations = existing.grantedOrganisations
+      dataset.withdrawn = existing.withdrawn
+    }
+    return dataset
+  }
 
   /// Whether an import would change nothing (ignoring what the service sets itself).
   public static func sameContent(
@@ -21,7 +54,6 @@ public enum ImportRules {
     func normalised(_ dataset: Ordp_Catalogue_V1_Dataset) -> Ordp_Catalogue_V1_Dataset {
       var copy = dataset
       copy.revision = 0
-      copy.withdrawn = false
       copy.issuedMicros = 0
       if dataset.modifiedMicros == 0 { copy.modifiedMicros = 0 }
       return copy

@@ -40,6 +40,18 @@ enum CatalogueSchema {
       try db.execute(
         sql: "CREATE INDEX change_by_dataset ON change(dataset_id, position, revision)")
     }
+    migrator.registerMigration("v3: CKAN ids per town") { db in
+      // A CKAN id names a package in one town's portal: two towns may import packages with the
+      // same id, and one town's import must not block (squat) another's. The old column kept
+      // them unique across the region; SQLite cannot drop that constraint, so the ids move to
+      // a new column, unique per publisher, and the old one stays empty.
+      try db.execute(
+        sql: """
+          ALTER TABLE dataset ADD COLUMN ckan_ref TEXT;
+          UPDATE dataset SET ckan_ref = ckan_id, ckan_id = NULL WHERE ckan_id IS NOT NULL;
+          CREATE UNIQUE INDEX dataset_by_ckan_ref ON dataset(publisher, ckan_ref);
+          """)
+    }
     return migrator
   }
 }

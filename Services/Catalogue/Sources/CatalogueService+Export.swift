@@ -16,6 +16,15 @@ extension CatalogueService {
     request: Ordp_Catalogue_V1_ExportRequest,
     responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext
   ) async throws {
+    try await admission.run(caller: context.principal?.subject, "export") {
+      try await export(request, responses: responses, context: context)
+    }
+  }
+
+  private func export(
+    _ request: Ordp_Catalogue_V1_ExportRequest,
+    responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext
+  ) async throws {
     let publisher = request.publisher.isEmpty ? nil : request.publisher
     if let publisher, let problem = OrganisationID.problem(publisher) {
       throw RPCError(.invalidArgument, "publisher: \(problem)")
@@ -47,10 +56,12 @@ extension CatalogueService {
     var after = ""
     while true {
       try Task.checkCancellation()
+      // Checked again per page: an export of the whole region runs for minutes.
+      let principal = try await context.recheckPrincipal()
       let page = try await store.snapshot(
         at: position, publisher: publisher, afterID: after, limit: Self.exportPageSize)
       for dataset in page.datasets
-      where !dataset.withdrawn && CatalogueAccess.canRead(dataset, context.principal) {
+      where !dataset.withdrawn && CatalogueAccess.canRead(dataset, principal) {
         for node in mapping.nodes(dataset, catalogue: catalogue) { append(node) }
         try await flush(force: false)
       }

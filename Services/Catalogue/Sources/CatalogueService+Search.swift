@@ -10,7 +10,9 @@ extension CatalogueService {
     async throws -> Ordp_Catalogue_V1_SearchResponse
   {
     let query = try Self.query(request, principal: context.principal)
-    let page = try await searching.search(query, facets: request.facets)
+    let page = try await admission.run(caller: context.principal?.subject, "search") {
+      try await searching.search(query, facets: request.facets)
+    }
     var response = Ordp_Catalogue_V1_SearchResponse()
     response.hits = page.hits.map { hit in
       var wire = Ordp_Catalogue_V1_SearchHit()
@@ -43,8 +45,21 @@ extension CatalogueService {
     -> CatalogueQuery
   {
     var query = CatalogueQuery()
-    if request.query.count > 500 {
+    if request.query.utf8.count > 2000 || request.query.count > 500 {
       throw RPCError(.invalidArgument, "query: must be at most 500 characters")
+    }
+    for (field, count) in [
+      ("publishers", request.publishers.count), ("themes", request.themes.count),
+      ("keywords", request.keywords.count), ("licenses", request.licenses.count),
+      ("formats", request.formats.count), ("access_levels", request.accessLevels.count),
+    ] where count > Self.maximumFilterValues {
+      throw RPCError(.invalidArgument, "\(field): at most \(Self.maximumFilterValues) values")
+    }
+    for (field, values) in [
+      ("publishers", request.publishers), ("themes", request.themes),
+      ("keywords", request.keywords), ("licenses", request.licenses), ("formats", request.formats),
+    ] where values.contains(where: { $0.utf8.count > 300 }) {
+      throw RPCError(.invalidArgument, "\(field): values of at most 300 bytes")
     }
     query.words = Array(GermanFolding.words(request.query).prefix(12))
     query.publishers = request.publishers
@@ -79,7 +94,8 @@ extension CatalogueService {
     query.visibleLevels = visibility.all ? nil : visibility.levels
     query.memberOf = visibility.towns.sorted()
     if !request.pageToken.isEmpty {
-      guard let cursor = decode(request.pageToken), cursor.order == query.orderName,
+      guard request.pageToken.utf8.count <= 4096, let cursor = decode(request.pageToken),
+        cursor.order == query.orderName,
         query.effectiveOrder == .title || Int64(cursor.key) != nil
       else {
         throw RPCError(
@@ -89,6 +105,9 @@ extension CatalogueService {
     }
     return query
   }
+
+  /// Values one filter of a search may name.
+  static let maximumFilterValues = 100
 
   static func encode(_ cursor: CatalogueQuery.Cursor) throws -> String {
     try JSONEncoder().encode(cursor).base64EncodedString()

@@ -16,15 +16,21 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let baseIRI: String
   /// Display names of towns by organisation id, for the export's publishers.
   let publisherNames: @Sendable () async -> [String: String]
+  /// Admission of searches and exports.
+  let admission: AdmissionControl
 
   /// - Parameters:
   ///   - baseIRI: where the platform's datasets live on the web ("https://daten.example.de/");
   ///     the RDF export names datasets, distributions and towns below it.
   ///   - publisherNames: the towns' display names by id (e.g. from the identity service).
+  ///   - admission: how many searches and exports run at once (in all, per caller, without a
+  ///     token).
   public init(
     store: any CatalogueStore, logger: Logger, baseIRI: String = "https://data.ordp.local/",
-    publisherNames: @escaping @Sendable () async -> [String: String] = { [:] }
+    publisherNames: @escaping @Sendable () async -> [String: String] = { [:] },
+    admission: AdmissionControl.Limits = .defaults
   ) {
+    self.admission = AdmissionControl(limits: admission)
     self.store = store
     self.searching = CatalogueSearch(store: store)
     self.logger = logger
@@ -39,6 +45,11 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     try await searching.catchUp()
   }
 
+  /// Where its handlers run: off the event loops, because validating a dataset of 4 MiB,
+  /// parsing a CKAN document, evaluating a search over 100,000 datasets or writing RDF takes
+  /// milliseconds of CPU that must not stall the other connections sharing a loop.
+  public static let handlerExecution = ServerConfiguration.HandlerExecution.globalExecutor
+
   /// Methods callable without a token (they show public datasets only then).
   public static let anonymousMethods: Set<String> = Set(
     [
@@ -51,33 +62,53 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     WriteContext(author: principal.subject, at: clock())
   }
 
-  /// A dataset the caller may see, or NOT_FOUND (also when hidden).
+  /// A dataset the caller may see, or NOT_FOUND (also when hidden). For a write, a dataset
+  /// the caller may write counts as seen (an API key for writing only, without
+  /// `catalogue:read`, updates its town's restricted datasets).
   func visibleDataset(
-    _ reference: String, _ principal: Principal?
+    _ reference: String, _ principal: Principal?, forWriting: Bool = false
   ) async throws
     -> Ordp_Catalogue_V1_Dataset
   {
     let reference = reference.trimmingCharacters(in: .whitespaces)
     if reference.isEmpty { throw RPCError(.invalidArgument, "id: is required") }
+    guard reference.utf8.count <= 200 else {
+      throw RPCError(.invalidArgument, "id: at most 200 characters")
+    }
     let parts = reference.split(separator: "/", maxSplits: 1)
     let found =
       parts.count == 2
       ? try await store.dataset(publisher: String(parts[0]), slug: String(parts[1]))
       : try await store.dataset(id: reference)
-    guard let found, CatalogueAccess.canRead(found, principal) else {
+    guard let found,
+      CatalogueAccess.canRead(found, principal)
+        || (forWriting && CatalogueAccess.canWrite(found.publisher, principal))
+    else {
       throw RPCError(.notFound, "dataset \(reference) not found")
     }
     return found
   }
 
+  /// A revision number from a request, which the store keeps as a signed 64-bit integer.
+  static func revisionNumber(_ value: UInt64, field: String) throws(RPCError) -> UInt64 {
+    guard value <= UInt64(Int64.max) else {
+      throw RPCError(.invalidArgument, "\(field): must be at most 2^63 - 1")
+    }
+    return value
+  }
+
   public func createDataset(
     request: Ordp_Catalogue_V1_CreateDatasetRequest, context: ServerContext
   ) async throws -> Ordp_Catalogue_V1_Dataset {
-    var dataset = try DatasetValidator.validate(request.dataset)
+    // Who may write where is decided before the dataset is looked at.
     let principal = try CatalogueAccess.requireWrite(
-      dataset.publisher, context.principal, method: "CreateDataset")
+      request.dataset.publisher.trimmingCharacters(in: .whitespaces), context.principal,
+      method: "CreateDataset")
+    var dataset = try DatasetValidator.validate(request.dataset)
     dataset.id = UUID().uuidString.lowercased()
     dataset.issuedMicros = request.dataset.issuedMicros
+    // Set by CKAN import only.
+    dataset.ckanID = ""
     let created = try await store.create(
       dataset, action: "create", context: self.context(principal))
     notifier.notify()
@@ -87,12 +118,14 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   public func updateDataset(
     request: Ordp_Catalogue_V1_UpdateDatasetRequest, context: ServerContext
   ) async throws -> Ordp_Catalogue_V1_Dataset {
-    let current = try await visibleDataset(request.dataset.id, context.principal)
+    let current = try await visibleDataset(
+      request.dataset.id, context.principal, forWriting: true)
     let principal = try CatalogueAccess.requireWrite(
       current.publisher, context.principal, method: "UpdateDataset")
     if request.baseRevision == 0 {
       throw RPCError(.invalidArgument, "base_revision: is required (the revision you changed)")
     }
+    let base = try Self.revisionNumber(request.baseRevision, field: "base_revision")
     var dataset = try DatasetValidator.validate(request.dataset)
     if dataset.publisher != current.publisher {
       throw RPCError(.invalidArgument, "publisher: a dataset cannot move to another town")
@@ -101,9 +134,9 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
       throw RPCError(.failedPrecondition, "dataset \(current.id) is withdrawn")
     }
     dataset.id = current.id
+    dataset.ckanID = current.ckanID
     let updated = try await store.update(
-      dataset, baseRevision: request.baseRevision, action: "update",
-      context: self.context(principal))
+      dataset, baseRevision: base, action: "update", context: self.context(principal))
     notifier.notify()
     return updated
   }
@@ -111,19 +144,19 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   public func withdrawDataset(
     request: Ordp_Catalogue_V1_WithdrawDatasetRequest, context: ServerContext
   ) async throws -> Ordp_Catalogue_V1_Dataset {
-    var current = try await visibleDataset(request.id, context.principal)
+    var current = try await visibleDataset(request.id, context.principal, forWriting: true)
     let principal = try CatalogueAccess.requireWrite(
       current.publisher, context.principal, method: "WithdrawDataset")
     if request.baseRevision == 0 {
       throw RPCError(.invalidArgument, "base_revision: is required (the revision you withdraw)")
     }
+    let base = try Self.revisionNumber(request.baseRevision, field: "base_revision")
     if current.withdrawn {
       throw RPCError(.failedPrecondition, "dataset \(current.id) is already withdrawn")
     }
     current.withdrawn = true
     let withdrawn = try await store.update(
-      current, baseRevision: request.baseRevision, action: "withdraw",
-      context: self.context(principal))
+      current, baseRevision: base, action: "withdraw", context: self.context(principal))
     notifier.notify()
     return withdrawn
   }
@@ -136,29 +169,57 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     try await visibleDataset(request.id, context.principal)
   }
 
+  /// Revisions per page at most, and by default.
+  static let revisionPageSize = (maximum: 1000, standard: 100)
+
+  /// Revisions in pages, each shown only when the caller may see the dataset as it was then
+  /// (a revision that was restricted is left out for a caller outside its towns).
   public func listRevisions(
     request: Ordp_Catalogue_V1_ListRevisionsRequest, context: ServerContext
   ) async throws -> Ordp_Catalogue_V1_ListRevisionsResponse {
+    let size =
+      request.pageSize == 0
+      ? Self.revisionPageSize.standard
+      : min(Int(request.pageSize), Self.revisionPageSize.maximum)
+    var after: Int64 = 0
+    if !request.pageToken.isEmpty {
+      guard request.pageToken.utf8.count <= 20, let value = Int64(request.pageToken), value > 0
+      else { throw RPCError(.invalidArgument, "page_token: not a page token of this call") }
+      after = value
+    }
     let dataset = try await visibleDataset(request.id, context.principal)
+    let page = try await store.revisions(id: dataset.id, after: after, limit: size + 1)
     var response = Ordp_Catalogue_V1_ListRevisionsResponse()
-    response.revisions = try await store.revisions(id: dataset.id)
+    response.revisions = page.prefix(size).filter {
+      CatalogueAccess.canRead($0.dataset, context.principal)
+    }
+    if page.count > size, let last = page.prefix(size).last {
+      response.nextPageToken = String(last.revision)
+    }
     return response
   }
+
+  /// Changes read from the store per page.
+  static let changePageSize = 500
 
   public func watchChanges(
     request: Ordp_Catalogue_V1_WatchChangesRequest,
     responses: RPCResponseWriter<Ordp_Catalogue_V1_Change>, context: ServerContext
   ) async throws {
-    let principal = context.principal
-    var position = request.afterPosition
+    guard var position = Int64(exactly: request.afterPosition) else {
+      throw RPCError(.invalidArgument, "after_position: must be at most 2^63 - 1")
+    }
     while !Task.isCancelled {
-      let page = try await store.changes(after: position, limit: 500)
+      // A follower stays for hours: its token is checked again before every page, so a
+      // logout, a revoked key or a lowered role ends the stream.
+      let principal = try await context.recheckPrincipal()
+      let page = try await store.changes(after: position, limit: Self.changePageSize)
       for change in page {
-        position = change.position
+        position = Int64(change.position)
         // The state at that revision decides: a dataset made public later shows from then on.
         if CatalogueAccess.canRead(change.dataset, principal) { try await responses.write(change) }
       }
-      if page.count < 500 {
+      if page.count < Self.changePageSize {
         guard request.follow else { return }
         await notifier.wait(timeout: .seconds(1))
       }

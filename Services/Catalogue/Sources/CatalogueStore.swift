@@ -28,18 +28,20 @@ public protocol CatalogueStore: Sendable {
     context: WriteContext
   ) async throws -> Ordp_Catalogue_V1_Dataset
   /// Applies imported datasets (each with its CKAN id and publisher set, no id) in one durable
-  /// transaction: created, updated (the dataset imported before from that CKAN id), unchanged,
-  /// or rejected — one refusal never undoes the others.
-  func importBatch(
-    _ datasets: [Ordp_Catalogue_V1_Dataset], context: WriteContext
-  ) async throws -> [ImportOutcome]
+  /// transaction: created, updated (the dataset the same town imported before from that CKAN
+  /// id), unchanged, or rejected — one refusal never undoes the others.
+  func importBatch(_ items: [ImportItem], context: WriteContext) async throws -> [ImportOutcome]
   func dataset(id: String) async throws -> Ordp_Catalogue_V1_Dataset?
   func dataset(publisher: String, slug: String) async throws -> Ordp_Catalogue_V1_Dataset?
-  func dataset(ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset?
-  /// All revisions of a dataset, oldest first.
-  func revisions(id: String) async throws -> [Ordp_Catalogue_V1_Revision]
+  /// The dataset `publisher` imported from CKAN id `ckanID` (each town has its own ids).
+  func dataset(publisher: String, ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset?
+  /// Revisions of a dataset after `revision`, oldest first, at most `limit`.
+  func revisions(
+    id: String, after revision: Int64, limit: Int
+  ) async throws
+    -> [Ordp_Catalogue_V1_Revision]
   /// Changes after `position`, in order, at most `limit`.
-  func changes(after position: UInt64, limit: Int) async throws -> [Ordp_Catalogue_V1_Change]
+  func changes(after position: Int64, limit: Int) async throws -> [Ordp_Catalogue_V1_Change]
   /// The position of the last committed change (0 when none).
   func latestPosition() async throws -> UInt64
   /// The datasets as they were at feed position `position`, withdrawn ones included, ordered

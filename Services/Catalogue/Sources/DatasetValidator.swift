@@ -17,6 +17,13 @@ public enum DatasetValidator {
     RPCError(.invalidArgument, "\(field): \(problem)")
   }
 
+  /// How many values a repeated field may hold as sent (before duplicates are removed): the
+  /// work of a validation is linear and capped before any loop starts.
+  static let limits = (
+    keywords: 100, keywordsSent: 1000, themes: 100, grants: 100, distributions: 500,
+    geocodings: 100
+  )
+
   /// The normalised dataset (trimmed text, deduplicated keywords, theme codes, slug), or the
   /// first problem found.
   public static func validate(
@@ -25,6 +32,19 @@ public enum DatasetValidator {
     -> Ordp_Catalogue_V1_Dataset
   {
     var dataset = input
+    for (field, count, limit) in [
+      ("keywords", dataset.keywords.count, limits.keywordsSent),
+      ("themes", dataset.themes.count, limits.themes),
+      ("granted_organisations", dataset.grantedOrganisations.count, limits.grants),
+      ("distributions", dataset.distributions.count, limits.distributions),
+      (
+        "spatial.political_geocoding_uris", dataset.spatial.politicalGeocodingUris.count,
+        limits.geocodings
+      ),
+    ] where count > limit {
+      throw invalid(field, "at most \(limit) values")
+    }
+    if dataset.ckanID.utf8.count > 200 { throw invalid("ckan_id", "at most 200 characters") }
     dataset.publisher = dataset.publisher.trimmingCharacters(in: .whitespaces)
     try organisationID(dataset.publisher, field: "publisher")
     dataset.title = try text(dataset.title, field: "title", required: true, maximum: 1000)
@@ -33,14 +53,16 @@ public enum DatasetValidator {
     if dataset.slug.isEmpty { dataset.slug = GermanFolding.slug(dataset.title) }
     try slug(dataset.slug, field: "slug")
 
+    // Duplicates (after folding: "Straße" and "strasse" are one keyword) removed in one pass.
     var keywords: [String] = []
+    var folded = Set<String>()
     for (index, keyword) in dataset.keywords.enumerated() {
       let value = try text(keyword, field: "keywords[\(index)]", required: true, maximum: 100)
-      if !keywords.contains(where: { GermanFolding.fold($0) == GermanFolding.fold(value) }) {
-        keywords.append(value)
-      }
+      if folded.insert(GermanFolding.fold(value)).inserted { keywords.append(value) }
     }
-    if keywords.count > 100 { throw invalid("keywords", "at most 100 keywords") }
+    if keywords.count > limits.keywords {
+      throw invalid("keywords", "at most \(limits.keywords) keywords")
+    }
     dataset.keywords = keywords
 
     var themes: [String] = []
@@ -54,7 +76,7 @@ public enum DatasetValidator {
           "\"\(theme.prefix(80))\" is not an EU data theme (\(Self.themes.sorted().joined(separator: ", ")))"
         )
       }
-      if !themes.contains(code) { themes.append(code) }
+      if !themes.contains(code) { themes.append(code) }  // at most 13 distinct
     }
     dataset.themes = themes
 
@@ -64,6 +86,8 @@ public enum DatasetValidator {
         contact.name, field: "contact_point.name", required: false, maximum: 300)
       if !contact.email.isEmpty { try email(contact.email, field: "contact_point.email") }
       if !contact.url.isEmpty { try url(contact.url, field: "contact_point.url") }
+      dataset.contactPoint.phone = try text(
+        contact.phone, field: "contact_point.phone", required: false, maximum: 100)
     }
     if dataset.hasSpatial { try spatial(dataset.spatial) }
     if dataset.hasTemporal { try temporal(dataset.temporal) }
@@ -77,9 +101,10 @@ public enum DatasetValidator {
       throw invalid("access_level", "unknown access level \(value)")
     }
     var granted: [String] = []
+    var grantedSet = Set<String>()
     for (index, organisation) in dataset.grantedOrganisations.enumerated() {
       try organisationID(organisation, field: "granted_organisations[\(index)]")
-      if organisation != dataset.publisher, !granted.contains(organisation) {
+      if organisation != dataset.publisher, grantedSet.insert(organisation).inserted {
         granted.append(organisation)
       }
     }
@@ -88,9 +113,6 @@ public enum DatasetValidator {
     }
     dataset.grantedOrganisations = granted
 
-    if dataset.distributions.count > 500 {
-      throw invalid("distributions", "at most 500 distributions")
-    }
     var ids = Set<String>()
     for index in dataset.distributions.indices {
       try distribution(&dataset.distributions[index], field: "distributions[\(index)]")
@@ -109,6 +131,11 @@ public enum DatasetValidator {
     if distribution.id.isEmpty { distribution.id = UUID().uuidString.lowercased() }
     distribution.title = try text(
       distribution.title, field: "\(field).title", required: false, maximum: 1000)
+    distribution.description_p = try text(
+      distribution.description_p, field: "\(field).description", required: false,
+      maximum: 100_000)
+    distribution.license = try text(
+      distribution.license, field: "\(field).license", required: false, maximum: 300)
     if distribution.accessURL.isEmpty { throw invalid("\(field).access_url", "is required") }
     try url(distribution.accessURL, field: "\(field).access_url")
     if !distribution.downloadURL.isEmpty {
@@ -178,6 +205,11 @@ public enum DatasetValidator {
   ) throws(RPCError)
     -> String
   {
+    // A character takes at most 4 bytes of UTF-8 as sent, plus a few bytes of combining marks
+    // in pathological text: bytes far beyond the limit are refused before any counting.
+    if value.utf8.count > maximum * 16 {
+      throw invalid(field, "must be at most \(maximum) characters")
+    }
     let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
     if required, trimmed.isEmpty { throw invalid(field, "is required") }
     if trimmed.count > maximum { throw invalid(field, "must be at most \(maximum) characters") }

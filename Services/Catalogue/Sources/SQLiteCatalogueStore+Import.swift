@@ -1,21 +1,21 @@
 import Foundation
 import GRDB
-public import ORDPCatalogueAPI
+import ORDPCatalogueAPI
 
 extension SQLiteCatalogueStore {
   /// Applies a batch of imported datasets in one transaction — one durable commit for all —
   /// each in its own savepoint, so a refused one leaves the others intact.
   public func importBatch(
-    _ datasets: [Ordp_Catalogue_V1_Dataset], context: WriteContext
+    _ items: [ImportItem], context: WriteContext
   ) async throws -> [ImportOutcome] {
     try await pool.write { db in
       var outcomes: [ImportOutcome] = []
-      outcomes.reserveCapacity(datasets.count)
-      for dataset in datasets {
+      outcomes.reserveCapacity(items.count)
+      for item in items {
         var outcome = ImportOutcome.rejected(reason: "not applied", id: "")
         try db.inSavepoint {
           do {
-            outcome = try Self.importOne(db, dataset, context: context)
+            outcome = try Self.importOne(db, item, context: context)
             return .commit
           } catch let error as CatalogueStoreError {
             outcome = .rejected(reason: error.rpcError.message, id: "")
@@ -28,24 +28,21 @@ extension SQLiteCatalogueStore {
     }
   }
 
-  /// Creates the dataset, updates the one imported before from the same CKAN id, or leaves it
-  /// when nothing changed. A taken slug gets a numbered suffix.
+  /// Creates the dataset, updates the one the same town imported before from the same CKAN id
+  /// (keeping local decisions unless told otherwise, `ImportRules.merged`), or leaves it when
+  /// nothing changed. A taken slug gets a numbered suffix. Another town's dataset with the
+  /// same CKAN id is not looked at: for this town the id is new.
   static func importOne(
-    _ db: Database, _ incoming: Ordp_Catalogue_V1_Dataset, context: WriteContext
+    _ db: Database, _ item: ImportItem, context: WriteContext
   ) throws -> ImportOutcome {
-    var dataset = incoming
+    var dataset = item.dataset
     if let data = try Data.fetchOne(
-      db, sql: "SELECT data FROM dataset WHERE ckan_id = ?", arguments: [dataset.ckanID])
+      db, sql: "SELECT data FROM dataset WHERE publisher = ? AND ckan_ref = ?",
+      arguments: [dataset.publisher, dataset.ckanID])
     {
       let existing = try decode(data)
-      guard existing.publisher == dataset.publisher else {
-        return .rejected(
-          reason:
-            "CKAN id \(dataset.ckanID) was imported for \(existing.publisher), not \(dataset.publisher)",
-          id: existing.id)
-      }
-      dataset.id = existing.id
-      dataset.slug = existing.slug
+      dataset = ImportRules.merged(
+        dataset, over: existing, replaceLocalChanges: item.replaceLocalChanges)
       if ImportRules.sameContent(existing, dataset) { return .unchanged(id: existing.id) }
       _ = try replace(
         db, dataset, baseRevision: existing.revision, action: "import", context: context)

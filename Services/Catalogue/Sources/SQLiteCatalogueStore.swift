@@ -57,13 +57,15 @@ public final class SQLiteCatalogueStore: CatalogueStore {
     if try Self.seq(db, "publisher = ? AND slug = ?", stored.publisher, stored.slug) != nil {
       throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
     }
-    if !stored.ckanID.isEmpty, try Self.seq(db, "ckan_id = ?", stored.ckanID) != nil {
+    if !stored.ckanID.isEmpty,
+      try Self.seq(db, "publisher = ? AND ckan_ref = ?", stored.publisher, stored.ckanID) != nil
+    {
       throw CatalogueStoreError.alreadyExists("CKAN id \(stored.ckanID)")
     }
     try db.execute(
       sql: """
         INSERT INTO dataset (id, publisher, slug, revision, withdrawn, access_level, title_sort,
-          license, modified, ckan_id, data) VALUES (?, ?, ?, 1, 0, 0, '', '', 0, ?, x'')
+          license, modified, ckan_ref, data) VALUES (?, ?, ?, 1, 0, 0, '', '', 0, ?, x'')
         """,
       arguments: [
         stored.id, stored.publisher, stored.slug, stored.ckanID.isEmpty ? nil : stored.ckanID,
@@ -99,7 +101,7 @@ public final class SQLiteCatalogueStore: CatalogueStore {
       throw CatalogueStoreError.alreadyExists("slug \(stored.publisher)/\(stored.slug)")
     }
     try db.execute(
-      sql: "UPDATE dataset SET slug = ?, publisher = ?, ckan_id = ? WHERE seq = ?",
+      sql: "UPDATE dataset SET slug = ?, publisher = ?, ckan_ref = ? WHERE seq = ?",
       arguments: [
         stored.slug, stored.publisher, stored.ckanID.isEmpty ? nil : stored.ckanID, seq,
       ])
@@ -184,8 +186,9 @@ public final class SQLiteCatalogueStore: CatalogueStore {
     try await fetchOne("publisher = ? AND slug = ?", publisher, slug)
   }
 
-  public func dataset(ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset? {
-    try await fetchOne("ckan_id = ?", ckanID)
+  public func dataset(publisher: String, ckanID: String) async throws -> Ordp_Catalogue_V1_Dataset?
+  {
+    try await fetchOne("publisher = ? AND ckan_ref = ?", publisher, ckanID)
   }
 
   private func fetchOne(
@@ -202,10 +205,15 @@ public final class SQLiteCatalogueStore: CatalogueStore {
     }
   }
 
-  public func revisions(id: String) async throws -> [Ordp_Catalogue_V1_Revision] {
+  public func revisions(
+    id: String, after revision: Int64, limit: Int
+  ) async throws -> [Ordp_Catalogue_V1_Revision] {
     try await pool.read { db in
       try Row.fetchAll(
-        db, sql: "SELECT * FROM revision WHERE dataset_id = ? ORDER BY revision", arguments: [id]
+        db,
+        sql: """
+          SELECT * FROM revision WHERE dataset_id = ? AND revision > ? ORDER BY revision LIMIT ?
+          """, arguments: [id, revision, limit]
       ).map { row in
         var revision = Ordp_Catalogue_V1_Revision()
         revision.revision = UInt64(row["revision"] as Int64)
@@ -219,7 +227,7 @@ public final class SQLiteCatalogueStore: CatalogueStore {
   }
 
   public func changes(
-    after position: UInt64, limit: Int
+    after position: Int64, limit: Int
   ) async throws
     -> [Ordp_Catalogue_V1_Change]
   {
@@ -230,7 +238,7 @@ public final class SQLiteCatalogueStore: CatalogueStore {
           SELECT c.position, c.dataset_id, c.revision, c.action, c.at, r.data FROM change c
           JOIN revision r ON r.dataset_id = c.dataset_id AND r.revision = c.revision
           WHERE c.position > ? ORDER BY c.position LIMIT ?
-          """, arguments: [Int64(position), limit]
+          """, arguments: [position, limit]
       ).map { row in
         var change = Ordp_Catalogue_V1_Change()
         change.position = UInt64(row["position"] as Int64)

@@ -138,7 +138,7 @@ public struct AuditQuery: Sendable {
   public var from: Micros?
   public var to: Micros?
   /// Events with a sequence below this (the cursor), newest first.
-  public var before: UInt64?
+  public var before: Int64?
   public var limit: Int
 }
 

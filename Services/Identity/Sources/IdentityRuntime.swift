@@ -98,8 +98,7 @@ public final class IdentityRuntime: Sendable {
     } else {
       password = IdentityService.randomSecret(bytes: 18)
       let file = options.dataDirectory.appendingPathComponent("initial-admin-password")
-      try Data((password + "\n").utf8).write(to: file, options: .atomic)
-      try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+      try SecretFile.write(password + "\n", to: file)
       logger.notice("created platform admin \"admin\"; its password is in \(file.path)")
     }
     if let problem = service.policy.problem(with: password, username: "admin") {
@@ -107,21 +106,25 @@ public final class IdentityRuntime: Sendable {
     }
     let existing = try await store.user(username: "admin")
     let now = service.now
-    var admin =
-      existing
-      ?? UserRecord(
-        id: UUID().uuidString.lowercased(), username: "admin", displayName: "Platform admin",
-        email: "", passwordHash: "", platformAdmin: true, disabled: false, createdAt: now,
-        memberships: [])
-    admin.passwordHash = try await service.hasher.hash(password)
-    admin.platformAdmin = true
-    admin.disabled = false
+    let hash = try await service.hasher.hash(password)
     let audit = AuditRecord(
-      at: now, actor: "system", action: "user.bootstrap-admin", target: admin.subject)
-    if existing == nil {
-      try await store.insertUser(admin, audit: audit)
+      at: now, actor: "system", action: "user.bootstrap-admin",
+      target: existing?.subject ?? "user:admin")
+    if let existing {
+      _ = try await store.modifyUser(id: existing.id, revocationExpiry: now) { admin in
+        admin.passwordHash = hash
+        admin.platformAdmin = true
+        admin.disabled = false
+        return UserUpdate(revocation: .sessions, audit: audit)
+      }
     } else {
-      try await store.updateUser(admin, revokeSessions: true, revocationExpiry: now, audit: audit)
+      let admin = UserRecord(
+        id: UUID().uuidString.lowercased(), username: "admin", displayName: "Platform admin",
+        email: "", passwordHash: hash, platformAdmin: true, disabled: false, createdAt: now,
+        memberships: [])
+      var created = audit
+      created.target = admin.subject
+      try await store.insertUser(admin, audit: created)
     }
   }
 

@@ -7,8 +7,9 @@ extension IdentityService {
   public func createServiceAccount(
     request: Ordp_Identity_V1_CreateServiceAccountRequest, context: ServerContext
   ) async throws -> Ordp_Identity_V1_ServiceAccount {
-    _ = try await activeOrganisation(request.organisationID, field: "organisation_id")
+    try Validation.organisationID(request.organisationID, field: "organisation_id")
     let principal = try requireAdmin(of: request.organisationID, context)
+    _ = try await activeOrganisation(request.organisationID, field: "organisation_id")
     let name = try Validation.username(request.name, field: "name")
     let description = request.description_p.trimmingCharacters(in: .whitespacesAndNewlines)
     if description.count > 1000 {
@@ -59,6 +60,9 @@ extension IdentityService {
     let account = try await administeredAccount(
       request.serviceAccountID, principal, field: "service_account_id")
     _ = try await activeOrganisation(account.organisationID, field: "service_account_id")
+    if request.scopes.count > Scope.allCases.count * 4 {
+      throw Validation.invalid("scopes", "at most \(Scope.allCases.count * 4) entries")
+    }
     let scopes = try Validation.scopes(request.scopes, field: "scopes")
     if scopes.isEmpty { throw Validation.invalid("scopes", "give at least one scope") }
     if !principal.isPlatformAdmin, principal.kind == .service,
@@ -139,9 +143,10 @@ extension IdentityService {
     if request.fromMicros != 0, request.toMicros != 0, request.fromMicros >= request.toMicros {
       throw Validation.invalid("to_micros", "must be after from_micros")
     }
-    var before: UInt64?
+    var before: Int64?
     if !request.pageToken.isEmpty {
-      guard let value = UInt64(request.pageToken), value > 0 else {
+      guard request.pageToken.utf8.count <= 20, let value = Int64(request.pageToken), value > 0
+      else {
         throw Validation.invalid("page_token", "malformed page token")
       }
       before = value
@@ -150,7 +155,7 @@ extension IdentityService {
     let records = try await store.queryAudit(
       AuditQuery(
         organisationID: request.organisationID.isEmpty ? nil : request.organisationID,
-        actor: request.actor.isEmpty ? nil : request.actor,
+        actor: request.actor.isEmpty ? nil : String(request.actor.prefix(300)),
         from: request.fromMicros == 0 ? nil : request.fromMicros,
         to: request.toMicros == 0 ? nil : request.toMicros, before: before, limit: size + 1))
     var response = Ordp_Identity_V1_QueryAuditResponse()

@@ -16,34 +16,8 @@ extension IdentityService {
       throw Validation.invalid("password", "must be at most 1024 bytes")
     }
     let source = Self.source(context)
-    let userKey = LoginThrottlePolicy.userKey(username)
-    let addressKey = LoginThrottlePolicy.addressKey(source)
-    let throttle = configuration.throttle
-    let attemptAt = now
-    // Count the attempt as a failure before checking it, atomically: parallel guesses cannot
-    // all slip in under the limit. A success takes it back.
-    let before = try await store.updateThrottles(keys: [userKey, addressKey]) { records in
-      let decision = throttle.decision(
-        user: records[userKey], address: records[addressKey], now: attemptAt)
-      if case .locked = decision { return [] }
-      return throttle.failing(
-        user: records[userKey], userKey: userKey, address: records[addressKey],
-        addressKey: addressKey, now: attemptAt)
-    }
+    let attempt = try await throttledAttempt(username: username, source: source, action: "login")
     let actor = "username:\(username.lowercased())"
-    switch throttle.decision(user: before[userKey], address: before[addressKey], now: attemptAt) {
-    case .locked(let until):
-      await auditAttempt(
-        AuditRecord(
-          at: attemptAt, actor: actor, action: "login", target: actor, outcome: "denied",
-          source: source, detail: "locked after repeated failures"))
-      let seconds = max(1, (until - attemptAt + 999_999) / 1_000_000)
-      throw RPCError(
-        .resourceExhausted, "too many failed logins; try again in \(seconds) s",
-        metadata: Metadata(["retry-after": "\(seconds)"]))
-    case .proceed(let delay):
-      if delay > 0 { try await Task.sleep(for: .microseconds(delay)) }
-    }
     let user = try await store.user(username: username)
     let matches = try await hasher.verify(
       request.password, against: user?.passwordHash ?? dummyHash)
@@ -55,23 +29,78 @@ extension IdentityService {
           source: source, detail: user?.disabled == true ? "user disabled" : "wrong credentials"))
       throw RPCError(.unauthenticated, "invalid username or password")
     }
-    try await store.clearThrottle(key: userKey)
+    try await attemptSucceeded(attempt)
+    if hasher.needsRehash(user.passwordHash) {
+      let old = user.passwordHash
+      let upgraded = try await hasher.hash(request.password)
+      let parameters = hasher.parameters.description
+      let at = now
+      _ = try await store.modifyUser(id: user.id, revocationExpiry: revocationExpiry) { user in
+        // Only when the hash is still the one just checked (not changed meanwhile).
+        if user.passwordHash == old { user.passwordHash = upgraded }
+        return UserUpdate(
+          audit: AuditRecord(
+            at: at, actor: user.subject, action: "user.password.rehash",
+            target: user.subject, organisations: user.memberships.map(\.organisationID),
+            source: source, detail: parameters))
+      }
+    }
+    return try await startSession(user, context: context)
+  }
+
+  /// The throttle keys of one attempt to prove a password.
+  struct PasswordAttempt {
+    var userKey: String
+    var addressKey: String
+  }
+
+  /// Counts an attempt to prove `username`'s password from `source` as a failure before it is
+  /// checked — atomically, so parallel guesses cannot all slip in under the limit — then
+  /// waits the delay the throttle asks for, or ends the call with RESOURCE_EXHAUSTED (and
+  /// `retry-after`) while the username or the address is locked. Logins and password changes
+  /// share it: both are guesses at a password.
+  func throttledAttempt(
+    username: String, source: String, action: String
+  ) async throws -> PasswordAttempt {
+    let userKey = LoginThrottlePolicy.userKey(username)
+    let addressKey = LoginThrottlePolicy.addressKey(source)
+    let throttle = configuration.throttle
+    let attemptAt = now
+    let before = try await store.updateThrottles(keys: [userKey, addressKey]) { records in
+      let decision = throttle.decision(
+        user: records[userKey], address: records[addressKey], now: attemptAt)
+      if case .locked = decision { return [] }
+      return throttle.failing(
+        user: records[userKey], userKey: userKey, address: records[addressKey],
+        addressKey: addressKey, now: attemptAt)
+    }
+    switch throttle.decision(user: before[userKey], address: before[addressKey], now: attemptAt) {
+    case .locked(let until):
+      let actor = "username:\(username.lowercased())"
+      await auditAttempt(
+        AuditRecord(
+          at: attemptAt, actor: actor, action: action, target: actor, outcome: "denied",
+          source: source, detail: "locked after repeated failures"))
+      let seconds = max(1, (until - attemptAt + 999_999) / 1_000_000)
+      throw RPCError(
+        .resourceExhausted,
+        "too many failed \(action == "login" ? "logins" : "password attempts"); try again in \(seconds) s",
+        metadata: Metadata(["retry-after": "\(seconds)"]))
+    case .proceed(let delay):
+      if delay > 0 { try await Task.sleep(for: .microseconds(delay)) }
+    }
+    return PasswordAttempt(userKey: userKey, addressKey: addressKey)
+  }
+
+  /// The password was right: the username's count starts again, the address's drops by one.
+  func attemptSucceeded(_ attempt: PasswordAttempt) async throws {
+    try await store.clearThrottle(key: attempt.userKey)
+    let addressKey = attempt.addressKey
     _ = try await store.updateThrottles(keys: [addressKey]) { records in
       guard var record = records[addressKey], record.failures > 0 else { return [] }
       record.failures -= 1
       return [record]
     }
-    if hasher.needsRehash(user.passwordHash) {
-      var upgraded = user
-      upgraded.passwordHash = try await hasher.hash(request.password)
-      try await store.updateUser(
-        upgraded, revokeSessions: false, revocationExpiry: revocationExpiry,
-        audit: AuditRecord(
-          at: now, actor: user.subject, action: "user.password.rehash",
-          target: user.subject, organisations: user.memberships.map(\.organisationID),
-          source: source, detail: hasher.parameters.description))
-    }
-    return try await startSession(user, context: context)
   }
 
   /// Opens a login session: an access token and the session's first refresh token.
@@ -123,7 +152,8 @@ extension IdentityService {
   )
     async throws -> Ordp_Identity_V1_TokenResponse
   {
-    let presented = try Validation.required(request.refreshToken, field: "refresh_token")
+    let presented = try Validation.required(
+      request.refreshToken, field: "refresh_token", maximumLength: 200)
     let next = "ordpr_" + Self.randomSecret()
     let at = now
     let outcome = try await store.useRefreshToken(
@@ -160,7 +190,8 @@ extension IdentityService {
   ) async throws
     -> Ordp_Identity_V1_LogoutResponse
   {
-    let presented = try Validation.required(request.refreshToken, field: "refresh_token")
+    let presented = try Validation.required(
+      request.refreshToken, field: "refresh_token", maximumLength: 200)
     let ended = try await store.endSession(
       refreshTokenHash: Self.sha256(presented), now: now, revocationExpiry: revocationExpiry,
       audit: AuditRecord(
@@ -201,6 +232,9 @@ extension IdentityService {
       throw RPCError(.permissionDenied, "organisation \(organisation.id) is deactivated")
     }
     var scopes = key.scopes
+    if request.scopes.count > Scope.allCases.count * 4 {
+      throw Validation.invalid("scopes", "at most \(Scope.allCases.count * 4) entries")
+    }
     if !request.scopes.isEmpty {
       let requested = try Validation.scopes(request.scopes, field: "scopes")
       if let missing = requested.first(where: { !key.scopes.contains($0) }) {
@@ -264,13 +298,21 @@ extension IdentityService {
     return set
   }
 
+  /// Revocations per response at most.
+  static let revocationPageSize = 10_000
+
   public func listRevocations(
     request: Ordp_Identity_V1_ListRevocationsRequest, context: ServerContext
   ) async throws -> Ordp_Identity_V1_ListRevocationsResponse {
-    let page = try await store.revocations(after: request.afterSequence, now: now)
+    guard let after = Int64(exactly: request.afterSequence) else {
+      throw Validation.invalid("after_sequence", "must be at most 2^63 - 1")
+    }
+    let page = try await store.revocations(
+      after: after, now: now, limit: Self.revocationPageSize)
     var response = Ordp_Identity_V1_ListRevocationsResponse()
     response.revocations = page.entries.map(\.wire)
     response.latestSequence = page.latest
+    response.more = page.more
     return response
   }
 

@@ -21,7 +21,9 @@ extension IdentityService {
   }
 
   /// Disabling, deleting and resetting a password: platform admins, or an admin of every town
-  /// the user belongs to (never another platform admin).
+  /// the user belongs to (never another platform admin); a service account only for users
+  /// whose roles hold no right its own key lacks (else it could reset an admin's password and
+  /// act as that admin).
   func requireManage(_ user: UserRecord, _ principal: Principal) throws {
     if principal.isPlatformAdmin { return }
     guard !user.platformAdmin, !user.memberships.isEmpty,
@@ -32,6 +34,41 @@ extension IdentityService {
         "user \(user.id) is also a member of other organisations; only a platform admin can do this"
       )
     }
+    for membership in user.memberships {
+      try requireGrant(membership.role, in: membership.organisationID, principal)
+    }
+  }
+
+  /// Whether `principal` may give `role` in `organisation` (it is checked to administer it): a
+  /// service account may not hand out rights its own key does not hold — a key with
+  /// identity:admin but without catalogue:write cannot make an editor, nor an admin unless it
+  /// holds every scope.
+  func requireGrant(_ role: MemberRole, in organisation: String, _ principal: Principal) throws {
+    guard principal.kind == .service, !principal.isPlatformAdmin else { return }
+    if let missing = role.scopes.subtracting(principal.scopes).map(\.rawValue).sorted().first {
+      throw RPCError(
+        .permissionDenied,
+        "a service account cannot give the \(role.rawValue) role in \(organisation): it lacks \(missing)"
+      )
+    }
+  }
+
+  /// A user id from a request field.
+  func userID(_ value: String, field: String) throws -> String {
+    try Validation.required(value, field: field, maximumLength: 64)
+  }
+
+  /// Changes the user `id` as it is now, in one transaction (see `IdentityStore.modifyUser`):
+  /// `change` sees the current record, checks what the caller may do to it and says what to
+  /// write. A user the caller may not see is NOT_FOUND, as if it did not exist.
+  func modifyVisibleUser(
+    _ id: String, _ principal: Principal,
+    _ change: @escaping @Sendable (inout UserRecord) throws -> UserUpdate
+  ) async throws -> UserRecord {
+    try await store.modifyUser(id: id, revocationExpiry: revocationExpiry) { [self] user in
+      guard canSee(user, principal) else { throw RPCError(.notFound, "user \(id) not found") }
+      return try change(&user)
+    }
   }
 
   public func createUser(
@@ -40,29 +77,40 @@ extension IdentityService {
     async throws -> Ordp_Identity_V1_User
   {
     let principal = try context.requirePrincipal()
+    if request.platformAdmin, !principal.isPlatformAdmin {
+      throw RPCError(.permissionDenied, "only a platform admin can create platform admins")
+    }
+    guard request.memberships.count <= Self.maximumMemberships else {
+      throw Validation.invalid(
+        "memberships", "at most \(Self.maximumMemberships) memberships per user")
+    }
+    // Who may create members where is decided before anything else is looked at.
+    var memberships: [MembershipRecord] = []
+    var seen = Set<String>()
+    for (index, membership) in request.memberships.enumerated() {
+      let field = "memberships[\(index)]"
+      try Validation.organisationID(membership.organisationID, field: "\(field).organisation_id")
+      guard principal.isAdmin(of: membership.organisationID) else {
+        throw RPCError(
+          .permissionDenied, "creating members of \(membership.organisationID) needs its admin role"
+        )
+      }
+      let role = try Validation.role(membership.role, field: "\(field).role")
+      try requireGrant(role, in: membership.organisationID, principal)
+      guard seen.insert(membership.organisationID).inserted else {
+        throw Validation.invalid(field, "organisation \(membership.organisationID) appears twice")
+      }
+      memberships.append(MembershipRecord(organisationID: membership.organisationID, role: role))
+    }
     let username = try Validation.username(request.username)
     let displayName = request.displayName.trimmingCharacters(in: .whitespaces)
     if displayName.count > 256 {
       throw Validation.invalid("display_name", "must be at most 256 characters")
     }
     let email = try Validation.email(request.email)
-    var memberships: [MembershipRecord] = []
-    for (index, membership) in request.memberships.enumerated() {
-      let field = "memberships[\(index)]"
-      _ = try await activeOrganisation(membership.organisationID, field: "\(field).organisation_id")
-      let role = try Validation.role(membership.role, field: "\(field).role")
-      if memberships.contains(where: { $0.organisationID == membership.organisationID }) {
-        throw Validation.invalid(field, "organisation \(membership.organisationID) appears twice")
-      }
-      guard principal.isAdmin(of: membership.organisationID) else {
-        throw RPCError(
-          .permissionDenied, "creating members of \(membership.organisationID) needs its admin role"
-        )
-      }
-      memberships.append(MembershipRecord(organisationID: membership.organisationID, role: role))
-    }
-    if request.platformAdmin, !principal.isPlatformAdmin {
-      throw RPCError(.permissionDenied, "only a platform admin can create platform admins")
+    for (index, membership) in memberships.enumerated() {
+      _ = try await activeOrganisation(
+        membership.organisationID, field: "memberships[\(index)].organisation_id")
     }
     if memberships.isEmpty, !principal.isPlatformAdmin {
       if principal.memberships.values.contains(.admin) {
@@ -138,37 +186,52 @@ extension IdentityService {
   )
     async throws -> Ordp_Identity_V1_User
   {
-    _ = try await activeOrganisation(request.organisationID, field: "organisation_id")
-    let principal = try requireAdmin(of: request.organisationID, context)
+    let organisation = request.organisationID
+    try Validation.organisationID(organisation, field: "organisation_id")
+    let principal = try requireAdmin(of: organisation, context)
     let role = try Validation.role(request.role, field: "role")
-    var user = try await visibleUser(request.userID, principal, field: "user_id")
-    user.memberships.removeAll { $0.organisationID == request.organisationID }
-    user.memberships.append(MembershipRecord(organisationID: request.organisationID, role: role))
-    user.memberships.sort { $0.organisationID < $1.organisationID }
-    try await store.updateUser(
-      user, revokeSessions: false, revocationExpiry: revocationExpiry,
-      audit: audit(
-        context, principal, "membership.set", target: user.subject,
-        organisations: [request.organisationID], detail: role.rawValue))
+    try requireGrant(role, in: organisation, principal)
+    let id = try userID(request.userID, field: "user_id")
+    _ = try await activeOrganisation(organisation, field: "organisation_id")
+    let user = try await modifyVisibleUser(id, principal) { [self] user in
+      let previous = user.memberships.first { $0.organisationID == organisation }?.role
+      if let previous { try requireGrant(previous, in: organisation, principal) }
+      user.memberships.removeAll { $0.organisationID == organisation }
+      user.memberships.append(MembershipRecord(organisationID: organisation, role: role))
+      user.memberships.sort { $0.organisationID < $1.organisationID }
+      // A lowered role ends the tokens that still carry the higher one.
+      let lowered = previous.map { role < $0 } ?? false
+      return UserUpdate(
+        revocation: lowered ? .earlierTokens : .none,
+        audit: audit(
+          context, principal, "membership.set", target: user.subject,
+          organisations: [organisation],
+          detail: previous.map { "\($0.rawValue) -> \(role.rawValue)" } ?? role.rawValue))
+    }
     return user.wire
   }
 
   public func removeMembership(
     request: Ordp_Identity_V1_RemoveMembershipRequest, context: ServerContext
   ) async throws -> Ordp_Identity_V1_User {
-    try Validation.organisationID(request.organisationID, field: "organisation_id")
-    let principal = try requireAdmin(of: request.organisationID, context)
-    var user = try await visibleUser(request.userID, principal, field: "user_id")
-    guard user.memberships.contains(where: { $0.organisationID == request.organisationID }) else {
-      throw RPCError(.notFound, "user \(user.id) is not a member of \(request.organisationID)")
+    let organisation = request.organisationID
+    try Validation.organisationID(organisation, field: "organisation_id")
+    let principal = try requireAdmin(of: organisation, context)
+    let id = try userID(request.userID, field: "user_id")
+    let user = try await modifyVisibleUser(id, principal) { [self] user in
+      guard let previous = user.memberships.first(where: { $0.organisationID == organisation })
+      else {
+        throw RPCError(.notFound, "user \(user.id) is not a member of \(organisation)")
+      }
+      try requireGrant(previous.role, in: organisation, principal)
+      user.memberships.removeAll { $0.organisationID == organisation }
+      // Tokens carry memberships: end the user's sessions so the removal holds at once.
+      return UserUpdate(
+        revocation: .sessions,
+        audit: audit(
+          context, principal, "membership.remove", target: user.subject,
+          organisations: [organisation]))
     }
-    user.memberships.removeAll { $0.organisationID == request.organisationID }
-    // Tokens carry memberships: end the user's sessions so the removal holds at once.
-    try await store.updateUser(
-      user, revokeSessions: true, revocationExpiry: revocationExpiry,
-      audit: audit(
-        context, principal, "membership.remove", target: user.subject,
-        organisations: [request.organisationID]))
     return user.wire
   }
 
@@ -176,17 +239,20 @@ extension IdentityService {
     request: Ordp_Identity_V1_SetUserDisabledRequest, context: ServerContext
   ) async throws -> Ordp_Identity_V1_User {
     let principal = try context.requirePrincipal()
-    var user = try await visibleUser(request.userID, principal, field: "user_id")
-    try requireManage(user, principal)
-    if user.subject == principal.subject, request.disabled {
-      throw RPCError(.failedPrecondition, "you cannot disable your own account")
+    let id = try userID(request.userID, field: "user_id")
+    let disabled = request.disabled
+    let user = try await modifyVisibleUser(id, principal) { [self] user in
+      try requireManage(user, principal)
+      if user.subject == principal.subject, disabled {
+        throw RPCError(.failedPrecondition, "you cannot disable your own account")
+      }
+      user.disabled = disabled
+      return UserUpdate(
+        revocation: disabled ? .sessions : .none,
+        audit: audit(
+          context, principal, disabled ? "user.disable" : "user.enable",
+          target: user.subject, organisations: user.memberships.map(\.organisationID)))
     }
-    user.disabled = request.disabled
-    try await store.updateUser(
-      user, revokeSessions: request.disabled, revocationExpiry: revocationExpiry,
-      audit: audit(
-        context, principal, request.disabled ? "user.disable" : "user.enable",
-        target: user.subject, organisations: user.memberships.map(\.organisationID)))
     return user.wire
   }
 
@@ -214,7 +280,12 @@ extension IdentityService {
   ) async throws -> Ordp_Identity_V1_ChangePasswordResponse {
     let principal = try context.requirePrincipal()
     let ownChange = request.userID.isEmpty || request.userID == principal.id
-    var user: UserRecord
+    if request.newPassword.utf8.count > 1024 {
+      throw Validation.invalid("new_password", "must be at most 1024 bytes")
+    }
+    let user: UserRecord
+    /// The hash the change is based on: it must still be the user's when the new one is written.
+    var basis: String?
     if ownChange {
       guard principal.kind == .user, let me = try await store.user(id: principal.id) else {
         throw RPCError(.notFound, "the caller is not a user")
@@ -223,6 +294,13 @@ extension IdentityService {
       if request.currentPassword.isEmpty {
         throw Validation.invalid("current_password", "is required to change your own password")
       }
+      if request.currentPassword.utf8.count > 1024 {
+        throw Validation.invalid("current_password", "must be at most 1024 bytes")
+      }
+      // Proving the current password is guessing it for someone holding a stolen token:
+      // throttled exactly like logins, by username and address.
+      let attempt = try await throttledAttempt(
+        username: user.username, source: Self.source(context), action: "user.password.change")
       guard try await hasher.verify(request.currentPassword, against: user.passwordHash) else {
         await auditAttempt(
           audit(
@@ -231,6 +309,8 @@ extension IdentityService {
             detail: "wrong current password"))
         throw RPCError(.permissionDenied, "current_password does not match")
       }
+      try await attemptSucceeded(attempt)
+      basis = user.passwordHash
     } else {
       user = try await visibleUser(request.userID, principal, field: "user_id")
       try requireManage(user, principal)
@@ -238,12 +318,25 @@ extension IdentityService {
     if let problem = policy.problem(with: request.newPassword, username: user.username) {
       throw Validation.invalid("new_password", problem)
     }
-    user.passwordHash = try await hasher.hash(request.newPassword)
-    try await store.updateUser(
-      user, revokeSessions: true, revocationExpiry: revocationExpiry,
-      audit: audit(
-        context, principal, ownChange ? "user.password.change" : "user.password.reset",
-        target: user.subject, organisations: user.memberships.map(\.organisationID)))
+    let hash = try await hasher.hash(request.newPassword)
+    let action = ownChange ? "user.password.change" : "user.password.reset"
+    let expected = basis
+    _ = try await modifyVisibleUser(user.id, principal) { [self] user in
+      if let expected {
+        guard user.passwordHash == expected else {
+          throw RPCError(.aborted, "the password was changed meanwhile; try again")
+        }
+      } else {
+        try requireManage(user, principal)
+      }
+      // Only the hash changes: whatever else changed since the user was read stays.
+      user.passwordHash = hash
+      return UserUpdate(
+        revocation: .sessions,
+        audit: audit(
+          context, principal, action, target: user.subject,
+          organisations: user.memberships.map(\.organisationID)))
+    }
     return .init()
   }
 }

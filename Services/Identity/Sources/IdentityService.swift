@@ -44,6 +44,8 @@ public final class IdentityService: Ordp_Identity_V1_Identity_ServiceProtocol {
     ].map(\.path))
 
   var now: Micros { clock() }
+  /// Memberships one user may have at most (a region has a handful of towns).
+  static let maximumMemberships = 100
   /// When a revocation written now may be forgotten.
   var revocationExpiry: Micros { now + configuration.publicationRetention }
 

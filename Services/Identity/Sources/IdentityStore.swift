@@ -7,6 +7,26 @@ public enum IdentityStoreError: Error, Equatable {
   case notFound(String)
 }
 
+/// What a user change writes beside the user.
+public struct UserUpdate: Sendable {
+  public enum Revocation: Sendable {
+    case none
+    /// Every open session of the user ends (password change, disabling, removal from a town).
+    case sessions
+    /// Access tokens issued before now stop (a lowered role): the session goes on, and a
+    /// refresh gets a token with the new rights.
+    case earlierTokens
+  }
+
+  public var revocation: Revocation
+  public var audit: AuditRecord
+
+  public init(revocation: Revocation = .none, audit: AuditRecord) {
+    self.revocation = revocation
+    self.audit = audit
+  }
+}
+
 /// The outcome of presenting a refresh token.
 public enum RefreshOutcome: Sendable, Equatable {
   /// The token was current: it is now used and `next` replaces it.
@@ -42,11 +62,15 @@ public protocol IdentityStore: Sendable {
     -> [UserRecord]
   func hasPlatformAdmin() async throws -> Bool
   func insertUser(_ user: UserRecord, audit: AuditRecord) async throws
-  /// Replaces the user's fields and memberships. With `revokeSessions`, every open session
-  /// of the user ends and is published as revoked (password change, disabling).
-  func updateUser(
-    _ user: UserRecord, revokeSessions: Bool, revocationExpiry: Micros, audit: AuditRecord
-  ) async throws
+  /// Changes a user inside one write transaction: reads the user as it is now, lets `change`
+  /// modify it (it may refuse by throwing), writes the result with the revocations and the
+  /// audit record `change` returns. Concurrent changes to one user therefore apply one after
+  /// the other to the current state; none silently undoes another. NOT_FOUND when the user
+  /// does not exist.
+  func modifyUser(
+    id: String, revocationExpiry: Micros,
+    _ change: @escaping @Sendable (inout UserRecord) throws -> UserUpdate
+  ) async throws -> UserRecord
   func deleteUser(id: String, revocationExpiry: Micros, audit: AuditRecord) async throws
 
   // Sessions and refresh tokens
@@ -64,11 +88,9 @@ public protocol IdentityStore: Sendable {
   ) async throws -> SessionRecord?
 
   // Revocations
-  func revocations(
-    after sequence: UInt64, now: Micros
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  )
+  /// Revocations after `sequence` that have not expired at `now`, at most `limit`, with the
+  /// sequence they cover up to and whether more follow.
+  func revocations(after sequence: Int64, now: Micros, limit: Int) async throws -> RevocationPage
 
   // Service accounts and API keys
   func insertServiceAccount(_ account: ServiceAccountRecord, audit: AuditRecord) async throws

@@ -12,11 +12,8 @@ struct LocalKeySource: IdentityKeySource {
     }
   }
 
-  func fetchRevocations(
-    after sequence: UInt64
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  ) {
-    try await store.revocations(after: sequence, now: clock())
+  func fetchRevocations(after sequence: UInt64) async throws -> RevocationPage {
+    try await store.revocations(
+      after: Int64(clamping: sequence), now: clock(), limit: IdentityService.revocationPageSize)
   }
 }

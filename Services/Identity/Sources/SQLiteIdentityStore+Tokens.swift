@@ -48,6 +48,9 @@ extension SQLiteIdentityStore {
         sql: "UPDATE refresh_token SET used_at = ? WHERE hash = ?", arguments: [now, Data(hash)])
       var successor = next
       successor.sessionID = session.id
+      // Every refresh token of a session lives as long as the session: it can be refreshed
+      // until the session ends, one rotation after the other.
+      successor.expiresAt = session.expiresAt
       try Self.insert(db, successor)
       return .rotated(session)
     }
@@ -97,27 +100,32 @@ extension SQLiteIdentityStore {
   // MARK: Revocations
 
   public func revocations(
-    after sequence: UInt64, now: Micros
-  ) async throws -> (
-    entries: [RevocationEntry], latest: UInt64
-  ) {
+    after sequence: Int64, now: Micros, limit: Int
+  ) async throws -> RevocationPage {
     try await pool.read { db in
       let latest =
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'revocation'")
         ?? 0
-      let entries = try Row.fetchAll(
+      let rows = try Row.fetchAll(
         db,
-        sql: "SELECT * FROM revocation WHERE sequence > ? AND expires_at > ? ORDER BY sequence",
-        arguments: [Int64(sequence), now]
-      ).map { row in
-        let kind: String = row["kind"]
+        sql: """
+          SELECT * FROM revocation WHERE sequence > ? AND expires_at > ? ORDER BY sequence
+          LIMIT ?
+          """,
+        arguments: [sequence, now, limit + 1])
+      let entries = rows.prefix(limit).compactMap { row -> RevocationEntry? in
+        let stored: String = row["kind"]
+        guard let kind = Self.revocationKind(stored) else { return nil }
         let sequence: Int64 = row["sequence"]
         let expiresAt: Int64 = row["expires_at"]
+        let revokedAt: Int64 = row["revoked_at"]
         return RevocationEntry(
-          sequence: UInt64(sequence), kind: kind == "token" ? .tokenID : .session,
-          value: row["value"], expiresAt: Double(expiresAt) / 1_000_000)
+          sequence: UInt64(sequence), kind: kind, value: row["value"],
+          expiresAt: Double(expiresAt) / 1_000_000, revokedAt: Double(revokedAt) / 1_000_000)
       }
-      return (entries, UInt64(latest))
+      let more = rows.count > limit
+      let covered: Int64 = more ? rows[limit - 1]["sequence"] : latest
+      return RevocationPage(entries: entries, latest: UInt64(max(0, covered)), more: more)
     }
   }
 

@@ -7,9 +7,12 @@ import ORDPAuth
 public final class SQLiteIdentityStore: IdentityStore {
   let pool: DatabasePool
 
-  /// Opens (creating when missing) `identity.sqlite` in `directory` and migrates it.
+  /// Opens (creating when missing) `identity.sqlite` in `directory` and migrates it. The
+  /// directory and the database (password hashes, signing keys) are owner-only.
   public init(directory: URL) throws {
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try SecretFile.ownerOnlyDirectory(directory)
+    try SecretFile.ownerOnlyFile(
+      directory.appendingPathComponent("identity.sqlite"), companions: ["-wal", "-shm"])
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
     configuration.prepareDatabase { db in
@@ -85,6 +88,17 @@ public final class SQLiteIdentityStore: IdentityStore {
             db,
             NewRevocation(
               kind: .session, value: "apikey:\(key)", revokedAt: audit.at,
+              expiresAt: revocationExpiry))
+        }
+        // Members' tokens carry the town: those issued before now stop; a refresh gives them
+        // a token without it.
+        let members = try String.fetchAll(
+          db, sql: "SELECT user_id FROM membership WHERE organisation_id = ?", arguments: [id])
+        for member in members {
+          try Self.revoke(
+            db,
+            NewRevocation(
+              kind: .subject, value: "user:\(member)", revokedAt: audit.at,
               expiresAt: revocationExpiry))
         }
       }
@@ -169,25 +183,38 @@ public final class SQLiteIdentityStore: IdentityStore {
     }
   }
 
-  public func updateUser(
-    _ user: UserRecord, revokeSessions: Bool, revocationExpiry: Micros, audit: AuditRecord
-  ) async throws {
+  public func modifyUser(
+    id: String, revocationExpiry: Micros,
+    _ change: @escaping @Sendable (inout UserRecord) throws -> UserUpdate
+  ) async throws -> UserRecord {
     try await pool.write { db in
+      guard var user = try Self.fetchUser(db, sql: "id = ?", id) else {
+        throw IdentityStoreError.notFound("user \(id)")
+      }
+      let update = try change(&user)
+      user.id = id
       try db.execute(
         sql: """
           UPDATE user SET display_name = ?, email = ?, password_hash = ?, platform_admin = ?,
             disabled = ? WHERE id = ?
           """,
         arguments: [
-          user.displayName, user.email, user.passwordHash, user.platformAdmin, user.disabled,
-          user.id,
+          user.displayName, user.email, user.passwordHash, user.platformAdmin, user.disabled, id,
         ])
-      guard db.changesCount == 1 else { throw IdentityStoreError.notFound("user \(user.id)") }
       try Self.writeMemberships(db, user)
-      if revokeSessions {
-        try Self.revokeSessions(db, userID: user.id, at: audit.at, expiresAt: revocationExpiry)
+      let at = update.audit.at
+      switch update.revocation {
+      case .none: break
+      case .sessions:
+        try Self.revokeSessions(db, userID: id, at: at, expiresAt: revocationExpiry)
+      case .earlierTokens:
+        try Self.revoke(
+          db,
+          NewRevocation(
+            kind: .subject, value: user.subject, revokedAt: at, expiresAt: revocationExpiry))
       }
-      try Self.append(db, audit)
+      try Self.append(db, update.audit)
+      return user
     }
   }
 
@@ -252,9 +279,18 @@ public final class SQLiteIdentityStore: IdentityStore {
     try db.execute(
       sql: "INSERT INTO revocation (kind, value, revoked_at, expires_at) VALUES (?, ?, ?, ?)",
       arguments: [
-        revocation.kind == .tokenID ? "token" : "session", revocation.value,
-        revocation.revokedAt, revocation.expiresAt,
+        revocationKinds[revocation.kind], revocation.value, revocation.revokedAt,
+        revocation.expiresAt,
       ])
+  }
+
+  /// How revocation kinds are stored.
+  static let revocationKinds: [RevocationEntry.Kind: String] = [
+    .tokenID: "token", .session: "session", .subject: "subject",
+  ]
+
+  static func revocationKind(_ stored: String) -> RevocationEntry.Kind? {
+    revocationKinds.first { $0.value == stored }?.key
   }
 
   // MARK: Audit
@@ -304,7 +340,7 @@ public final class SQLiteIdentityStore: IdentityStore {
       }
       if let before = query.before {
         conditions.append("e.sequence < ?")
-        _ = arguments.append(contentsOf: [Int64(before)])
+        _ = arguments.append(contentsOf: [before])
       }
       let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
       _ = arguments.append(contentsOf: [query.limit])

@@ -22,19 +22,23 @@ actor SigningKeyRing {
   /// The key that signs new tokens.
   var activeKey: SigningKeyRecord? { records.last(where: { $0.retiredAt == nil }) }
 
-  /// Loads the keys; creates the first one when there is none.
+  /// Loads the keys; creates the first one when there is none. The new key set is built
+  /// aside and takes the old one's place in one step: the actor runs other calls while this
+  /// one waits, and a `sign` in between sees the old set or the new one, never a collection
+  /// that is still being filled.
   func load(now: Micros) async throws {
-    records = try await store.signingKeys()
-    if activeKey == nil {
+    var loaded = try await store.signingKeys()
+    if !loaded.contains(where: { $0.retiredAt == nil }) {
       try await store.addSigningKey(Self.newKey(now: now), audit: nil)
-      records = try await store.signingKeys()
+      loaded = try await store.signingKeys()
     }
-    collection = JWTKeyCollection()
-    for record in records {
+    let fresh = JWTKeyCollection()
+    for record in loaded {
       let key = try Curve25519.Signing.PrivateKey(rawRepresentation: record.privateKey)
-      await collection.add(
-        eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: record.id))
+      await fresh.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: record.id))
     }
+    records = loaded
+    collection = fresh
     loadedAt = .now
   }
 

@@ -2195,7 +2195,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__ingest_batch__descriptor =
   (ProtobufCMessageInit) ordp__analytics__v1__ingest_batch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue ordp__analytics__v1__rejection__reason__enum_values_by_number[6] =
+static const ProtobufCEnumValue ordp__analytics__v1__rejection__reason__enum_values_by_number[7] =
 {
   { "REASON_UNSPECIFIED", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_UNSPECIFIED", 0 },
   { "REASON_UNKNOWN_STREAM", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_UNKNOWN_STREAM", 1 },
@@ -2203,12 +2203,14 @@ static const ProtobufCEnumValue ordp__analytics__v1__rejection__reason__enum_val
   { "REASON_NON_FINITE", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_NON_FINITE", 3 },
   { "REASON_OUT_OF_WINDOW", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_OUT_OF_WINDOW", 4 },
   { "REASON_MALFORMED", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_MALFORMED", 5 },
+  { "REASON_EXPIRED", "ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_EXPIRED", 6 },
 };
 static const ProtobufCIntRange ordp__analytics__v1__rejection__reason__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex ordp__analytics__v1__rejection__reason__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex ordp__analytics__v1__rejection__reason__enum_values_by_name[7] =
 {
+  { "REASON_EXPIRED", 6 },
   { "REASON_MALFORMED", 5 },
   { "REASON_NON_FINITE", 3 },
   { "REASON_NOT_PERMITTED", 2 },
@@ -2223,9 +2225,9 @@ const ProtobufCEnumDescriptor ordp__analytics__v1__rejection__reason__descriptor
   "Reason",
   "Ordp__Analytics__V1__Rejection__Reason",
   "ordp.analytics.v1",
-  6,
+  7,
   ordp__analytics__v1__rejection__reason__enum_values_by_number,
-  6,
+  7,
   ordp__analytics__v1__rejection__reason__enum_values_by_name,
   1,
   ordp__analytics__v1__rejection__reason__value_ranges,

@@ -2218,7 +2218,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__get_dataset_request__descr
   (ProtobufCMessageInit) ordp__catalogue__v1__get_dataset_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_request__field_descriptors[3] =
 {
   {
     "id",
@@ -2232,14 +2232,40 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_reques
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ListRevisionsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ListRevisionsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__list_revisions_request__field_indices_by_name[] = {
   0,   /* field[0] = id */
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__list_revisions_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_request__descriptor =
 {
@@ -2249,14 +2275,14 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_request__de
   "Ordp__Catalogue__V1__ListRevisionsRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__ListRevisionsRequest),
-  1,
+  3,
   ordp__catalogue__v1__list_revisions_request__field_descriptors,
   ordp__catalogue__v1__list_revisions_request__field_indices_by_name,
   1,  ordp__catalogue__v1__list_revisions_request__number_ranges,
   (ProtobufCMessageInit) ordp__catalogue__v1__list_revisions_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_response__field_descriptors[2] =
 {
   {
     "revisions",
@@ -2270,14 +2296,27 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__list_revisions_respon
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ListRevisionsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__list_revisions_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
   0,   /* field[0] = revisions */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__list_revisions_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_response__descriptor =
 {
@@ -2287,7 +2326,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_response__d
   "Ordp__Catalogue__V1__ListRevisionsResponse",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__ListRevisionsResponse),
-  1,
+  2,
   ordp__catalogue__v1__list_revisions_response__field_descriptors,
   ordp__catalogue__v1__list_revisions_response__field_indices_by_name,
   1,  ordp__catalogue__v1__list_revisions_response__number_ranges,
@@ -3013,7 +3052,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__export_chunk__descriptor =
   (ProtobufCMessageInit) ordp__catalogue__v1__export_chunk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__import_ckan_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__import_ckan_request__field_descriptors[3] =
 {
   {
     "ckan_json",
@@ -3039,15 +3078,28 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__import_ckan_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replace_local_changes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ImportCkanRequest, replace_local_changes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__import_ckan_request__field_indices_by_name[] = {
   0,   /* field[0] = ckan_json */
   1,   /* field[1] = publisher */
+  2,   /* field[2] = replace_local_changes */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__import_ckan_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__import_ckan_request__descriptor =
 {
@@ -3057,7 +3109,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__import_ckan_request__descr
   "Ordp__Catalogue__V1__ImportCkanRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__ImportCkanRequest),
-  2,
+  3,
   ordp__catalogue__v1__import_ckan_request__field_descriptors,
   ordp__catalogue__v1__import_ckan_request__field_indices_by_name,
   1,  ordp__catalogue__v1__import_ckan_request__number_ranges,

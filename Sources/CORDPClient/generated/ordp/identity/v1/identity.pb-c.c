@@ -3787,7 +3787,7 @@ const ProtobufCMessageDescriptor ordp__identity__v1__list_revocations_request__d
   (ProtobufCMessageInit) ordp__identity__v1__list_revocations_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__identity__v1__list_revocations_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__identity__v1__list_revocations_response__field_descriptors[3] =
 {
   {
     "revocations",
@@ -3813,15 +3813,28 @@ static const ProtobufCFieldDescriptor ordp__identity__v1__list_revocations_respo
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "more",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Identity__V1__ListRevocationsResponse, more),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__identity__v1__list_revocations_response__field_indices_by_name[] = {
   1,   /* field[1] = latest_sequence */
+  2,   /* field[2] = more */
   0,   /* field[0] = revocations */
 };
 static const ProtobufCIntRange ordp__identity__v1__list_revocations_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__identity__v1__list_revocations_response__descriptor =
 {
@@ -3831,7 +3844,7 @@ const ProtobufCMessageDescriptor ordp__identity__v1__list_revocations_response__
   "Ordp__Identity__V1__ListRevocationsResponse",
   "ordp.identity.v1",
   sizeof(Ordp__Identity__V1__ListRevocationsResponse),
-  2,
+  3,
   ordp__identity__v1__list_revocations_response__field_descriptors,
   ordp__identity__v1__list_revocations_response__field_indices_by_name,
   1,  ordp__identity__v1__list_revocations_response__number_ranges,
@@ -4853,18 +4866,20 @@ const ProtobufCEnumDescriptor ordp__identity__v1__role__descriptor =
   ordp__identity__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue ordp__identity__v1__revocation_kind__enum_values_by_number[3] =
+static const ProtobufCEnumValue ordp__identity__v1__revocation_kind__enum_values_by_number[4] =
 {
   { "REVOCATION_KIND_UNSPECIFIED", "ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_UNSPECIFIED", 0 },
   { "REVOCATION_KIND_TOKEN_ID", "ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_TOKEN_ID", 1 },
   { "REVOCATION_KIND_SESSION", "ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_SESSION", 2 },
+  { "REVOCATION_KIND_SUBJECT", "ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_SUBJECT", 3 },
 };
 static const ProtobufCIntRange ordp__identity__v1__revocation_kind__value_ranges[] = {
-{0, 0},{0, 3}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex ordp__identity__v1__revocation_kind__enum_values_by_name[3] =
+static const ProtobufCEnumValueIndex ordp__identity__v1__revocation_kind__enum_values_by_name[4] =
 {
   { "REVOCATION_KIND_SESSION", 2 },
+  { "REVOCATION_KIND_SUBJECT", 3 },
   { "REVOCATION_KIND_TOKEN_ID", 1 },
   { "REVOCATION_KIND_UNSPECIFIED", 0 },
 };
@@ -4875,9 +4890,9 @@ const ProtobufCEnumDescriptor ordp__identity__v1__revocation_kind__descriptor =
   "RevocationKind",
   "Ordp__Identity__V1__RevocationKind",
   "ordp.identity.v1",
-  3,
+  4,
   ordp__identity__v1__revocation_kind__enum_values_by_number,
-  3,
+  4,
   ordp__identity__v1__revocation_kind__enum_values_by_name,
   1,
   ordp__identity__v1__revocation_kind__value_ranges,

@@ -56,7 +56,12 @@ typedef enum _Ordp__Analytics__V1__Rejection__Reason {
   /*
    * times, results and qualities of a series differ in length.
    */
-  ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_MALFORMED = 5
+  ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_MALFORMED = 5,
+  /*
+   * Older than what the stream's retention has already deleted: storing it again would
+   * count it twice in the rollups that outlive the raw data.
+   */
+  ORDP__ANALYTICS__V1__REJECTION__REASON__REASON_EXPIRED = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ORDP__ANALYTICS__V1__REJECTION__REASON)
 } Ordp__Analytics__V1__Rejection__Reason;
 typedef enum _Ordp__Analytics__V1__AccessLevel {

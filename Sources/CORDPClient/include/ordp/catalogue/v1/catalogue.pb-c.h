@@ -346,24 +346,37 @@ struct  Ordp__Catalogue__V1__ListRevisionsRequest
 {
   ProtobufCMessage base;
   char *id;
+  /*
+   * At most 1000; 0 means 100.
+   */
+  uint32_t page_size;
+  /*
+   * From the previous response.
+   */
+  char *page_token;
 };
 #define ORDP__CATALOGUE__V1__LIST_REVISIONS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__list_revisions_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Catalogue__V1__ListRevisionsResponse
 {
   ProtobufCMessage base;
   /*
-   * Oldest first.
+   * Oldest first; only the revisions the caller may see (a revision whose state was
+   * restricted is left out for callers outside its towns).
    */
   size_t n_revisions;
   Ordp__Catalogue__V1__Revision **revisions;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
 };
 #define ORDP__CATALOGUE__V1__LIST_REVISIONS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__list_revisions_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Catalogue__V1__SearchRequest
@@ -482,7 +495,7 @@ struct  Ordp__Catalogue__V1__WatchChangesRequest
 {
   ProtobufCMessage base;
   /*
-   * Changes after this feed position (0: from the beginning).
+   * Changes after this feed position (0: from the beginning). At most 2^63 − 1.
    */
   uint64_t after_position;
   /*
@@ -555,10 +568,15 @@ struct  Ordp__Catalogue__V1__ImportCkanRequest
    * The town the package is published under (when the CKAN organisation does not name one).
    */
   char *publisher;
+  /*
+   * Re-importing a package keeps what was changed here since (access level, granted towns,
+   * withdrawal) unless this is set; then the import's state replaces them.
+   */
+  protobuf_c_boolean replace_local_changes;
 };
 #define ORDP__CATALOGUE__V1__IMPORT_CKAN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__import_ckan_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Ordp__Catalogue__V1__ImportResult
@@ -581,6 +599,10 @@ struct  Ordp__Catalogue__V1__ImportResult
     , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__CATALOGUE__V1__IMPORT_RESULT__OUTCOME__OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
+/*
+ * The results of the documents committed together (at most 200), in the order sent; one
+ * response per commit, so a long import is answered as it goes.
+ */
 struct  Ordp__Catalogue__V1__ImportCkanResponse
 {
   ProtobufCMessage base;

@@ -103,7 +103,13 @@ typedef enum _Ordp__Identity__V1__RevocationKind {
    * Every access token of one session, by its "sid": a login session (logout, refresh-token
    * reuse, password change, disabled or deleted user) or an API key (revoked key).
    */
-  ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_SESSION = 2
+  ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_SESSION = 2,
+  /*
+   * Every access token of one subject ("sub", e.g. "user:<id>") issued before
+   * `revoked_at_micros`: the subject's rights shrank (a role lowered, a town deactivated).
+   * Tokens issued later — after a Refresh — carry the new rights and stay valid.
+   */
+  ORDP__IDENTITY__V1__REVOCATION_KIND__REVOCATION_KIND_SUBJECT = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ORDP__IDENTITY__V1__REVOCATION_KIND)
 } Ordp__Identity__V1__RevocationKind;
 
@@ -542,7 +548,7 @@ struct  Ordp__Identity__V1__ListRevocationsRequest
 {
   ProtobufCMessage base;
   /*
-   * Entries after this sequence number (0: all that have not expired).
+   * Entries after this sequence number (0: all that have not expired). At most 2^63 − 1.
    */
   uint64_t after_sequence;
 };
@@ -554,16 +560,24 @@ struct  Ordp__Identity__V1__ListRevocationsRequest
 struct  Ordp__Identity__V1__ListRevocationsResponse
 {
   ProtobufCMessage base;
+  /*
+   * In sequence order; at most 10,000 per response.
+   */
   size_t n_revocations;
   Ordp__Identity__V1__Revocation **revocations;
   /*
-   * The highest sequence number so far; ask again after it.
+   * The highest sequence number covered by this response: identity's latest, or, when `more`
+   * is set, the last entry's. Ask again after it.
    */
   uint64_t latest_sequence;
+  /*
+   * Entries after `latest_sequence` were left out of this response: ask again at once.
+   */
+  protobuf_c_boolean more;
 };
 #define ORDP__IDENTITY__V1__LIST_REVOCATIONS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__identity__v1__list_revocations_response__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, 0 }
 
 
 struct  Ordp__Identity__V1__RotateSigningKeyRequest

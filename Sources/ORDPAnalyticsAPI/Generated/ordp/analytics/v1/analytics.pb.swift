@@ -596,6 +596,10 @@ public nonisolated struct Ordp_Analytics_V1_Rejection: Sendable {
 
     /// times, results and qualities of a series differ in length.
     case malformed // = 5
+
+    /// Older than what the stream's retention has already deleted: storing it again would
+    /// count it twice in the rollups that outlive the raw data.
+    case expired // = 6
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -610,6 +614,7 @@ public nonisolated struct Ordp_Analytics_V1_Rejection: Sendable {
       case 3: self = .nonFinite
       case 4: self = .outOfWindow
       case 5: self = .malformed
+      case 6: self = .expired
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -622,6 +627,7 @@ public nonisolated struct Ordp_Analytics_V1_Rejection: Sendable {
       case .nonFinite: return 3
       case .outOfWindow: return 4
       case .malformed: return 5
+      case .expired: return 6
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -634,6 +640,7 @@ public nonisolated struct Ordp_Analytics_V1_Rejection: Sendable {
       .nonFinite,
       .outOfWindow,
       .malformed,
+      .expired,
     ]
 
   }
@@ -1627,7 +1634,7 @@ nonisolated extension Ordp_Analytics_V1_Rejection: SwiftProtobuf.Message, SwiftP
 }
 
 nonisolated extension Ordp_Analytics_V1_Rejection.Reason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}REASON_UNKNOWN_STREAM\0\u{1}REASON_NOT_PERMITTED\0\u{1}REASON_NON_FINITE\0\u{1}REASON_OUT_OF_WINDOW\0\u{1}REASON_MALFORMED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}REASON_UNKNOWN_STREAM\0\u{1}REASON_NOT_PERMITTED\0\u{1}REASON_NON_FINITE\0\u{1}REASON_OUT_OF_WINDOW\0\u{1}REASON_MALFORMED\0\u{1}REASON_EXPIRED\0")
 }
 
 nonisolated extension Ordp_Analytics_V1_IngestAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -28,8 +28,8 @@ public enum Ordp_Catalogue_V1_Catalogue {
     public static let watchChanges = MethodDescriptor(service: "ordp.catalogue.v1.Catalogue", method: "WatchChanges", kind: .serverStreaming)
     /// `Export`: server streaming.
     public static let export = MethodDescriptor(service: "ordp.catalogue.v1.Catalogue", method: "Export", kind: .serverStreaming)
-    /// `ImportCkan`: client streaming.
-    public static let importCkan = MethodDescriptor(service: "ordp.catalogue.v1.Catalogue", method: "ImportCkan", kind: .clientStreaming)
+    /// `ImportCkan`: bidirectional streaming.
+    public static let importCkan = MethodDescriptor(service: "ordp.catalogue.v1.Catalogue", method: "ImportCkan", kind: .bidirectionalStreaming)
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [createDataset, updateDataset, withdrawDataset, getDataset, listRevisions, search, watchChanges, export, importCkan]
   }
@@ -45,7 +45,7 @@ public protocol Ordp_Catalogue_V1_Catalogue_ServiceProtocol: RPCService {
   func search(request: Ordp_Catalogue_V1_SearchRequest, context: ServerContext) async throws -> Ordp_Catalogue_V1_SearchResponse
   func watchChanges(request: Ordp_Catalogue_V1_WatchChangesRequest, responses: RPCResponseWriter<Ordp_Catalogue_V1_Change>, context: ServerContext) async throws
   func export(request: Ordp_Catalogue_V1_ExportRequest, responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext) async throws
-  func importCkan(requests: RPCRequestStream<Ordp_Catalogue_V1_ImportCkanRequest>, context: ServerContext) async throws -> Ordp_Catalogue_V1_ImportCkanResponse
+  func importCkan(requests: RPCRequestStream<Ordp_Catalogue_V1_ImportCkanRequest>, responses: RPCResponseWriter<Ordp_Catalogue_V1_ImportCkanResponse>, context: ServerContext) async throws
 }
 
 extension Ordp_Catalogue_V1_Catalogue_ServiceProtocol {
@@ -75,8 +75,8 @@ extension Ordp_Catalogue_V1_Catalogue_ServiceProtocol {
     router.registerServerStreaming(Ordp_Catalogue_V1_Catalogue.Method.export) { (request: Ordp_Catalogue_V1_ExportRequest, responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context) in
       try await self.export(request: request, responses: responses, context: context)
     }
-    router.registerClientStreaming(Ordp_Catalogue_V1_Catalogue.Method.importCkan) { (requests: RPCRequestStream<Ordp_Catalogue_V1_ImportCkanRequest>, context) -> Ordp_Catalogue_V1_ImportCkanResponse in
-      try await self.importCkan(requests: requests, context: context)
+    router.registerBidirectionalStreaming(Ordp_Catalogue_V1_Catalogue.Method.importCkan) { (requests: RPCRequestStream<Ordp_Catalogue_V1_ImportCkanRequest>, responses: RPCResponseWriter<Ordp_Catalogue_V1_ImportCkanResponse>, context) in
+      try await self.importCkan(requests: requests, responses: responses, context: context)
     }
   }
 }
@@ -123,7 +123,7 @@ public struct Ordp_Catalogue_V1_Catalogue_Client: Sendable {
     try await channel.serverStreaming(Ordp_Catalogue_V1_Catalogue.Method.export, request: request, options: options, onResponse: onResponse)
   }
 
-  public func importCkan(options: CallOptions = .defaults, requests: @escaping @Sendable (RPCRequestWriter<Ordp_Catalogue_V1_ImportCkanRequest>) async throws -> Void) async throws -> Ordp_Catalogue_V1_ImportCkanResponse {
-    try await channel.clientStreaming(Ordp_Catalogue_V1_Catalogue.Method.importCkan, options: options, requests: requests)
+  public func importCkan<Result: Sendable>(options: CallOptions = .defaults, requests: @escaping @Sendable (RPCRequestWriter<Ordp_Catalogue_V1_ImportCkanRequest>) async throws -> Void, onResponse: (RPCResponseStream<Ordp_Catalogue_V1_ImportCkanResponse>) async throws -> Result) async throws -> Result {
+    try await channel.bidirectionalStreaming(Ordp_Catalogue_V1_Catalogue.Method.importCkan, options: options, requests: requests, onResponse: onResponse)
   }
 }

@@ -545,6 +545,12 @@ public nonisolated struct Ordp_Catalogue_V1_ListRevisionsRequest: Sendable {
 
   public var id: String = String()
 
+  /// At most 1000; 0 means 100.
+  public var pageSize: UInt32 = 0
+
+  /// From the previous response.
+  public var pageToken: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -555,8 +561,12 @@ public nonisolated struct Ordp_Catalogue_V1_ListRevisionsResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Oldest first.
+  /// Oldest first; only the revisions the caller may see (a revision whose state was
+  /// restricted is left out for callers outside its towns).
   public var revisions: [Ordp_Catalogue_V1_Revision] = []
+
+  /// Empty on the last page.
+  public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -743,7 +753,7 @@ public nonisolated struct Ordp_Catalogue_V1_WatchChangesRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Changes after this feed position (0: from the beginning).
+  /// Changes after this feed position (0: from the beginning). At most 2^63 − 1.
   public var afterPosition: UInt64 = 0
 
   /// Keep the stream open and send new changes as they commit.
@@ -827,6 +837,10 @@ public nonisolated struct Ordp_Catalogue_V1_ImportCkanRequest: Sendable {
   /// The town the package is published under (when the CKAN organisation does not name one).
   public var publisher: String = String()
 
+  /// Re-importing a package keeps what was changed here since (access level, granted towns,
+  /// withdrawal) unless this is set; then the import's state replaces them.
+  public var replaceLocalChanges: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -900,6 +914,8 @@ public nonisolated struct Ordp_Catalogue_V1_ImportResult: Sendable {
   public init() {}
 }
 
+/// The results of the documents committed together (at most 200), in the order sent; one
+/// response per commit, so a long import is answered as it goes.
 public nonisolated struct Ordp_Catalogue_V1_ImportCkanResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1613,7 +1629,7 @@ nonisolated extension Ordp_Catalogue_V1_GetDatasetRequest: SwiftProtobuf.Message
 
 nonisolated extension Ordp_Catalogue_V1_ListRevisionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListRevisionsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}page_size\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1622,6 +1638,8 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsRequest: SwiftProtobuf.Mess
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1631,11 +1649,19 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsRequest: SwiftProtobuf.Mess
     if !self.id.isEmpty {
       try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
     }
+    if self.pageSize != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Catalogue_V1_ListRevisionsRequest, rhs: Ordp_Catalogue_V1_ListRevisionsRequest) -> Bool {
     if lhs.id != rhs.id {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1643,7 +1669,7 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsRequest: SwiftProtobuf.Mess
 
 nonisolated extension Ordp_Catalogue_V1_ListRevisionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListRevisionsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revisions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revisions\0\u{3}next_page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1652,6 +1678,7 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsResponse: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.revisions) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
       default: break
       }
     }
@@ -1661,11 +1688,15 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsResponse: SwiftProtobuf.Mes
     if !self.revisions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.revisions, fieldNumber: 1)
     }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Catalogue_V1_ListRevisionsResponse, rhs: Ordp_Catalogue_V1_ListRevisionsResponse) -> Bool {
     if lhs.revisions != rhs.revisions {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2164,7 +2195,7 @@ nonisolated extension Ordp_Catalogue_V1_ExportChunk: SwiftProtobuf.Message, Swif
 
 nonisolated extension Ordp_Catalogue_V1_ImportCkanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ImportCkanRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ckan_json\0\u{1}publisher\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ckan_json\0\u{1}publisher\0\u{3}replace_local_changes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2174,6 +2205,7 @@ nonisolated extension Ordp_Catalogue_V1_ImportCkanRequest: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.ckanJson) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.publisher) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.replaceLocalChanges) }()
       default: break
       }
     }
@@ -2186,12 +2218,16 @@ nonisolated extension Ordp_Catalogue_V1_ImportCkanRequest: SwiftProtobuf.Message
     if !self.publisher.isEmpty {
       try visitor.visitSingularStringField(value: self.publisher, fieldNumber: 2)
     }
+    if self.replaceLocalChanges != false {
+      try visitor.visitSingularBoolField(value: self.replaceLocalChanges, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Catalogue_V1_ImportCkanRequest, rhs: Ordp_Catalogue_V1_ImportCkanRequest) -> Bool {
     if lhs.ckanJson != rhs.ckanJson {return false}
     if lhs.publisher != rhs.publisher {return false}
+    if lhs.replaceLocalChanges != rhs.replaceLocalChanges {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -132,6 +132,11 @@ public nonisolated enum Ordp_Identity_V1_RevocationKind: SwiftProtobuf.Enum, Swi
   /// Every access token of one session, by its "sid": a login session (logout, refresh-token
   /// reuse, password change, disabled or deleted user) or an API key (revoked key).
   case session // = 2
+
+  /// Every access token of one subject ("sub", e.g. "user:<id>") issued before
+  /// `revoked_at_micros`: the subject's rights shrank (a role lowered, a town deactivated).
+  /// Tokens issued later — after a Refresh — carry the new rights and stay valid.
+  case subject // = 3
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -143,6 +148,7 @@ public nonisolated enum Ordp_Identity_V1_RevocationKind: SwiftProtobuf.Enum, Swi
     case 0: self = .unspecified
     case 1: self = .tokenID
     case 2: self = .session
+    case 3: self = .subject
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -152,6 +158,7 @@ public nonisolated enum Ordp_Identity_V1_RevocationKind: SwiftProtobuf.Enum, Swi
     case .unspecified: return 0
     case .tokenID: return 1
     case .session: return 2
+    case .subject: return 3
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -161,6 +168,7 @@ public nonisolated enum Ordp_Identity_V1_RevocationKind: SwiftProtobuf.Enum, Swi
     .unspecified,
     .tokenID,
     .session,
+    .subject,
   ]
 
 }
@@ -640,7 +648,7 @@ public nonisolated struct Ordp_Identity_V1_ListRevocationsRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Entries after this sequence number (0: all that have not expired).
+  /// Entries after this sequence number (0: all that have not expired). At most 2^63 − 1.
   public var afterSequence: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -653,10 +661,15 @@ public nonisolated struct Ordp_Identity_V1_ListRevocationsResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// In sequence order; at most 10,000 per response.
   public var revocations: [Ordp_Identity_V1_Revocation] = []
 
-  /// The highest sequence number so far; ask again after it.
+  /// The highest sequence number covered by this response: identity's latest, or, when `more`
+  /// is set, the last entry's. Ask again after it.
   public var latestSequence: UInt64 = 0
+
+  /// Entries after `latest_sequence` were left out of this response: ask again at once.
+  public var more: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -942,7 +955,7 @@ nonisolated extension Ordp_Identity_V1_Role: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Ordp_Identity_V1_RevocationKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVOCATION_KIND_UNSPECIFIED\0\u{1}REVOCATION_KIND_TOKEN_ID\0\u{1}REVOCATION_KIND_SESSION\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVOCATION_KIND_UNSPECIFIED\0\u{1}REVOCATION_KIND_TOKEN_ID\0\u{1}REVOCATION_KIND_SESSION\0\u{1}REVOCATION_KIND_SUBJECT\0")
 }
 
 nonisolated extension Ordp_Identity_V1_Organisation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2053,7 +2066,7 @@ nonisolated extension Ordp_Identity_V1_ListRevocationsRequest: SwiftProtobuf.Mes
 
 nonisolated extension Ordp_Identity_V1_ListRevocationsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListRevocationsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revocations\0\u{3}latest_sequence\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revocations\0\u{3}latest_sequence\0\u{1}more\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2063,6 +2076,7 @@ nonisolated extension Ordp_Identity_V1_ListRevocationsResponse: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.revocations) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.latestSequence) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.more) }()
       default: break
       }
     }
@@ -2075,12 +2089,16 @@ nonisolated extension Ordp_Identity_V1_ListRevocationsResponse: SwiftProtobuf.Me
     if self.latestSequence != 0 {
       try visitor.visitSingularUInt64Field(value: self.latestSequence, fieldNumber: 2)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Identity_V1_ListRevocationsResponse, rhs: Ordp_Identity_V1_ListRevocationsResponse) -> Bool {
     if lhs.revocations != rhs.revocations {return false}
     if lhs.latestSequence != rhs.latestSequence {return false}
+    if lhs.more != rhs.more {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
