@@ -191,7 +191,11 @@ extension RPCChannel {
               writerError = writerError ?? error
             }
           }
-          if let writerError, !(writerError is RPCError) { throw writerError }
+          // The writer's own failure explains the call's end; a cancellation (the call had
+          // ended, or the writer was cancelled just above) or a status does not.
+          if let writerError, !(writerError is RPCError), !(writerError is CancellationError) {
+            throw writerError
+          }
           throw error
         }
         if kind == .bidirectionalStreaming {

@@ -101,3 +101,65 @@ import Testing
     }
   }
 }
+
+/// The work of validating a dataset is linear and capped before it starts.
+@Suite struct ValidationLimitTests {
+  static func dataset() -> Ordp_Catalogue_V1_Dataset {
+    var dataset = Ordp_Catalogue_V1_Dataset()
+    dataset.publisher = "soest"
+    dataset.title = "Titel"
+    dataset.description_p = "Beschreibung"
+    return dataset
+  }
+
+  @Test func repeatedFieldsBeyondTheirLimitsAreRefusedBeforeAnyLoop() {
+    for (field, mutate) in [
+      (
+        "keywords",
+        { (d: inout Ordp_Catalogue_V1_Dataset) in d.keywords = Array(repeating: "x", count: 1001) }
+      ),
+      (
+        "themes",
+        { (d: inout Ordp_Catalogue_V1_Dataset) in d.themes = Array(repeating: "TRAN", count: 101) }
+      ),
+      (
+        "granted_organisations",
+        { (d: inout Ordp_Catalogue_V1_Dataset) in
+          d.grantedOrganisations = Array(repeating: "olpe", count: 101)
+        }
+      ),
+      (
+        "distributions",
+        { (d: inout Ordp_Catalogue_V1_Dataset) in
+          d.distributions = Array(repeating: .init(), count: 501)
+        }
+      ),
+    ] {
+      var dataset = Self.dataset()
+      mutate(&dataset)
+      #expect(throws: RPCError.self, "\(field)") { try DatasetValidator.validate(dataset) }
+      do {
+        _ = try DatasetValidator.validate(dataset)
+      } catch {
+        #expect(error.message.hasPrefix("\(field):"), "\(error.message)")
+      }
+    }
+  }
+
+  @Test func keywordsAreDeduplicatedAfterFoldingInOnePass() throws {
+    var dataset = Self.dataset()
+    // 1,000 keywords as sent, 50 distinct after folding: allowed, and kept in first order.
+    dataset.keywords = (0..<1000).map { index in
+      index.isMultiple(of: 2) ? "Straße \(index % 50)" : "STRASSE \(index % 50)"
+    }
+    let validated = try DatasetValidator.validate(dataset)
+    #expect(validated.keywords.count == 50 && validated.keywords.first == "Straße 0")
+    // 1,000 distinct ones are more than the 100 a dataset keeps.
+    dataset.keywords = (0..<1000).map { "k\($0)" }
+    #expect(throws: RPCError.self) { try DatasetValidator.validate(dataset) }
+    // Text far beyond a field's limit is refused without counting its characters.
+    var long = Self.dataset()
+    long.title = String(repeating: "a", count: 4 << 20)
+    #expect(throws: RPCError.self) { try DatasetValidator.validate(long) }
+  }
+}

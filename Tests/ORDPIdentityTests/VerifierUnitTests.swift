@@ -61,8 +61,10 @@ final class TestClock: Sendable {
     return AccessTokenVerifier(configuration: configuration, source: source, now: { clock.now })
   }
 
-  func token(jti: String = "t1", sid: String = "s1", lifetime: Double = 300) async throws -> String
-  {
+  func token(
+    jti: String = "t1", sid: String = "s1", lifetime: Double = 300, kid: String = "k1",
+    signer: Curve25519.Signing.PrivateKey? = nil
+  ) async throws -> String {
     let now = clock.now
     let claims = AccessTokenClaims(
       iss: "iss", aud: .init(value: ["ordp"]), sub: "user:u1",
@@ -72,8 +74,9 @@ final class TestClock: Sendable {
       sid: sid, name: "anna", kind: .user, orgs: [.init(id: "soest", role: .editor)],
       scope: "catalogue:read catalogue:write", padm: nil)
     let keys = JWTKeyCollection()
-    await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: "k1")
-    return try await keys.sign(claims, kid: "k1")
+    await keys.add(
+      eddsa: EdDSA.PrivateKey(backing: signer ?? key), kid: JWKIdentifier(string: kid))
+    return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
   }
 
   func publishKey() {
@@ -155,5 +158,91 @@ final class TestClock: Sendable {
     #expect(list.latestSequence == 2)
     list.prune(now: 60)
     #expect(list.count == 0)
+  }
+
+  @Test func revocationsArriveInPagesAndAVerifierCatchesUpInOneSync() async throws {
+    publishKey()
+    let verifier = makeVerifier()
+    let token = try await token(sid: "s5")
+    _ = try await verifier.verify(token)
+    source.state.withLock {
+      $0.revocations = (1...5).map {
+        RevocationEntry(sequence: $0, kind: .session, value: "s\($0)", expiresAt: clock.now + 600)
+      }
+    }
+    // Identity answers two per page (FakeKeySource.pageSize); the fifth is on the third page.
+    try await verifier.syncRevocations()
+    await #expect(throws: RPCError(.unauthenticated, "access token has been revoked")) {
+      try await verifier.verify(token)
+    }
+  }
+
+  @Test func aKeyIdentityNoLongerPublishesStopsVerifyingCachedTokensToo() async throws {
+    let retired = Curve25519.Signing.PrivateKey()
+    source.state.withLock {
+      $0.keys = [
+        VerificationKey(keyID: "k1", publicKey: key.publicKey),
+        VerificationKey(keyID: "old", publicKey: retired.publicKey),
+      ]
+    }
+    let verifier = makeVerifier()
+    let oldToken = try await token(jti: "t-old", kid: "old", signer: retired)
+    let newToken = try await token(jti: "t-new")
+    _ = try await verifier.verify(oldToken)
+    _ = try await verifier.verify(newToken)
+    #expect(verifier.cachedTokens == 2)
+    // The rotation's retention passed: identity publishes only the new key.
+    publishKey()
+    try await verifier.refreshKeys()
+    await #expect(throws: RPCError(.unauthenticated, "access token signed with unknown key old")) {
+      try await verifier.verify(oldToken)
+    }
+    _ = try await verifier.verify(newToken)
+  }
+
+  @Test func runResynchronisesTheKeysWithinItsInterval() async throws {
+    let retired = Curve25519.Signing.PrivateKey()
+    source.state.withLock {
+      $0.keys = [VerificationKey(keyID: "old", publicKey: retired.publicKey)]
+    }
+    var configuration = AccessTokenVerifier.Configuration(issuer: "iss", audience: "ordp")
+    configuration.revocationStalenessLimit = nil
+    configuration.keySyncInterval = .milliseconds(50)
+    configuration.revocationSyncInterval = .milliseconds(10)
+    let clock = self.clock
+    let verifier = AccessTokenVerifier(
+      configuration: configuration, source: source, now: { clock.now })
+    let oldToken = try await token(kid: "old", signer: retired)
+    let running = Task { try await verifier.run() }
+    defer { running.cancel() }
+    _ = try await verifier.verify(oldToken)
+    publishKey()
+    var refused = false
+    for _ in 0..<100 where !refused {
+      try await Task.sleep(for: .milliseconds(20))
+      refused = (try? await verifier.verify(oldToken)) == nil
+    }
+    #expect(refused)
+  }
+
+  @Test func aSubjectRevocationEndsTheTokensIssuedBeforeIt() async throws {
+    publishKey()
+    let verifier = makeVerifier()
+    let before = try await token(jti: "before")
+    clock.advance(1)
+    source.state.withLock {
+      $0.revocations = [
+        RevocationEntry(
+          sequence: 1, kind: .subject, value: "user:u1", expiresAt: clock.now + 600,
+          revokedAt: clock.now)
+      ]
+    }
+    clock.advance(0.001)
+    let after = try await token(jti: "after")
+    try await verifier.syncRevocations()
+    await #expect(throws: RPCError(.unauthenticated, "access token has been revoked")) {
+      try await verifier.verify(before)
+    }
+    #expect(try await verifier.verify(after).tokenID == "after")
   }
 }

@@ -111,10 +111,13 @@ public struct QuantileSketch: Sendable, Equatable {
 
 /// Counts per bucket index, dense from the lowest to the highest index holding values (both
 /// ends always non-zero, so equal contents compare equal). At most `maximumBuckets` of them:
-/// values spread wider than that collapse into the lowest bucket kept (DDSketch's
-/// "collapsing lowest" store), so planted extreme values cannot make every sketch huge; the
-/// upper quantiles keep their relative accuracy, quantiles within the collapsed low end lose
-/// it. With α = 1 % the buckets span a ratio of γ^2048 ≈ 10^17 before anything collapses.
+/// values spread wider than that collapse into the highest bucket kept (DDSketch's collapsing
+/// store, at the high end), so planted extreme values cannot make every sketch huge. Since
+/// magnitudes below `QuantileSketch.minimumMagnitude` count as zero, the buckets kept reach
+/// from the smallest magnitude present up by a ratio of γ^2048 (≈ 10^17 at α = 1 %): every
+/// plausible measurement keeps its accuracy, and only quantiles that fall among values beyond
+/// that (the planted outliers themselves) lose it. The median of a cell with a few values of
+/// 1e300 in it stays right; the exact minimum and maximum are kept beside the sketch anyway.
 public struct BucketStore: Sendable, Equatable {
   /// Buckets one store keeps at most (the reference implementations' default).
   public static let maximumBuckets = 2048
@@ -147,34 +150,31 @@ public struct BucketStore: Sendable, Equatable {
     let low = Int(offset)
     let high = low + counts.count - 1
     let limit = Self.maximumBuckets
-    if new < low {
-      // Extend downwards as far as the limit allows; lower values go to the lowest bucket.
-      let lowest = Swift.max(new, high - limit + 1)
-      if lowest < low {
-        counts.insert(contentsOf: repeatElement(0, count: low - lowest), at: 0)
-        offset = Int32(lowest)
-      }
-      counts[0] &+= count
-    } else if new > high {
-      let lowest = new - limit + 1
-      if lowest > low {
-        // The window moves up: what falls below it collapses into its lowest bucket.
-        if lowest > high {
+    if new > high {
+      // Extend upwards as far as the limit allows; higher values go to the highest bucket.
+      let highest = Swift.min(new, low + limit - 1)
+      if highest > high { counts.append(contentsOf: repeatElement(0, count: highest - high)) }
+      counts[highest - low] &+= count
+    } else if new < low {
+      let highest = new + limit - 1
+      if highest < high {
+        // The window moves down: what lies above it collapses into its highest bucket.
+        if highest < low {
           let all = total
-          counts = Array(repeating: 0, count: new - lowest + 1)
-          counts[0] = all
+          counts = Array(repeating: 0, count: highest - new + 1)
+          counts[counts.count - 1] = all
         } else {
-          let dropped = lowest - low
-          let collapsed = counts[0..<dropped].reduce(0, &+)
-          counts.removeFirst(dropped)
-          counts[0] &+= collapsed
-          counts.append(contentsOf: repeatElement(0, count: new - high))
+          let kept = highest - low + 1
+          let collapsed = counts[kept...].reduce(0, &+)
+          counts.removeLast(counts.count - kept)
+          counts[kept - 1] &+= collapsed
+          counts.insert(contentsOf: repeatElement(0, count: low - new), at: 0)
         }
-        offset = Int32(lowest)
       } else {
-        counts.append(contentsOf: repeatElement(0, count: new - high))
+        counts.insert(contentsOf: repeatElement(0, count: low - new), at: 0)
       }
-      counts[new - Int(offset)] &+= count
+      offset = index
+      counts[0] &+= count
     } else {
       counts[new - low] &+= count
     }
@@ -189,8 +189,8 @@ public struct BucketStore: Sendable, Equatable {
     let low = Swift.min(Int(offset), Int(other.offset))
     let high = Swift.max(Int(maximumIndex), Int(other.maximumIndex))
     guard high - low + 1 <= Self.maximumBuckets else {
-      // Wider than a store may be: bucket by bucket, highest first, collapsing the lowest.
-      for position in other.counts.indices.reversed() where other.counts[position] > 0 {
+      // Wider than a store may be: bucket by bucket, lowest first, collapsing the highest.
+      for position in other.counts.indices where other.counts[position] > 0 {
         add(other.offset + Int32(position), other.counts[position])
       }
       return

@@ -47,6 +47,24 @@ public enum ImportRules {
     return dataset
   }
 
+  /// Whether a document brings the same content as `imported` (what an earlier import of it
+  /// stored), leaving out what each side decides locally: access level, granted towns,
+  /// withdrawal, id and slug.
+  public static func sameImportedContent(
+    _ imported: Ordp_Catalogue_V1_Dataset, _ incoming: Ordp_Catalogue_V1_Dataset
+  ) -> Bool {
+    func content(_ dataset: Ordp_Catalogue_V1_Dataset) -> Ordp_Catalogue_V1_Dataset {
+      var copy = dataset
+      copy.id = ""
+      copy.slug = ""
+      copy.withdrawn = false
+      copy.accessLevel = .unspecified
+      copy.grantedOrganisations = []
+      return copy
+    }
+    return sameContent(content(imported), content(incoming))
+  }
+
   /// Whether an import would change nothing (ignoring what the service sets itself).
   public static func sameContent(
     _ a: Ordp_Catalogue_V1_Dataset, _ b: Ordp_Catalogue_V1_Dataset

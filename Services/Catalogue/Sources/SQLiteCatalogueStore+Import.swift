@@ -30,8 +30,9 @@ extension SQLiteCatalogueStore {
 
   /// Creates the dataset, updates the one the same town imported before from the same CKAN id
   /// (keeping local decisions unless told otherwise, `ImportRules.merged`), or leaves it when
-  /// nothing changed. A taken slug gets a numbered suffix. Another town's dataset with the
-  /// same CKAN id is not looked at: for this town the id is new.
+  /// the document has not changed since it was last imported — then not even fields edited
+  /// here since are touched. A taken slug gets a numbered suffix. Another town's dataset with
+  /// the same CKAN id is not looked at: for this town the id is new.
   static func importOne(
     _ db: Database, _ item: ImportItem, context: WriteContext
   ) throws -> ImportOutcome {
@@ -41,9 +42,16 @@ extension SQLiteCatalogueStore {
       arguments: [dataset.publisher, dataset.ckanID])
     {
       let existing = try decode(data)
+      let incoming = dataset
       dataset = ImportRules.merged(
         dataset, over: existing, replaceLocalChanges: item.replaceLocalChanges)
-      if ImportRules.sameContent(existing, dataset) { return .unchanged(id: existing.id) }
+      if item.replaceLocalChanges {
+        if ImportRules.sameContent(existing, dataset) { return .unchanged(id: existing.id) }
+      } else if ImportRules.sameImportedContent(
+        try lastImport(db, id: existing.id) ?? existing, incoming)
+      {
+        return .unchanged(id: existing.id)
+      }
       _ = try replace(
         db, dataset, baseRevision: existing.revision, action: "import", context: context)
       return .updated(id: existing.id)
@@ -57,5 +65,16 @@ extension SQLiteCatalogueStore {
       dataset.slug = String(base.prefix(75)) + "-\(attempt + 1)"
     }
     return .rejected(reason: "no free slug for \(base) in \(dataset.publisher)", id: "")
+  }
+
+  /// The dataset as its latest import stored it.
+  static func lastImport(_ db: Database, id: String) throws -> Ordp_Catalogue_V1_Dataset? {
+    try Data.fetchOne(
+      db,
+      sql: """
+        SELECT data FROM revision WHERE dataset_id = ? AND action = 'import'
+        ORDER BY revision DESC LIMIT 1
+        """, arguments: [id]
+    ).map(decode)
   }
 }
