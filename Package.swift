@@ -33,6 +33,7 @@ let package = Package(
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
     .executable(name: "ordp-bench-rpc", targets: ["ordp-bench-rpc"]),
     .executable(name: "ordp-fuzz-frames", targets: ["ordp-fuzz-frames"]),
+    .executable(name: "ordp-fuzz-api", targets: ["ordp-fuzz-api"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -263,6 +264,19 @@ let package = Package(
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    // The API fuzzer: every method of identity, catalogue and analytics, in one process.
+    .executableTarget(
+      name: "ordp-fuzz-api",
+      dependencies: [
+        "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics",
+        "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPWire", "ORDPBenchSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict
     ),

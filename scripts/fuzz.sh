@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the frame decoder and the connection state machines with libFuzzer for a bounded
-# time. Usage: scripts/fuzz.sh [SECONDS] (default 60). Crashes land in fuzz-artifacts/.
+# time, then the services' APIs (ordp-fuzz-api: every method, mutated requests, every kind of
+# caller) for as long, with a fresh seed. Usage: scripts/fuzz.sh [SECONDS] (default 60).
+# Crashes and failing inputs land in fuzz-artifacts/ (the API fuzzer's in fuzz-artifacts/api,
+# replayable with ordp-fuzz-api --corpus fuzz-artifacts/api).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -15,3 +18,9 @@ mkdir -p fuzz-artifacts "$scratch/corpus"
 cp Fuzz/corpus/frames/* "$scratch/corpus/"
 "$bin" -max_total_time="$seconds" -max_len=4096 -artifact_prefix=fuzz-artifacts/ \
   -print_final_stats=1 "$scratch/corpus" 2>&1 | tail -15
+
+swift build --product ordp-fuzz-api >/dev/null
+seed="$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
+echo "ordp-fuzz-api: ${seconds} s, seed ${seed}"
+"$(swift build --show-bin-path)/ordp-fuzz-api" --corpus Fuzz/corpus/api --seconds "$seconds" \
+  --seed "$seed"

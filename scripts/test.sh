@@ -12,3 +12,5 @@ for target in ORDPWireTests ORDPRPCTests ORDPIdentityTests ORDPCatalogueTests OR
 done
 # The frame fuzzer's replay mode: the seed corpus plus 20,000 pseudo-random inputs.
 "$(swift build --show-bin-path)/ordp-fuzz-frames" Fuzz/corpus/frames
+# The API fuzzer: its corpus as every kind of caller, then 2,000 generated inputs (fixed seed).
+"$(swift build --show-bin-path)/ordp-fuzz-api" --corpus Fuzz/corpus/api --generated 2000

@@ -52,7 +52,16 @@ public struct BenchPlatform: Sendable {
           verifier: identity.verifier,
           anonymousMethods: anonymousMethods.union(IdentityService.anonymousMethods))
       ], logger: quiet)
-    let serverTask = Task { try await server.run() }
+    // Identity's housekeeping runs beside the server, as in its executable: its verifier's
+    // revocations stay current (stale ones would fail every token check after two minutes).
+    let maintenance = identity.maintenance
+    let serverTask = Task {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        group.addTask { try await maintenance.run() }
+        try await group.waitForAll()
+      }
+    }
     let port = try await server.localAddress.port!
     let channel = RPCChannel(
       host: "127.0.0.1", port: port,

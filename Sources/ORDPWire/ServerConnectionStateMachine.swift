@@ -182,6 +182,9 @@ public struct ServerConnectionStateMachine: Sendable {
       return .endOfRequests(streamID: id)
     }
     guard id > highestStreamID else {
+      // A client's half-close that crossed the server's TRAILERS or CANCEL: the call is over
+      // and the frame arrives late, like any frame for a forgotten stream (WIRE.md §4).
+      if frame.flags.contains(.endStream), frame.payload.readableBytes == 0 { return .none }
       return fail(
         .protocolError, "HEADERS reuses stream id \(id) (highest so far \(highestStreamID))")
     }

@@ -188,9 +188,3 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
 }
 
 func format(_ value: Double) -> String { String(format: "%.1f", value) }
-
-extension Duration {
-  var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
-  }
-}

@@ -180,8 +180,5 @@ func residentMiB() -> Int {
 func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
 extension Duration {
-  var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) / 1e18
-  }
   var micros: UInt64 { UInt64(max(0, seconds * 1e6)) }
 }

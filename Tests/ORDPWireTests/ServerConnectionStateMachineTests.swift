@@ -304,6 +304,27 @@ import Testing
   }
 }
 
+/// A client's half-close that crosses the server's end of the call.
+@Suite struct LateHalfCloseTests {
+  @Test func aHalfCloseAfterTheCallEndedIsIgnoredAnyOtherReuseIsNot() {
+    var m = ServerConnectionStateMachine()
+    _ = m.receive(F.hello(), now: .now())
+    _ = m.receive(F.headers(1), now: .now())
+    _ = m.receive(F.headers(2), now: .now())
+    // The server answered call 1 (TRAILERS) while the client was half-closing it.
+    _ = m.callEnded(streamID: 1)
+    let late = m.receive(F.raw(.headers, 1, flags: .endStream, bytes: []), now: .now())
+    #expect({ if case .none = late { true } else { false } }())
+    #expect(!m.isClosed && m.isOpen(streamID: 2))
+    // A HEADERS that would open an old id again is still a protocol error.
+    guard case .connectionError(let error, _) = m.receive(F.headers(1), now: .now()) else {
+      Issue.record("reuse accepted")
+      return
+    }
+    #expect(error.code == .protocolError)
+  }
+}
+
 /// Memory a client can make the server hold: credit it grants, request bytes it sends.
 @Suite struct ServerConnectionMemoryTests {
   let now = NIODeadline.now()
