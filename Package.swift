@@ -34,6 +34,7 @@ let package = Package(
     .executable(name: "ordp-bench-rpc", targets: ["ordp-bench-rpc"]),
     .executable(name: "ordp-fuzz-frames", targets: ["ordp-fuzz-frames"]),
     .executable(name: "ordp-fuzz-api", targets: ["ordp-fuzz-api"]),
+    .executable(name: "ordp-bench-hostile", targets: ["ordp-bench-hostile"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -267,6 +268,21 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // Honest clients beside hostile ones, against the services as their own processes.
+    .executableTarget(
+      name: "ordp-bench-hostile",
+      dependencies: [
+        "ORDPIdentityAPI", "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalyticsAPI", "ORDPRPC",
+        "ORDPWire", "ORDPBenchSupport", "ORDPTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: strict
+    ),
     // The API fuzzer: every method of identity, catalogue and analytics, in one process.
     .executableTarget(
       name: "ordp-fuzz-api",
@@ -303,7 +319,8 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
-    // Helpers shared by the test targets: real service processes on loopback.
+    // Helpers shared by the test targets and the hostile-load benchmark: real service
+    // processes on loopback.
     .target(
       name: "ORDPTestSupport",
       dependencies: [
