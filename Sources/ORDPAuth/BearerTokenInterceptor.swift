@@ -25,9 +25,33 @@ public struct BearerTokenInterceptor: ServerInterceptor {
     self.anonymousServices = anonymousServices
   }
 
+  /// At the HEADERS: a call without a token for a method that needs one, a malformed
+  /// authorization, or a token known to be expired or revoked is refused before its request
+  /// is received; a token verified before is taken as it is (`intercept` then has its
+  /// principal). Tokens not seen yet are verified in `intercept` (which may have to fetch keys).
+  public func admit(_ context: inout ServerContext) throws(RPCError) {
+    guard let header = context.requestMetadata["authorization"] else {
+      if !anonymousMethods.contains(context.method.path),
+        !anonymousServices.contains(context.method.service)
+      {
+        throw RPCError(
+          .unauthenticated,
+          "\(context.method.path) needs an access token (authorization: Bearer …)")
+      }
+      return
+    }
+    let token = try Self.bearerToken(header)
+    if let principal = try verifier.verifyCached(token) {
+      context.attributes[Principal.self] = principal
+      context.attributes[PresentedToken.self] = PresentedToken(token: token, verifier: verifier)
+    }
+  }
+
   public func intercept(
     context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
   ) async throws {
+    // Admitted at the HEADERS with a token verified before: nothing left to check.
+    if context.attributes[PresentedToken.self] != nil { return try await next(context) }
     var context = context
     if let header = context.requestMetadata["authorization"] {
       let token = try Self.bearerToken(header)

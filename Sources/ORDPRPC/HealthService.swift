@@ -16,6 +16,11 @@ public final class HealthService: Grpc_Health_V1_Health_ServiceProtocol {
 
   public init() {}
 
+  /// A health request names a service: a kilobyte is plenty.
+  public var maximumRequestBytes: [String: Int] {
+    Dictionary(uniqueKeysWithValues: Grpc_Health_V1_Health.Method.all.map { ($0.path, 1024) })
+  }
+
   /// Sets the status of `service` and tells its watchers.
   public func setStatus(_ status: Status, forService service: String = "") {
     let watchers = state.withLock { s in

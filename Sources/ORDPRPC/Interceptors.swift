@@ -8,6 +8,16 @@ public protocol ServerInterceptor: Sendable {
   func intercept(
     context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
   ) async throws
+
+  /// Decides what can be decided from the HEADERS alone, synchronously, when the call opens —
+  /// before its request message is even received: throw to refuse the call (an anonymous
+  /// call of a method that needs a token, say), or attach attributes that `intercept` then
+  /// finds. A refused call never reaches `intercept` or the handler. The default admits all.
+  func admit(_ context: inout ServerContext) throws(RPCError)
+}
+
+extension ServerInterceptor {
+  public func admit(_ context: inout ServerContext) throws(RPCError) {}
 }
 
 /// Describes an outgoing call to client interceptors.

@@ -43,7 +43,11 @@ public final class ORDPServer: Service, Sendable {
     self.health = health
     var router = RPCRouter()
     health.registerMethods(with: &router)
-    for service in services { service.registerMethods(with: &router) }
+    router.limitRequests(health.maximumRequestBytes)
+    for service in services {
+      service.registerMethods(with: &router)
+      router.limitRequests(service.maximumRequestBytes)
+    }
     self.router = router
   }
 

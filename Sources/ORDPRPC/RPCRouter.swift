@@ -5,6 +5,14 @@ public import SwiftProtobuf
 public protocol RPCService: Sendable {
   /// Registers the service's methods with the router.
   func registerMethods(with router: inout RPCRouter)
+  /// The largest request message each method takes, by method path; a larger one ends its
+  /// call with RESOURCE_EXHAUSTED before it is decoded (as Envoy limits request bytes per
+  /// route). Methods not named take anything up to the frame limit.
+  var maximumRequestBytes: [String: Int] { get }
+}
+
+extension RPCService {
+  public var maximumRequestBytes: [String: Int] { [:] }
 }
 
 /// Maps method paths to type-erased handlers.
@@ -24,6 +32,8 @@ public struct RPCRouter: Sendable {
   struct Route: Sendable {
     var descriptor: MethodDescriptor
     var handler: Handler
+    /// The largest request message the method takes (nil: up to the frame limit).
+    var maximumRequestBytes: Int?
 
     @usableFromInline
     init(descriptor: MethodDescriptor, handler: Handler) {
@@ -41,6 +51,11 @@ public struct RPCRouter: Sendable {
   public var methods: [MethodDescriptor] { routes.values.map(\.descriptor) }
 
   func route(for path: String) -> Route? { routes[path] }
+
+  /// Sets the largest request message of the methods named (paths of registered methods).
+  mutating func limitRequests(_ limits: [String: Int]) {
+    for (path, bytes) in limits { routes[path]?.maximumRequestBytes = bytes }
+  }
 
   /// Inlinable: a generated service registers its methods with its own message types, so a
   /// unary call's decoding, handler call and encoding are compiled for those types rather

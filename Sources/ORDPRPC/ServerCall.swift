@@ -47,6 +47,9 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
 
   func receive(_ payload: ByteBuffer, endStream: Bool) {
     guard !finished else { return }
+    if let limit = route.maximumRequestBytes, payload.readableBytes > limit {
+      return endEarly(tooLarge(payload.readableBytes, limit: limit))
+    }
     if let queue {
       queue.push(payload)
       if endStream { queue.finish() }
@@ -265,13 +268,26 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
 
   // MARK: - Ending early (event loop)
 
+  /// The status of a request message larger than the method takes.
+  func tooLarge(_ bytes: Int, limit: Int) -> RPCStatus {
+    RPCStatus(
+      code: .resourceExhausted,
+      message:
+        "request message of \(bytes) bytes exceeds the \(limit) bytes \(route.descriptor.path) takes"
+    )
+  }
+
   func deadlineExceeded() {
+    endEarly(RPCStatus(code: .deadlineExceeded, message: "deadline exceeded"))
+  }
+
+  /// Ends the call with `status` now, whether its handler started or not; a running handler is
+  /// cancelled and what it writes afterwards goes nowhere.
+  func endEarly(_ status: RPCStatus) {
     guard !finished, let connection else { return }
     finished = true
-    connection.writeFrame(
-      .trailers, streamID: streamID,
-      message: RPCStatus(code: .deadlineExceeded, message: "deadline exceeded").wire)
-    cancelEverything(RPCError(.deadlineExceeded, "deadline exceeded"))
+    connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
+    cancelEverything(RPCError(status: status))
     connection.callFinished(streamID)
     self.connection = nil
   }

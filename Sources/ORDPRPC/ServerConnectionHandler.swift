@@ -103,6 +103,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    // A closed connection (GOAWAY sent, lingering until the client closes) reads only to
+    // drain the socket: what arrives is dropped, never collected — else a client could keep
+    // sending into a buffer nobody empties.
+    guard !machine.isClosed else { return }
     let bytes = unwrapInboundIn(data)
     reader.append(bytes)
     outbound.inRead = true
@@ -116,7 +120,24 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         connectionError(error)
         return
       }
-      guard let frame else { break }
+      guard let frame else {
+        // Only the next frame's header is here: a request message no call will take is
+        // skipped as it arrives, not collected.
+        if let next = reader.pendingHeader, next.type == .message {
+          let call = calls[next.streamID]
+          switch machine.messageAnnounced(
+            streamID: next.streamID, length: next.length,
+            limit: call?.route.maximumRequestBytes)
+          {
+          case .read: break
+          case .skip: reader.skipPendingFrame()
+          case .refuse(let limit):
+            if let call { call.endEarly(call.tooLarge(next.length, limit: limit)) }
+            reader.skipPendingFrame()
+          }
+        }
+        break
+      }
       handle(machine.receive(frame, now: readClock()))
     }
     reader.compact()
@@ -222,9 +243,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       ? nil
       : .now()
         + .microseconds(Int64(clamping: min(headers.timeoutMicros, UInt64(Int64.max / 1000))))
-    let context = ServerContext(
+    var context = ServerContext(
       method: route.descriptor, requestMetadata: Metadata(headers.metadata), deadline: deadline,
       peer: peer)
+    // What the HEADERS decide (a missing or already refused token) ends the call here, before
+    // its request message is received and a handler started.
+    for interceptor in interceptors {
+      do {
+        try interceptor.admit(&context)
+      } catch {
+        finishImmediately(id, error.status)
+        return
+      }
+    }
     let call = ServerCall(streamID: id, route: route, context: context, connection: self)
     calls[id] = call
     if let deadline, let loop = self.context?.eventLoop {
@@ -246,6 +277,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   // MARK: - Used by calls
 
   var eventLoop: any EventLoop { context!.eventLoop }
+  /// Bytes read and not yet decoded into frames (for tests).
+  var bufferedInboundBytes: Int { reader.bufferedBytes }
   var maxOutboundFrameSize: Int { Int(machine.peerSettings.maxFrameSize) }
 
   /// A call ended on the wire (TRAILERS or CANCEL written): forget it.

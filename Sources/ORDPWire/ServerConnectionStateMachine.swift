@@ -312,6 +312,32 @@ public struct ServerConnectionStateMachine: Sendable {
 
   // MARK: - Local events
 
+  /// What to do with a MESSAGE frame whose header has arrived and whose payload has not.
+  public enum AnnouncedMessage: Sendable, Hashable {
+    /// Read it as usual.
+    case read
+    /// Skip its payload as it arrives, unread and uncollected: no call takes it.
+    case skip
+    /// Its call's method takes at most `limit` bytes: the call ends with RESOURCE_EXHAUSTED
+    /// (the handler ends it; the stream is forgotten here) and the payload is skipped.
+    case refuse(limit: Int)
+  }
+
+  /// The header of a MESSAGE frame of `length` bytes arrived on `streamID`, its payload not
+  /// yet, and the call's method takes at most `limit` bytes (nil: any). A message no call
+  /// will take — beyond its method's limit, or for a call that is over (refused at its
+  /// HEADERS, say) — is skipped as it arrives instead of being collected: a client flooding
+  /// a login with 4 MiB passwords costs the server the bytes' decryption, not their copies
+  /// and buffers. Only that call is affected; the connection and its other calls go on.
+  public mutating func messageAnnounced(
+    streamID: UInt32, length: Int, limit: Int?
+  ) -> AnnouncedMessage {
+    guard streams[streamID] != nil else { return .skip }
+    guard let limit, length > limit else { return .read }
+    removeStream(streamID)
+    return .refuse(limit: limit)
+  }
+
   /// A call's handler wants to send a message of `bytes` payload bytes.
   public mutating func sendMessage(streamID: UInt32, bytes: Int) -> SendDecision {
     guard var stream = streams[streamID] else { return .streamClosed }

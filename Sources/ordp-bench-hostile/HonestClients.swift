@@ -40,7 +40,9 @@ struct HonestClients {
     }
   }
 
-  private func loop(user: Int, token: String, until end: ContinuousClock.Instant) async throws
+  private func loop(
+    user: Int, token: String, until end: ContinuousClock.Instant
+  ) async throws
     -> Result
   {
     let identity = Ordp_Identity_V1_Identity_Client(channel: platform.identityChannel)

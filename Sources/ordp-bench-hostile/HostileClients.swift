@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOSSL
 import ORDPAnalyticsAPI
 import ORDPCatalogueAPI
 import ORDPIdentityAPI
@@ -11,19 +12,34 @@ import Synchronization
 /// never end, run heavy anonymous aggregates, and leave TLS handshakes unfinished — all at
 /// once, until cancelled.
 struct HostileClients {
-  let platform: HostilePlatform
+  /// Where the services listen, the CA that signed their certificates, how many streams.
+  struct Targets: Sendable {
+    var identityPort: Int
+    var cataloguePort: Int
+    var analyticsPort: Int
+    var caPath: String
+    var streams: Int
+  }
+
+  let targets: Targets
   /// What the attackers did, for the report.
   let counts = Counts()
-  /// The attackers' own connections (they do not share the honest users' ones).
+  /// The attackers' own connections.
   let identityChannel: RPCChannel
   let catalogueChannel: RPCChannel
   let analyticsChannel: RPCChannel
 
-  init(platform: HostilePlatform) throws {
-    self.platform = platform
-    identityChannel = try platform.identity.channel()
-    catalogueChannel = try platform.catalogue.channel()
-    analyticsChannel = try platform.analytics.channel()
+  init(targets: Targets) throws {
+    self.targets = targets
+    let roots = try NIOSSLCertificate.fromPEMFile(targets.caPath)
+    func channel(_ port: Int) -> RPCChannel {
+      RPCChannel(
+        host: "127.0.0.1", port: port,
+        security: .tls(trustRoots: roots, serverHostname: "localhost"))
+    }
+    identityChannel = channel(targets.identityPort)
+    catalogueChannel = channel(targets.cataloguePort)
+    analyticsChannel = channel(targets.analyticsPort)
   }
 
   func close() {
@@ -39,15 +55,30 @@ struct HostileClients {
 
   static let maximumMessage = 4_194_304 - 64
 
-  func run() async {
+  /// The kinds of attack.
+  enum Attack: String, CaseIterable, Sendable {
+    case exports, held, frames, aggregates, handshakes
+  }
+
+  func run(_ attacks: Set<Attack> = Set(Attack.allCases)) async {
     await withTaskGroup(of: Void.self) { group in
-      for _ in 0..<4 { group.addTask { await nonReadingExports() } }
-      for service in [platform.catalogue.port, platform.analytics.port, platform.identity.port] {
-        group.addTask { await heldRequests(port: service) }
+      if attacks.contains(.exports) {
+        for _ in 0..<4 { group.addTask { await nonReadingExports() } }
       }
-      for _ in 0..<3 { group.addTask { await maximumFrames() } }
-      for _ in 0..<4 { group.addTask { await heavyAggregates() } }
-      group.addTask { await stalledHandshakes(count: 150) }
+      if attacks.contains(.held) {
+        for service in [targets.cataloguePort, targets.analyticsPort, targets.identityPort] {
+          group.addTask { await heldRequests(port: service) }
+        }
+      }
+      if attacks.contains(.frames) {
+        for _ in 0..<3 { group.addTask { await maximumFrames() } }
+      }
+      if attacks.contains(.aggregates) {
+        for _ in 0..<4 { group.addTask { await heavyAggregates() } }
+      }
+      if attacks.contains(.handshakes) {
+        group.addTask { await stalledHandshakes(count: 150) }
+      }
       await group.waitForAll()
     }
   }
@@ -58,7 +89,8 @@ struct HostileClients {
     defer { for channel in connections { channel.close(promise: nil) } }
     while !Task.isCancelled {
       var frames = ByteBuffer()
-      let export = (try? Ordp_Catalogue_V1_ExportRequest.with { $0.format = .jsonLd }.serializedBytes())
+      let export =
+        (try? Ordp_Catalogue_V1_ExportRequest.with { $0.format = .jsonLd }.serializedBytes())
         ?? []
       for stream in UInt32(1)...4 {
         try? RawConnection.call(
@@ -66,7 +98,7 @@ struct HostileClients {
           into: &frames)
       }
       if let channel = try? await RawConnection.open(
-        port: platform.catalogue.port, frames: frames, keepReading: false)
+        port: targets.cataloguePort, ca: targets.caPath, frames: frames, keepReading: false)
       {
         connections.append(channel)
         counts.add("non-reading export connections")
@@ -89,7 +121,9 @@ struct HostileClients {
         try? RawConnection.call(
           stream, method: "/grpc.health.v1.Health/Check", message: junk, end: false, into: &frames)
       }
-      if let channel = try? await RawConnection.open(port: port, frames: frames, keepReading: true) {
+      if let channel = try? await RawConnection.open(
+        port: port, ca: targets.caPath, frames: frames, keepReading: true)
+      {
         counts.add("held maximum requests", 12)
         try? await Task.sleep(for: .seconds(3))
         channel.close(promise: nil)
@@ -97,42 +131,48 @@ struct HostileClients {
     }
   }
 
-  /// Maximum-size frames as fast as the server takes them: a 4 MiB search query, a 4 MiB
-  /// password, 4 MiB of datastream ids.
+  /// Maximum-size frames as fast as the server takes them, without a token, each on its own
+  /// connection: a 4 MiB search, a 4 MiB login, 4 MiB of datastream ids, a 4 MiB dataset.
   func maximumFrames() async {
-    let text = String(repeating: "x", count: Self.maximumMessage - 16)
-    let catalogue = Ordp_Catalogue_V1_Catalogue_Client(channel: catalogueChannel)
-    let identity = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
-    let analytics = Ordp_Analytics_V1_Analytics_Client(channel: analyticsChannel)
+    let junk = ByteBuffer(bytes: [UInt8](repeating: 0x0a, count: Self.maximumMessage))
+    let methods = [
+      (targets.cataloguePort, "/ordp.catalogue.v1.Catalogue/Search"),
+      (targets.identityPort, "/ordp.identity.v1.Identity/Login"),
+      (targets.analyticsPort, "/ordp.analytics.v1.Analytics/Latest"),
+      (targets.cataloguePort, "/ordp.catalogue.v1.Catalogue/CreateDataset"),
+    ]
     var round = 0
     while !Task.isCancelled {
+      let (port, method) = methods[round % methods.count]
       round += 1
-      switch round % 3 {
-      case 0: _ = try? await catalogue.search(.with { $0.query = text })
-      case 1:
-        _ = try? await identity.login(
-          .with {
-            $0.username = "soest.honest0"
-            $0.password = text
-          })
-      default:
-        _ = try? await analytics.latest(
-          .with { $0.streams.datastreamIds = Array(repeating: "x", count: 1_000_000) })
+      guard
+        let channel = try? await RawConnection.open(
+          port: port, ca: targets.caPath, frames: ByteBuffer(), keepReading: true)
+      else { continue }
+      var headers = Ordp_Rpc_V1_RequestHeaders()
+      headers.method = method
+      for stream in UInt32(1)...50 where !Task.isCancelled {
+        var frames = ByteBuffer()
+        try? frames.writeFrame(.headers, streamID: stream, message: headers)
+        frames.writeFrame(.message, flags: .endStream, streamID: stream, payload: junk)
+        guard (try? await channel.writeAndFlush(frames)) != nil else { break }
+        counts.add("maximum frames")
       }
-      counts.add("maximum frames")
+      channel.close(promise: nil)
     }
   }
 
-  /// Anonymous aggregates as heavy as the service allows: every public stream, minute buckets
-  /// over eight days, quantiles.
+  /// Anonymous aggregates as heavy as the service allows without a token: every public
+  /// stream, minute buckets over as long as the cell limit allows (20,000 cells), quantiles.
   func heavyAggregates() async {
     let analytics = Ordp_Analytics_V1_Analytics_Client(channel: analyticsChannel)
     let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+    let minutes = Int64(20_000 / targets.streams - 2)
     while !Task.isCancelled {
       do {
         try await analytics.aggregate(
           .with {
-            $0.fromMicros = now - 8 * 86_400_000_000
+            $0.fromMicros = now - minutes * 60_000_000
             $0.toMicros = now
             $0.bucket.fixedSeconds = 60
             $0.functions = [.count, .avg, .p50, .p99, .stddev]
@@ -152,7 +192,7 @@ struct HostileClients {
   func stalledHandshakes(count: Int) async {
     var open: [any Channel] = []
     defer { for channel in open { channel.close(promise: nil) } }
-    let ports = [platform.identity.port, platform.catalogue.port, platform.analytics.port]
+    let ports = [targets.identityPort, targets.cataloguePort, targets.analyticsPort]
     while !Task.isCancelled {
       open.removeAll { !$0.isActive }
       while open.count < count {

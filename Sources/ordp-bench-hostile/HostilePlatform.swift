@@ -123,6 +123,18 @@ final class HostilePlatform: Sendable {
     identity.stop()
   }
 
+  /// CPU time a process has used, user and system, in seconds (from /proc; 100 ticks/s).
+  static func cpuSeconds(of pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12])
+    else { return 0 }
+    return (user + system) / 100
+  }
+
   /// A process's peak and current resident memory, MiB (from /proc).
   static func memory(of pid: Int32) -> (peak: Int, now: Int) {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -2,7 +2,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
-import ORDPTestSupport
 import ORDPWire
 import SwiftProtobuf
 
@@ -24,30 +23,38 @@ enum RawConnection {
     typealias InboundIn = ByteBuffer
     let frames: ByteBuffer
     let keepReading: Bool
+    /// Kept once HELLO and `frames` are written.
+    let written: EventLoopPromise<Void>
 
-    init(frames: ByteBuffer, keepReading: Bool) {
+    init(frames: ByteBuffer, keepReading: Bool, written: EventLoopPromise<Void>) {
       self.frames = frames
       self.keepReading = keepReading
+      self.written = written
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
       if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-        context.writeAndFlush(NIOAny(frames), promise: nil)
+        context.writeAndFlush(NIOAny(frames), promise: written)
         if !keepReading {
           context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         }
       }
       context.fireUserInboundEventTriggered(event)
     }
+
+    func channelInactive(context: ChannelHandlerContext) {
+      written.fail(ChannelError.ioOnClosedChannel)
+      context.fireChannelInactive()
+    }
   }
 
-  /// Connects over TLS and writes HELLO (granting a huge window) and `frames`.
+  /// Connects over TLS and writes HELLO (granting a huge window) and `frames`; returns once
+  /// they are written, so that what the caller writes next follows HELLO.
   static func open(
-    port: Int, frames: ByteBuffer, keepReading: Bool
+    port: Int, ca: String, frames: ByteBuffer, keepReading: Bool
   ) async throws -> any Channel {
     var configuration = TLSConfiguration.makeClientConfiguration()
-    configuration.trustRoots = .certificates(
-      try NIOSSLCertificate.fromPEMFile(IdentityPKI.path("ca.pem")))
+    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
     configuration.applicationProtocols = ["ordp/1"]
     let context = try NIOSSLContext(configuration: configuration)
     var all = ByteBuffer()
@@ -57,24 +64,32 @@ enum RawConnection {
     var rest = frames
     all.writeBuffer(&rest)
     let payload = all
-    return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
             NIOSSLClientHandler(context: context, serverHostname: "localhost"))
           try channel.pipeline.syncOperations.addHandler(
-            Writer(frames: payload, keepReading: keepReading))
+            Writer(
+              frames: payload, keepReading: keepReading, written: channel.eventLoop.makePromise()))
           try channel.pipeline.syncOperations.addHandler(Sink())
         }
       }
       .connect(host: "127.0.0.1", port: port).get()
+    let written = try await channel.eventLoop.submit {
+      try channel.pipeline.syncOperations.handler(type: Writer.self).written.futureResult
+    }.get()
+    try await written.get()
+    return channel
   }
 
   /// A TCP connection that sends the first byte of a TLS record and nothing more.
   static func stalledHandshake(port: Int) async throws -> any Channel {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Sink()) }
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(Sink())
+        }
       }
       .connect(host: "127.0.0.1", port: port).get()
     try await channel.writeAndFlush(ByteBuffer(bytes: [0x16, 0x03]))

@@ -301,3 +301,21 @@ extension IdentityHostileCallerTests.Fixture {
     root = try await client.login("admin", IdentityProcess.adminPassword).accessToken
   }
 }
+
+extension IdentityHostileCallerTests {
+  /// A login with a password of megabytes is refused as too large before it is decoded (or,
+  /// when its frame header arrives before its payload, before the payload is read).
+  @Test func requestsLargerThanTheirMethodTakesAreRefusedUndecoded() async throws {
+    let fixture = try await Fixture()
+    defer { fixture.stop() }
+    let error = await statusOf {
+      try await fixture.client.login(
+        .with {
+          $0.username = "admin"
+          $0.password = String(repeating: "p", count: 3 << 20)
+        })
+    }
+    #expect(error?.code == .resourceExhausted && error?.message.contains("bytes exceeds") == true)
+    #expect(try await fixture.alive())
+  }
+}

@@ -60,4 +60,57 @@ import Testing
     #expect(counter.reads == 2)
     _ = try channel.finish()
   }
+
+  @Test func aClosedConnectionDropsWhatItStillReceives() throws {
+    let channel = try EmbeddedServer.channel()
+    let handler = try channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self)
+    // A first frame that is not HELLO: GOAWAY, and the connection lingers until the client
+    // closes. Whatever the client goes on sending is dropped, not collected.
+    var bytes = ByteBuffer()
+    bytes.writeFrame(.ping, streamID: 0, bytes: [0, 0, 0, 0, 0, 0, 0, 0])
+    EmbeddedServer.read(bytes, on: channel)
+    for _ in 0..<16 {
+      EmbeddedServer.read(ByteBuffer(repeating: 0x0a, count: 1 << 20), on: channel)
+    }
+    #expect(handler.bufferedInboundBytes == 0)
+    #expect(try EmbeddedServer.writtenFrames(channel).contains { $0.type == .goAway })
+    _ = try? channel.finish()
+  }
+
+  @Test func aMessageBeyondItsMethodsLimitIsRefusedAndNeverCollected() throws {
+    let limited = MethodDescriptor(service: "test.Limited", method: "Get", kind: .unary)
+    let channel = try EmbeddedServer.channel { router in
+      router.registerUnary(limited) {
+        (
+          request: Ordp_Echo_V1_EchoRequest, _: ServerContext
+        ) async throws
+          -> Ordp_Echo_V1_EchoResponse in Ordp_Echo_V1_EchoResponse.with { $0.text = request.text }
+      }
+      router.limitRequests([limited.path: 1024])
+    }
+    let handler = try channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self)
+    var bytes = try EmbeddedServer.hello()
+    var headers = Ordp_Rpc_V1_RequestHeaders()
+    headers.method = limited.path
+    try bytes.writeFrame(.headers, streamID: 1, message: headers)
+    let length = 4 << 20
+    bytes.writeFrameHeader(.message, flags: .endStream, streamID: 1, length: UInt32(length))
+    EmbeddedServer.read(bytes, on: channel)
+    // The payload arrives in 64 KiB reads and is dropped as it comes.
+    for _ in 0..<(length / 65_536) {
+      EmbeddedServer.read(ByteBuffer(repeating: 0x0a, count: 65_536), on: channel)
+      #expect(handler.bufferedInboundBytes == 0)
+    }
+    // The call was refused; the next one on the connection is answered.
+    var next = ByteBuffer()
+    try EmbeddedServer.appendCall(2, method: limited.path, request: echoRequest("ok"), to: &next)
+    EmbeddedServer.read(next, on: channel)
+    channel.pipeline.fireChannelReadComplete()
+    channel.embeddedEventLoop.run()
+    let frames = try EmbeddedServer.writtenFrames(channel)
+    let first = try #require(frames.first { $0.streamID == 1 && $0.type == .trailers })
+    #expect(RPCStatus(try Ordp_Rpc_V1_Status(buffer: first.payload)).code == .resourceExhausted)
+    #expect(frames.contains { $0.streamID == 2 && $0.type == .message })
+    _ = try? channel.finish()
+  }
 }

@@ -47,12 +47,49 @@ import Testing
       }
       #expect(try await first.nextFrame(skipHello: false)?.type == .hello)
       #expect(try await second.nextFrame(skipHello: false)?.type == .hello)
-      let third = try await RawConnection.connect(port: port)
+      // (No HELLO: the server may have closed the connection before it could be written.)
+      let third = try await RawConnection.connect(port: port, hello: false)
       defer { third.close() }
       #expect(try await third.closed(within: .seconds(5)))
       first.close()
       try await Task.sleep(for: .milliseconds(200))
       try await BadInputTests.expectHealthy(port: port)
+    }
+  }
+
+  /// Refuses every call at its HEADERS (a missing token, say).
+  struct RefuseAll: ServerInterceptor {
+    func admit(_ context: inout ServerContext) throws(RPCError) {
+      throw RPCError(.unauthenticated, "no token")
+    }
+    func intercept(
+      context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
+    ) async throws {
+      Issue.record("a refused call reached intercept")
+      try await next(context)
+    }
+  }
+
+  /// A call refused at its HEADERS gets its status at once, before its request message is
+  /// read; a large message sent after it anyway is skipped as it arrives. The connection and
+  /// its other calls go on.
+  @Test func callsRefusedAtTheirHeadersAreNotReadFurther() async throws {
+    try await withServer(security: .plaintext, interceptors: [RefuseAll()]) { _, port in
+      let raw = try await RawConnection.connect(port: port)
+      defer { raw.close() }
+      var headers = Ordp_Rpc_V1_RequestHeaders()
+      headers.method = Self.get
+      try await raw.send(.headers, stream: 1, message: headers)
+      let refused = try #require(try await raw.nextFrame(on: 1))
+      #expect(refused.type == .trailers)
+      #expect(try BadInputTests.status(refused)?.code == .unauthenticated)
+      // 4 MiB for the refused call, then another call: the connection still answers.
+      try await raw.send(
+        .message, flags: .endStream, stream: 1, bytes: [UInt8](repeating: 0x0a, count: 4 << 20 - 16)
+      )
+      try await raw.send(.headers, flags: .endStream, stream: 2, message: headers)
+      let next = try #require(try await raw.nextFrame(on: 2))
+      #expect(try BadInputTests.status(next)?.code == .unauthenticated)
     }
   }
 }

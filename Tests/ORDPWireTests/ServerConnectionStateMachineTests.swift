@@ -325,6 +325,24 @@ import Testing
   }
 }
 
+/// Request messages decided on from their frame header, before their payload is read.
+@Suite struct AnnouncedMessageTests {
+  @Test func aMessageBeyondItsMethodsLimitIsRefusedAndSkippedTheConnectionGoesOn() {
+    var m = ServerConnectionStateMachine()
+    _ = m.receive(F.hello(), now: .now())
+    _ = m.receive(F.headers(1), now: .now())
+    _ = m.receive(F.headers(2), now: .now())
+    #expect(m.messageAnnounced(streamID: 1, length: 1000, limit: 1024) == .read)
+    #expect(m.messageAnnounced(streamID: 1, length: 4 << 20, limit: nil) == .read)
+    #expect(
+      m.messageAnnounced(streamID: 1, length: 4 << 20, limit: 65_536) == .refuse(limit: 65_536))
+    #expect(!m.isOpen(streamID: 1) && m.isOpen(streamID: 2) && !m.isClosed)
+    // A message for a call that is over (refused, ended, never opened) is skipped.
+    #expect(m.messageAnnounced(streamID: 1, length: 10, limit: nil) == .skip)
+    #expect(m.messageAnnounced(streamID: 9, length: 4 << 20, limit: nil) == .skip)
+  }
+}
+
 /// Memory a client can make the server hold: credit it grants, request bytes it sends.
 @Suite struct ServerConnectionMemoryTests {
   let now = NIODeadline.now()

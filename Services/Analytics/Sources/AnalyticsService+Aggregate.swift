@@ -5,8 +5,11 @@ public import ORDPRPC
 extension AnalyticsService {
   /// Rows per response page.
   static let aggregatePageRows = 10_000
-  /// Cells (streams × buckets) one query may compute.
+  /// Cells (streams × buckets) one query may compute; a caller without a token gets less (a
+  /// year of days for 50 streams, a day of minutes for 13): public dashboards ask for that
+  /// much, and anonymous work is what an attacker gets for free.
   static let maximumCells = 250_000
+  static let maximumAnonymousCells = 20_000
   /// Memory one query's states may take (buckets, states and quantile sketches), checked as
   /// they fill: sketches of widely spread values are what makes cells big.
   static let maximumAnswerBytes = 64 << 20
@@ -28,22 +31,24 @@ extension AnalyticsService {
     page.relativeAccuracy = 0.01
     // Nothing selected: nothing to plan, read or hold.
     guard !streams.isEmpty else { return try await responses.write(page) }
+    let cells = context.principal == nil ? Self.maximumAnonymousCells : Self.maximumCells
     let bound = AggregatePlan.bucketCountBound(
       from: request.fromMicros, to: request.toMicros, width: width)
-    guard bound <= Self.maximumCells / streams.count else {
+    guard bound <= cells / streams.count else {
       throw RPCError(
         .resourceExhausted,
-        "too many cells: \(streams.count) streams × about \(bound) buckets exceeds \(Self.maximumCells); narrow the range or the selection, or widen the bucket"
+        "too many cells: \(streams.count) streams × about \(bound) buckets exceeds \(cells)\(context.principal == nil ? " (without a token)" : ""); narrow the range or the selection, or widen the bucket"
       )
     }
-    try await admission.run(caller: context.principal?.subject, "aggregate") {
-      try await aggregate(request, width: width, streams: streams, page: page, responses)
+    try await aggregates.run(caller: context.principal?.subject, "aggregate") {
+      try await aggregate(
+        request, width: width, streams: streams, cells: cells, page: page, responses)
     }
   }
 
   private func aggregate(
     _ request: Ordp_Analytics_V1_AggregateRequest, width: BucketWidth?, streams: [StreamRecord],
-    page first: Ordp_Analytics_V1_AggregateResponse,
+    cells: Int, page first: Ordp_Analytics_V1_AggregateResponse,
     _ responses: RPCResponseWriter<Ordp_Analytics_V1_AggregateResponse>
   ) async throws {
     let quantiles =
@@ -52,11 +57,11 @@ extension AnalyticsService {
     do {
       template = try AggregatePlan(
         from: request.fromMicros, to: request.toMicros, width: width,
-        maximumBuckets: Self.maximumCells / streams.count, quantiles: quantiles)
+        maximumBuckets: cells / streams.count, quantiles: quantiles)
     } catch .tooManyBuckets(let limit) {
       throw RPCError(
         .resourceExhausted,
-        "too many buckets: \(streams.count) streams × more than \(limit) buckets exceeds \(Self.maximumCells) cells; narrow the range or widen the bucket"
+        "too many buckets: \(streams.count) streams × more than \(limit) buckets exceeds \(cells) cells; narrow the range or widen the bucket"
       )
     }
     var page = first
@@ -70,6 +75,8 @@ extension AnalyticsService {
         row.values = request.functions.map { state.value(of: $0) }
         if request.partial { row.partial = state.partial }
         page.rows.append(row)
+        // Thousands of rows are a few milliseconds of work: let other calls' tasks in between.
+        if page.rows.count % 1000 == 0 { await Task.yield() }
         if page.rows.count == Self.aggregatePageRows {
           try await responses.write(page)
           pagesWritten += 1

@@ -31,7 +31,7 @@ extension AnalyticsService {
     request: Ordp_Analytics_V1_ReadObservationsRequest,
     responses: RPCResponseWriter<Ordp_Analytics_V1_ObservationPage>, context: ServerContext
   ) async throws {
-    try await admission.run(caller: context.principal?.subject, "raw read") {
+    try await rawReads.run(caller: context.principal?.subject, "raw read") {
       try await readObservations(request, responses: responses, context: context)
     }
   }

@@ -13,15 +13,24 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   let writer: WriteCoalescer
   let validator: IngestValidator
   let clock: @Sendable () -> Int64
-  /// Admission of aggregates and raw reads.
-  let admission: AdmissionControl
+  /// How many aggregates and raw reads run at once (in all, per caller, without a token).
+  public struct Admission: Sendable {
+    public var aggregates = AdmissionControl.Limits(total: 8, perCaller: 4, anonymous: 1)
+    public var rawReads = AdmissionControl.Limits(total: 8, perCaller: 2, anonymous: 2)
+    public init() {}
+    public static var defaults: Admission { Admission() }
+  }
+
+  let aggregates: AdmissionControl
+  let rawReads: AdmissionControl
 
   public init(
     store: any AnalyticsStore, logger: Logger, validator: IngestValidator = IngestValidator(),
-    admission: AdmissionControl.Limits = .defaults,
+    admission: Admission = .defaults,
     clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
   ) {
-    self.admission = AdmissionControl(limits: admission)
+    aggregates = AdmissionControl(limits: admission.aggregates)
+    rawReads = AdmissionControl(limits: admission.rawReads)
     self.store = store
     self.writer = WriteCoalescer(store: store)
     self.logger = logger
@@ -38,6 +47,24 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   /// observations or building a year of hourly rows takes milliseconds of CPU that must not
   /// stall the other connections sharing a loop.
   public static let handlerExecution = ServerConfiguration.HandlerExecution.globalExecutor
+
+  /// A selector names at most 10,000 streams (well under 1 MiB); datastreams and retentions
+  /// are small. Larger requests are refused before they are decoded; ingest batches may fill
+  /// a frame.
+  public var maximumRequestBytes: [String: Int] {
+    typealias Method = Ordp_Analytics_V1_Analytics.Method
+    var limits = Dictionary(
+      uniqueKeysWithValues: [
+        Method.aggregate, Method.latest, Method.readObservations, Method.listDatastreams,
+      ].map { ($0.path, 1 << 20) })
+    for method in [
+      Method.createDatastream, Method.updateDatastream, Method.getDatastream,
+      Method.setTownRetention,
+    ] {
+      limits[method.path] = 64 << 10
+    }
+    return limits
+  }
 
   /// Methods callable without a token (they show public datastreams only then).
   public static let anonymousMethods: Set<String> = Set(

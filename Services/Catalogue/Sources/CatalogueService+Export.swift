@@ -16,7 +16,7 @@ extension CatalogueService {
     request: Ordp_Catalogue_V1_ExportRequest,
     responses: RPCResponseWriter<Ordp_Catalogue_V1_ExportChunk>, context: ServerContext
   ) async throws {
-    try await admission.run(caller: context.principal?.subject, "export") {
+    try await exports.run(caller: context.principal?.subject, "export") {
       try await export(request, responses: responses, context: context)
     }
   }

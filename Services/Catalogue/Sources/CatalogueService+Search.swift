@@ -10,7 +10,7 @@ extension CatalogueService {
     async throws -> Ordp_Catalogue_V1_SearchResponse
   {
     let query = try Self.query(request, principal: context.principal)
-    let page = try await admission.run(caller: context.principal?.subject, "search") {
+    let page = try await searches.run(caller: context.principal?.subject, "search") {
       try await searching.search(query, facets: request.facets)
     }
     var response = Ordp_Catalogue_V1_SearchResponse()

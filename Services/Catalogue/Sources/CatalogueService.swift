@@ -16,21 +16,29 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let baseIRI: String
   /// Display names of towns by organisation id, for the export's publishers.
   let publisherNames: @Sendable () async -> [String: String]
-  /// Admission of searches and exports.
-  let admission: AdmissionControl
+  /// How many searches and exports run at once (in all, per caller, without a token).
+  public struct Admission: Sendable {
+    public var searches = AdmissionControl.Limits(total: 16, perCaller: 4, anonymous: 8)
+    public var exports = AdmissionControl.Limits(total: 4, perCaller: 1, anonymous: 2)
+    public init() {}
+    public static var defaults: Admission { Admission() }
+  }
+
+  let searches: AdmissionControl
+  let exports: AdmissionControl
 
   /// - Parameters:
   ///   - baseIRI: where the platform's datasets live on the web ("https://daten.example.de/");
   ///     the RDF export names datasets, distributions and towns below it.
   ///   - publisherNames: the towns' display names by id (e.g. from the identity service).
-  ///   - admission: how many searches and exports run at once (in all, per caller, without a
-  ///     token).
+  ///   - admission: how many searches and exports run at once.
   public init(
     store: any CatalogueStore, logger: Logger, baseIRI: String = "https://data.ordp.local/",
     publisherNames: @escaping @Sendable () async -> [String: String] = { [:] },
-    admission: AdmissionControl.Limits = .defaults
+    admission: Admission = .defaults
   ) {
-    self.admission = AdmissionControl(limits: admission)
+    searches = AdmissionControl(limits: admission.searches)
+    exports = AdmissionControl(limits: admission.exports)
     self.store = store
     self.searching = CatalogueSearch(store: store)
     self.logger = logger
@@ -49,6 +57,20 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   /// parsing a CKAN document, evaluating a search over 100,000 datasets or writing RDF takes
   /// milliseconds of CPU that must not stall the other connections sharing a loop.
   public static let handlerExecution = ServerConfiguration.HandlerExecution.globalExecutor
+
+  /// Requests that name a dataset or a position need little; a search's filters at most
+  /// 100 values each. Larger ones are refused before they are decoded. Datasets and CKAN
+  /// documents may fill a frame.
+  public var maximumRequestBytes: [String: Int] {
+    typealias Method = Ordp_Catalogue_V1_Catalogue.Method
+    var limits = Dictionary(
+      uniqueKeysWithValues: [
+        Method.getDataset, Method.listRevisions, Method.watchChanges, Method.export,
+        Method.withdrawDataset,
+      ].map { ($0.path, 16 << 10) })
+    limits[Method.search.path] = 256 << 10
+    return limits
+  }
 
   /// Methods callable without a token (they show public datasets only then).
   public static let anonymousMethods: Set<String> = Set(

@@ -43,6 +43,13 @@ public final class IdentityService: Ordp_Identity_V1_Identity_ServiceProtocol {
       Ordp_Identity_V1_Identity.Method.getOrganisation,
     ].map(\.path))
 
+  /// No identity request needs more than this (a user with its memberships, a password):
+  /// larger ones are refused before they are decoded.
+  public var maximumRequestBytes: [String: Int] {
+    Dictionary(
+      uniqueKeysWithValues: Ordp_Identity_V1_Identity.Method.all.map { ($0.path, 64 << 10) })
+  }
+
   var now: Micros { clock() }
   /// Memberships one user may have at most (a region has a handful of towns).
   static let maximumMemberships = 100
