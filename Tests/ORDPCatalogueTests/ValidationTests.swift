@@ -146,6 +146,20 @@ import Testing
     }
   }
 
+  @Test func timesOutsideFourDigitYearsAreRefused() throws {
+    for value in [Int64.min, Int64.max, -30_610_224_000_000_001, 253_402_300_800_000_000] {
+      var dataset = Self.dataset()
+      dataset.issuedMicros = value
+      #expect(throws: RPCError.self, "\(value)") { try DatasetValidator.validate(dataset) }
+      dataset.issuedMicros = 0
+      dataset.modifiedMicros = value
+      #expect(throws: RPCError.self, "\(value)") { try DatasetValidator.validate(dataset) }
+    }
+    var early = Self.dataset()
+    early.issuedMicros = -1
+    #expect(try DatasetValidator.validate(early).issuedMicros == -1)
+  }
+
   @Test func keywordsAreDeduplicatedAfterFoldingInOnePass() throws {
     var dataset = Self.dataset()
     // 1,000 keywords as sent, 50 distinct after folding: allowed, and kept in first order.

@@ -13,6 +13,10 @@ public enum DatasetValidator {
   ]
   static let themeURIPrefix = "http://publications.europa.eu/resource/authority/data-theme/"
 
+  /// Times a dataset may carry: the years 1000 to 9999, in microseconds since 1970 (what
+  /// xsd:dateTime writes with four digits).
+  static let timeRange: ClosedRange<Int64> = -30_610_224_000_000_000...253_402_300_799_999_999
+
   static func invalid(_ field: String, _ problem: String) -> RPCError {
     RPCError(.invalidArgument, "\(field): \(problem)")
   }
@@ -45,6 +49,11 @@ public enum DatasetValidator {
       throw invalid(field, "at most \(limit) values")
     }
     if dataset.ckanID.utf8.count > 200 { throw invalid("ckan_id", "at most 200 characters") }
+    for (field, value) in [
+      ("issued_micros", dataset.issuedMicros), ("modified_micros", dataset.modifiedMicros),
+    ] where value != 0 && !timeRange.contains(value) {
+      throw invalid(field, "must lie in the years 1000 to 9999 (0: set by the service)")
+    }
     dataset.publisher = dataset.publisher.trimmingCharacters(in: .whitespaces)
     try organisationID(dataset.publisher, field: "publisher")
     dataset.title = try text(dataset.title, field: "title", required: true, maximum: 1000)

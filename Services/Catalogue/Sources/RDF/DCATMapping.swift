@@ -210,9 +210,10 @@ public struct DCATMapping: Sendable {
     }
   }
 
-  /// xsd:dateTime in UTC, whole seconds.
+  /// xsd:dateTime in UTC, whole seconds (rounded down; the validator keeps times within the
+  /// years 1000 to 9999).
   static func dateTime(_ micros: Int64) -> String {
-    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+    let seconds = micros >= 0 ? micros / 1_000_000 : -((-(micros + 1)) / 1_000_000) - 1
     return Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)
   }
 
