@@ -58,7 +58,7 @@ struct FuzzAPICommand: AsyncParsableCommand {
           let outcome = await runner.call(method, file.messages, as: caller)
           try report.record(outcome, method, file.messages, caller, source: "corpus")
         }
-        await report.renewEvery(100, platform)
+        try await report.renewEvery(100, platform, runner)
       }
     }
     let started = ContinuousClock.now
@@ -84,7 +84,7 @@ struct FuzzAPICommand: AsyncParsableCommand {
         if running == max(1, concurrency), let (done, outcome) = try await group.next() {
           try report.record(
             outcome, done.method, done.messages, done.caller, source: "generated #\(done.number)")
-          await report.renewEvery(100, platform)
+          try await report.renewEvery(100, platform, runner)
           running -= 1
         }
         // Written before the call and removed after it: if the process dies, the inputs it

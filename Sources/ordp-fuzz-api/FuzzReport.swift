@@ -33,8 +33,17 @@ struct FuzzReport {
     }
   }
 
-  mutating func renewEvery(_ calls: Int, _ platform: FuzzPlatform) async {
-    if self.calls % calls == 0 { await platform.renewTokens() }
+  /// Every `calls` calls: fresh tokens, and everything stored read back.
+  mutating func renewEvery(
+    _ calls: Int, _ platform: FuzzPlatform, _ runner: CallRunner
+  ) async throws {
+    guard self.calls % calls == 0 else { return }
+    await platform.renewTokens()
+    for method in MethodTable.readBack {
+      let messages = method.templates(platform.seeds)
+      let outcome = await runner.call(method, messages, as: .platformAdmin)
+      try record(outcome, method, messages, .platformAdmin, source: "read-back")
+    }
   }
 
   func print(limitMiB: Int) {

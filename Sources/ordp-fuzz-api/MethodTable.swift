@@ -44,6 +44,39 @@ enum MethodTable {
     return (I.all + C.all + A.all).map(\.path).filter { !covered.contains($0) }
   }
 
+  /// Calls that read back everything stored, as the platform admin: what fuzzed writes left
+  /// behind (extreme times, odd text, huge values) must not break an export, a feed, a
+  /// search or an aggregate later.
+  static let readBack: [FuzzMethod] = [
+    FuzzMethod(C.export) { _ in [Ordp_Catalogue_V1_ExportRequest.with { $0.format = .turtle }] },
+    FuzzMethod(C.export) { _ in [Ordp_Catalogue_V1_ExportRequest.with { $0.format = .jsonLd }] },
+    FuzzMethod(C.watchChanges) { _ in [Ordp_Catalogue_V1_WatchChangesRequest()] },
+    FuzzMethod(C.search) { _ in
+      [
+        Ordp_Catalogue_V1_SearchRequest.with {
+          $0.facets = true
+          $0.pageSize = 1000
+          $0.sort = .modified
+        }
+      ]
+    },
+    FuzzMethod(A.listDatastreams) { _ in [Ordp_Analytics_V1_ListDatastreamsRequest()] },
+    FuzzMethod(A.aggregate) { _ in
+      [
+        Ordp_Analytics_V1_AggregateRequest.with {
+          $0.fromMicros = -3_000_000_000_000_000
+          $0.toMicros = 5_000_000_000_000_000
+          $0.bucket.calendar = .year
+          $0.functions = [.count, .sum, .min, .max, .avg, .first, .last, .stddev, .p50, .p99]
+          $0.partial = true
+        }
+      ]
+    },
+    FuzzMethod(A.readObservations) { _ in [Ordp_Analytics_V1_ReadObservationsRequest()] },
+    FuzzMethod(A.latest) { _ in [Ordp_Analytics_V1_LatestRequest()] },
+    FuzzMethod(I.queryAudit) { _ in [Ordp_Identity_V1_QueryAuditRequest()] },
+  ]
+
   static let identity: [FuzzMethod] = [
     FuzzMethod(I.login) { _ in
       [
