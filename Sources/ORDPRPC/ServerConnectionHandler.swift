@@ -45,8 +45,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// mark). While it does not, streaming responses wait and the socket is not read: a client
   /// that does not read its answers stalls its own calls instead of growing the server's memory.
   @exclusivity(unchecked) private(set) var isWritable = true
-  /// A read the pipeline asked for while the channel was not writable.
+  /// A read the pipeline asked for while the channel was not writable or reading was paused.
   private var readHeld = false
+  /// While set, the socket is not read (a client sent what its method does not take).
+  private var readPause: Scheduled<Void>?
 
   init(
     router: RPCRouter, interceptors: [any ServerInterceptor], configuration: ServerConfiguration,
@@ -130,10 +132,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             limit: call?.route.maximumRequestBytes)
           {
           case .read: break
-          case .skip: reader.skipPendingFrame()
-          case .refuse(let limit):
+          case .skip(let pause):
+            reader.skipPendingFrame()
+            if let pause { pauseReading(for: pause) }
+          case .refuse(let limit, let pause):
             if let call { call.endEarly(call.tooLarge(next.length, limit: limit)) }
             reader.skipPendingFrame()
+            pauseReading(for: pause)
           }
         }
         break
@@ -150,6 +155,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     handshakeTimer?.cancel()
+    readPause?.cancel()
     idleTimer?.cancel()
     drainTimer?.cancel()
     lingerTimer?.cancel()
@@ -165,7 +171,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   func channelWritabilityChanged(context: ChannelHandlerContext) {
     isWritable = context.channel.isWritable
     if isWritable {
-      if readHeld {
+      if readHeld, readPause == nil {
         readHeld = false
         context.read()
       }
@@ -174,12 +180,26 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     context.fireChannelWritabilityChanged()
   }
 
-  /// Reads only while the channel is writable (see `isWritable`).
+  /// Reads only while the channel is writable (see `isWritable`) and reading is not paused.
   func read(context: ChannelHandlerContext) {
-    if isWritable {
+    if isWritable, readPause == nil {
       context.read()
     } else {
       readHeld = true
+    }
+  }
+
+  /// Stops reading the socket for `duration` (the state machine's decision after a refused
+  /// request message); a read asked for meanwhile goes out when it ends.
+  private func pauseReading(for duration: TimeAmount) {
+    guard let context else { return }
+    readPause?.cancel()
+    readPause = context.eventLoop.assumeIsolated().scheduleTask(in: duration) { [self] in
+      self.readPause = nil
+      if self.readHeld, self.isWritable {
+        self.readHeld = false
+        self.context?.read()
+      }
     }
   }
 

@@ -24,6 +24,11 @@ public struct ServerConnectionStateMachine: Sendable {
     /// request waiting for its END_STREAM, streaming requests not read yet). A MESSAGE beyond
     /// it ends its call with RESOURCE_EXHAUSTED; the connection goes on.
     public var maxBufferedRequestBytes: Int = 32 << 20
+    /// How long the connection is not read after a request message no call takes (larger than
+    /// its method takes, or large and for a call that is over), decided from its frame header;
+    /// doubled with every further one, up to the maximum.
+    public var oversizedMessagePause: TimeAmount = .milliseconds(50)
+    public var maximumOversizedMessagePause: TimeAmount = .seconds(2)
 
     public static var defaults: Configuration { Configuration() }
     public init() {}
@@ -99,6 +104,9 @@ public struct ServerConnectionStateMachine: Sendable {
   public private(set) var highestStreamID: UInt32 = 0
   var pingStrikes = 0
   var lastPingTime: NIODeadline?
+  /// Request messages refused from their header (larger than their method takes, or large
+  /// and for a call that is over).
+  var unwantedMessages = 0
   /// The last HEADERS payload without a deadline and what it decoded to: a client repeating
   /// a call (same method and metadata) sends the same bytes, which then need no decoding.
   var lastHeaders: (payload: [UInt8], headers: Ordp_Rpc_V1_RequestHeaders)?
@@ -316,11 +324,16 @@ public struct ServerConnectionStateMachine: Sendable {
   public enum AnnouncedMessage: Sendable, Hashable {
     /// Read it as usual.
     case read
-    /// Skip its payload as it arrives, unread and uncollected: no call takes it.
-    case skip
+    /// Skip its payload as it arrives, unread and uncollected: no call takes it. A large one
+    /// (for a call refused at its HEADERS, say) also pauses reading, as `refuse` does.
+    case skip(pause: TimeAmount?)
     /// Its call's method takes at most `limit` bytes: the call ends with RESOURCE_EXHAUSTED
-    /// (the handler ends it; the stream is forgotten here) and the payload is skipped.
-    case refuse(limit: Int)
+    /// (the handler ends it; the stream is forgotten here), the payload is skipped, and the
+    /// connection is not read for `pause` — its payload still has to be read to be skipped,
+    /// so a client that keeps sending what no method takes is slowed down, doubling with every
+    /// further refusal: a flood of 4 MiB requests makes the server decrypt a few MB a second
+    /// per connection, not a gigabyte. Only this connection waits.
+    case refuse(limit: Int, pause: TimeAmount)
   }
 
   /// The header of a MESSAGE frame of `length` bytes arrived on `streamID`, its payload not
@@ -332,10 +345,26 @@ public struct ServerConnectionStateMachine: Sendable {
   public mutating func messageAnnounced(
     streamID: UInt32, length: Int, limit: Int?
   ) -> AnnouncedMessage {
-    guard streams[streamID] != nil else { return .skip }
+    guard streams[streamID] != nil else {
+      return .skip(pause: length > Self.largeMessage ? strike() : nil)
+    }
     guard let limit, length > limit else { return .read }
     removeStream(streamID)
-    return .refuse(limit: limit)
+    return .refuse(limit: limit, pause: strike())
+  }
+
+  /// A message for a call that is over counts against the connection above this size (a
+  /// small one crossing the server's end of a call is normal).
+  public static let largeMessage = 64 << 10
+
+  /// One more message no call takes: how long not to read the connection now.
+  private mutating func strike() -> TimeAmount {
+    unwantedMessages += 1
+    let doublings = Int64(min(unwantedMessages - 1, 10))
+    return .nanoseconds(
+      min(
+        configuration.oversizedMessagePause.nanoseconds << doublings,
+        configuration.maximumOversizedMessagePause.nanoseconds))
   }
 
   /// A call's handler wants to send a message of `bytes` payload bytes.

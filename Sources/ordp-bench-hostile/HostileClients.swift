@@ -71,7 +71,7 @@ struct HostileClients {
         }
       }
       if attacks.contains(.frames) {
-        for _ in 0..<3 { group.addTask { await maximumFrames() } }
+        for _ in 0..<6 { group.addTask { await maximumFrames() } }
       }
       if attacks.contains(.aggregates) {
         for _ in 0..<4 { group.addTask { await heavyAggregates() } }
@@ -111,28 +111,35 @@ struct HostileClients {
     }
   }
 
-  /// Unary requests of maximum size that never send END_STREAM, on as many streams as the
-  /// server lets one connection hold.
+  /// Requests of maximum size that never end, without a token, to each service's methods
+  /// that take big messages (a dataset, an ingest batch, a user): 12 on a connection, then
+  /// the next connection.
   func heldRequests(port: Int) async {
     let junk = [UInt8](repeating: 0x0a, count: Self.maximumMessage)
+    let method =
+      port == targets.cataloguePort
+      ? "/ordp.catalogue.v1.Catalogue/CreateDataset"
+      : port == targets.analyticsPort
+        ? "/ordp.analytics.v1.Analytics/Ingest" : "/ordp.identity.v1.Identity/CreateUser"
     while !Task.isCancelled {
       var frames = ByteBuffer()
       for stream in UInt32(1)...12 {
-        try? RawConnection.call(
-          stream, method: "/grpc.health.v1.Health/Check", message: junk, end: false, into: &frames)
+        try? RawConnection.call(stream, method: method, message: junk, end: false, into: &frames)
       }
       if let channel = try? await RawConnection.open(
         port: port, ca: targets.caPath, frames: frames, keepReading: true)
       {
         counts.add("held maximum requests", 12)
-        try? await Task.sleep(for: .seconds(3))
+        try? await Task.sleep(for: .seconds(1))
         channel.close(promise: nil)
       }
     }
   }
 
-  /// Maximum-size frames as fast as the server takes them, without a token, each on its own
-  /// connection: a 4 MiB search, a 4 MiB login, 4 MiB of datastream ids, a 4 MiB dataset.
+  /// Maximum-size frames as fast as the servers take them, without a token: a 4 MiB search, a
+  /// 4 MiB login, 4 MiB of datastream ids, a 4 MiB dataset. A server slows down a connection
+  /// that sends what its method does not take, so each connection sends one frame and the
+  /// next frame comes on a new connection (a handshake is what the attacker then pays).
   func maximumFrames() async {
     let junk = ByteBuffer(bytes: [UInt8](repeating: 0x0a, count: Self.maximumMessage))
     let methods = [
@@ -145,19 +152,18 @@ struct HostileClients {
     while !Task.isCancelled {
       let (port, method) = methods[round % methods.count]
       round += 1
-      guard
-        let channel = try? await RawConnection.open(
-          port: port, ca: targets.caPath, frames: ByteBuffer(), keepReading: true)
-      else { continue }
       var headers = Ordp_Rpc_V1_RequestHeaders()
       headers.method = method
-      for stream in UInt32(1)...50 where !Task.isCancelled {
-        var frames = ByteBuffer()
-        try? frames.writeFrame(.headers, streamID: stream, message: headers)
-        frames.writeFrame(.message, flags: .endStream, streamID: stream, payload: junk)
-        guard (try? await channel.writeAndFlush(frames)) != nil else { break }
-        counts.add("maximum frames")
-      }
+      var frames = ByteBuffer()
+      try? frames.writeFrame(.headers, streamID: 1, message: headers)
+      frames.writeFrame(.message, flags: .endStream, streamID: 1, payload: junk)
+      guard
+        let channel = try? await RawConnection.open(
+          port: port, ca: targets.caPath, frames: frames, keepReading: true)
+      else { continue }
+      counts.add("maximum frames")
+      // As long as the server reads it, at most a second; then the next connection.
+      try? await Task.sleep(for: .milliseconds(20))
       channel.close(promise: nil)
     }
   }

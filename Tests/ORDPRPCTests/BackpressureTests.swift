@@ -89,6 +89,8 @@ import Testing
       router.limitRequests([limited.path: 1024])
     }
     let handler = try channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self)
+    let counter = ReadCounter()
+    try channel.pipeline.syncOperations.addHandler(counter, position: .first)
     var bytes = try EmbeddedServer.hello()
     var headers = Ordp_Rpc_V1_RequestHeaders()
     headers.method = limited.path
@@ -96,6 +98,11 @@ import Testing
     let length = 4 << 20
     bytes.writeFrameHeader(.message, flags: .endStream, streamID: 1, length: UInt32(length))
     EmbeddedServer.read(bytes, on: channel)
+    // Refused from its header: the socket is not read for 50 ms.
+    channel.read()
+    #expect(counter.reads == 0)
+    channel.embeddedEventLoop.advanceTime(by: .milliseconds(50))
+    #expect(counter.reads == 1)
     // The payload arrives in 64 KiB reads and is dropped as it comes.
     for _ in 0..<(length / 65_536) {
       EmbeddedServer.read(ByteBuffer(repeating: 0x0a, count: 65_536), on: channel)

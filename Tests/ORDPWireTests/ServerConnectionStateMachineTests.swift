@@ -335,11 +335,29 @@ import Testing
     #expect(m.messageAnnounced(streamID: 1, length: 1000, limit: 1024) == .read)
     #expect(m.messageAnnounced(streamID: 1, length: 4 << 20, limit: nil) == .read)
     #expect(
-      m.messageAnnounced(streamID: 1, length: 4 << 20, limit: 65_536) == .refuse(limit: 65_536))
+      m.messageAnnounced(streamID: 1, length: 4 << 20, limit: 65_536)
+        == .refuse(limit: 65_536, pause: .milliseconds(50)))
     #expect(!m.isOpen(streamID: 1) && m.isOpen(streamID: 2) && !m.isClosed)
-    // A message for a call that is over (refused, ended, never opened) is skipped.
-    #expect(m.messageAnnounced(streamID: 1, length: 10, limit: nil) == .skip)
-    #expect(m.messageAnnounced(streamID: 9, length: 4 << 20, limit: nil) == .skip)
+    // A message for a call that is over (refused, ended, never opened) is skipped; a large
+    // one pauses the connection too.
+    #expect(m.messageAnnounced(streamID: 1, length: 10, limit: nil) == .skip(pause: nil))
+    #expect(
+      m.messageAnnounced(streamID: 9, length: 4 << 20, limit: nil)
+        == .skip(pause: .milliseconds(100)))
+  }
+
+  @Test func everyFurtherRefusalPausesTheConnectionTwiceAsLongUpToTheMaximum() {
+    var m = ServerConnectionStateMachine()
+    _ = m.receive(F.hello(), now: .now())
+    var pauses: [TimeAmount] = []
+    for id in UInt32(1)...8 {
+      _ = m.receive(F.headers(id), now: .now())
+      if case .refuse(_, let pause) = m.messageAnnounced(streamID: id, length: 1 << 20, limit: 10) {
+        pauses.append(pause)
+      }
+    }
+    #expect(
+      pauses.map { $0.nanoseconds / 1_000_000 } == [50, 100, 200, 400, 800, 1600, 2000, 2000])
   }
 }
 
