@@ -190,9 +190,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   /// Stops reading the socket for `duration` (the state machine's decision after a refused
-  /// request message); a read asked for meanwhile goes out when it ends.
+  /// request message); a read asked for meanwhile goes out when it ends. Connections of peers
+  /// with a mutual-TLS identity (the gateway, other services) are never paused: they carry
+  /// many callers' calls, and the gateway applies the same limits before it forwards.
   private func pauseReading(for duration: TimeAmount) {
-    guard let context else { return }
+    guard let context, peer.identity == nil else { return }
     readPause?.cancel()
     readPause = context.eventLoop.assumeIsolated().scheduleTask(in: duration) { [self] in
       self.readPause = nil
