@@ -38,18 +38,9 @@ final class AnalyticsPlatform: Sendable {
     for (name, scopes) in [
       ("soest.sensors", ["analytics:ingest"]), ("soest.dashboard", ["analytics:query"]),
     ] {
-      let account = try await users.createServiceAccount(
-        .with {
-          $0.organisationID = "soest"
-          $0.name = name.replacingOccurrences(of: ".", with: "-")
-        }, options: bearer(root))
-      let key = try await users.createApiKey(
-        .with {
-          $0.serviceAccountID = account.id
-          $0.scopes = scopes
-        }, options: bearer(root))
-      tokens[name] = try await users.exchangeApiKey(.with { $0.apiKey = key.secret })
-        .accessToken
+      tokens[name] = try await users.serviceKey(
+        name.replacingOccurrences(of: ".", with: "-"), in: "soest", scopes: scopes, admin: root
+      ).token
     }
     self.tokens = tokens
   }

@@ -106,17 +106,9 @@ import Testing
     let stream = try await platform.create("Stromzähler", property: "energy")
     let users = Ordp_Identity_V1_Identity_Client(channel: platform.identityChannel)
     let root = bearer(platform.tokens["root"]!)
-    let account = try await users.createServiceAccount(
-      .with {
-        $0.organisationID = "soest"
-        $0.name = "meter-gateway"
-      }, options: root)
-    let key = try await users.createApiKey(
-      .with {
-        $0.serviceAccountID = account.id
-        $0.scopes = ["analytics:ingest"]
-      }, options: root)
-    let token = try await users.exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken
+    let (key, token) = try await users.serviceKey(
+      "meter-gateway", in: "soest", scopes: ["analytics:ingest"],
+      admin: platform.tokens["root"]!)
     let start = thisMinute() - Self.day
     let ended = await statusOf {
       try await platform.client.ingest(

@@ -262,17 +262,9 @@ import Testing
 extension CatalogueEndToEndTests.Platform {
   /// A service account of `town` with an API key of `scopes`, exchanged for a token.
   func serviceToken(town: String, scopes: [String]) async throws -> String {
-    let users = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
-    let account = try await users.createServiceAccount(
-      .with {
-        $0.organisationID = town
-        $0.name = "key-\(UUID().uuidString.prefix(8).lowercased())"
-      }, options: bearer(tokens["root"]!))
-    let key = try await users.createApiKey(
-      .with {
-        $0.serviceAccountID = account.id
-        $0.scopes = scopes
-      }, options: bearer(tokens["root"]!))
-    return try await users.exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken
+    try await Ordp_Identity_V1_Identity_Client(channel: identityChannel).serviceKey(
+      "key-\(UUID().uuidString.prefix(8).lowercased())", in: town, scopes: scopes,
+      admin: tokens["root"]!
+    ).token
   }
 }

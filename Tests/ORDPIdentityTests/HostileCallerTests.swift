@@ -26,17 +26,7 @@ import Testing
 
     /// A service account of `town` with an API key of `scopes`, exchanged for a token.
     func serviceToken(_ name: String, town: String, scopes: [String]) async throws -> String {
-      let account = try await client.createServiceAccount(
-        .with {
-          $0.organisationID = town
-          $0.name = name
-        }, options: bearer(root))
-      let key = try await client.createApiKey(
-        .with {
-          $0.serviceAccountID = account.id
-          $0.scopes = scopes
-        }, options: bearer(root))
-      return try await client.exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken
+      try await client.serviceKey(name, in: town, scopes: scopes, admin: root).token
     }
 
     /// Whether identity still answers.
@@ -256,16 +246,8 @@ import Testing
     let fixture = try await Fixture()
     defer { fixture.stop() }
     let client = fixture.client
-    let account = try await client.createServiceAccount(
-      .with {
-        $0.organisationID = "soest"
-        $0.name = "busy"
-      }, options: bearer(fixture.root))
-    let key = try await client.createApiKey(
-      .with {
-        $0.serviceAccountID = account.id
-        $0.scopes = ["analytics:ingest"]
-      }, options: bearer(fixture.root))
+    let (key, _) = try await client.serviceKey(
+      "busy", in: "soest", scopes: ["analytics:ingest"], admin: fixture.root)
     let failures = try await withThrowingTaskGroup(of: Int.self) { group in
       for _ in 0..<4 {
         group.addTask {

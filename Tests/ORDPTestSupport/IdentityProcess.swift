@@ -137,4 +137,22 @@ extension Ordp_Identity_V1_Identity_Client {
     }
     return tokens
   }
+
+  /// A service account of `town` named `name` with an API key of `scopes` (made by `admin`'s
+  /// token holder): the key and an access token exchanged for it.
+  public func serviceKey(
+    _ name: String, in town: String, scopes: [String], admin: String
+  ) async throws -> (key: Ordp_Identity_V1_CreateApiKeyResponse, token: String) {
+    let account = try await createServiceAccount(
+      .with {
+        $0.organisationID = town
+        $0.name = name
+      }, options: bearer(admin))
+    let key = try await createApiKey(
+      .with {
+        $0.serviceAccountID = account.id
+        $0.scopes = scopes
+      }, options: bearer(admin))
+    return (key, try await exchangeApiKey(.with { $0.apiKey = key.secret }).accessToken)
+  }
 }
