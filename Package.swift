@@ -289,6 +289,7 @@ let package = Package(
       dependencies: [
         "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics",
         "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPWire", "ORDPBenchSupport",
+        "ORDPTestSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -319,12 +320,13 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
-    // Helpers shared by the test targets and the hostile-load benchmark: real service
-    // processes on loopback.
+    // Helpers shared by the test targets, the hostile-load benchmark and the API fuzzer: real
+    // service processes on loopback, raw request messages.
     .target(
       name: "ORDPTestSupport",
       dependencies: [
         "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Tests/ORDPTestSupport",
       swiftSettings: strict

@@ -34,6 +34,8 @@ public struct RPCRouter: Sendable {
     var handler: Handler
     /// The largest request message the method takes (nil: up to the frame limit).
     var maximumRequestBytes: Int?
+    /// Where the request type has repeated scalar fields (checked before decoding).
+    var packedFields: PackedFieldShape?
 
     @usableFromInline
     init(descriptor: MethodDescriptor, handler: Handler) {
@@ -51,6 +53,13 @@ public struct RPCRouter: Sendable {
   public var methods: [MethodDescriptor] { routes.values.map(\.descriptor) }
 
   func route(for path: String) -> Route? { routes[path] }
+
+  /// Sets where the request types of the methods named have repeated scalar fields: their
+  /// requests are refused when those come in many packed chunks (`PackedFieldShape`).
+  /// Generated services call it from `registerMethods`.
+  public mutating func guardPackedFields(_ shapes: [String: PackedFieldShape]) {
+    for (path, shape) in shapes { routes[path]?.packedFields = shape }
+  }
 
   /// Sets the largest request message of the methods named (paths of registered methods).
   mutating func limitRequests(_ limits: [String: Int]) {

@@ -50,6 +50,14 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     if let limit = route.maximumRequestBytes, payload.readableBytes > limit {
       return endEarly(tooLarge(payload.readableBytes, limit: limit))
     }
+    if let shape = route.packedFields, let field = shape.tooManyChunks(in: payload) {
+      return endEarly(
+        RPCStatus(
+          code: .invalidArgument,
+          message:
+            "request field \(field) comes in more than \(PackedFieldShape.maximumChunks) packed chunks; send it as one"
+        ))
+    }
     if let queue {
       queue.push(payload)
       if endStream { queue.finish() }

@@ -1,6 +1,7 @@
 import Foundation
 import ORDPBenchSupport
 import ORDPRPC
+import ORDPTestSupport
 
 /// Makes one call of any method with raw request messages and says how it ended.
 struct CallRunner: Sendable {

@@ -63,7 +63,42 @@ final class ServiceFilePrinter {
           "\(a) static let all: [MethodDescriptor] = ["
             + service.methods.map { methodName($0) }.joined(separator: ", ") + "]")
       }
+      let shapes = service.methods.compactMap { method in
+        packedShape(method.inputType, seen: []).map { (method, $0) }
+      }
+      line("")
+      comment(
+        "Where the request types have repeated scalar fields (the runtime refuses them in many")
+      comment("packed chunks before decoding), by method path.")
+      let entries = shapes.map { "\"/\(service.fullName)/\($0.0.name)\": \($0.1)" }
+      line(
+        "\(a) static let packedFields: [String: PackedFieldShape] = ["
+          + (entries.isEmpty ? ":" : entries.joined(separator: ", ")) + "]")
     }
+  }
+
+  /// A `PackedFieldShape` initializer for `message`, nil when it has no repeated scalar field
+  /// at any depth (message types already on the path are not entered again).
+  private func packedShape(_ message: Descriptor, seen: Set<String>) -> String? {
+    guard !seen.contains(message.fullName) else { return nil }
+    let packed = message.fields.filter { $0.isPackable }.map { Int($0.number) }.sorted()
+    var nested: [String] = []
+    var merged: [Int] = []
+    for field in message.fields where field.type == .message && !field.isMap {
+      if let inner = packedShape(field.messageType, seen: seen.union([message.fullName])) {
+        nested.append("\(field.number): \(inner)")
+        if !field.isRepeated { merged.append(Int(field.number)) }
+      }
+    }
+    guard !packed.isEmpty || !nested.isEmpty else { return nil }
+    func list(_ numbers: [Int]) -> String {
+      "[\(numbers.map(String.init).joined(separator: ", "))]"
+    }
+    var arguments: [String] = []
+    if !packed.isEmpty { arguments.append("packed: \(list(packed))") }
+    if !nested.isEmpty { arguments.append("nested: [\(nested.joined(separator: ", "))]") }
+    if !merged.isEmpty { arguments.append("merged: \(list(merged.sorted()))") }
+    return "PackedFieldShape(\(arguments.joined(separator: ", ")))"
   }
 
   private func renderServiceProtocol(_ service: ServiceDescriptor) {
@@ -102,6 +137,7 @@ final class ServiceFilePrinter {
     block("extension \(serviceTypeName(service))_ServiceProtocol") {
       comment("Registers every method of `\(service.fullName)` with the router.")
       block("\(a) func registerMethods(with router: inout RPCRouter)") {
+        line("defer { router.guardPackedFields(\(serviceTypeName(service)).packedFields) }")
         for method in service.methods {
           let input = namer.fullName(message: method.inputType)
           let output = namer.fullName(message: method.outputType)

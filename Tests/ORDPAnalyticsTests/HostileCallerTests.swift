@@ -129,6 +129,53 @@ import Testing
     // Analytics' verifier syncs revocations every 5 s; the stream checks per batch.
     #expect(ended?.code == .unauthenticated, "\(String(describing: ended))")
   }
+
+  @Test func aFieldInManyPackedChunksIsRefusedBeforeItIsDecoded() async throws {
+    let platform = try await AnalyticsPlatform()
+    defer { platform.stop() }
+    let stream = try await platform.create("Pegel", property: "water_level")
+    let now = thisMinute()
+    _ = try await platform.ingest(
+      [batch(1, [series(stream.id, [now - 2 * Self.minute, now - Self.minute], [3, 4])])],
+      as: "soest.sensors")
+    let query: Ordp_Analytics_V1_AggregateRequest = .with {
+      $0.streams.datastreamIds = [stream.id]
+      $0.fromMicros = now - Self.day
+      $0.toMicros = now
+    }
+    /// The query with `functions` (field 5) as `chunks` packed chunks of one COUNT each.
+    func chunked(_ chunks: Int) throws -> RawMessage {
+      var bytes: [UInt8] = try query.serializedBytes()
+      for _ in 0..<chunks { bytes += [5 << 3 | 2, 1, 1] }
+      return RawMessage(bytes)
+    }
+    /// The status of an aggregate call with `request`, and the rows it answered.
+    func call(_ request: RawMessage) async -> (RPCError?, Int) {
+      var rows = 0
+      let status = await statusOf {
+        try await platform.channel.serverStreaming(
+          Ordp_Analytics_V1_Analytics.Method.aggregate, request: request,
+          options: CallOptions(timeout: .seconds(30))
+        ) { (pages: RPCResponseStream<Ordp_Analytics_V1_AggregateResponse>) in
+          for try await page in pages { rows += page.rows.count }
+        }
+      }
+      return (status, rows)
+    }
+    // 100,000 chunks (300 KB, within the method's limit). Decoding costs time quadratic in the
+    // chunks: a 1 MiB request of 4-function chunks held a core for 20 s (debug build); its
+    // functions as one chunk decode in 0.2 s.
+    let (refused, _) = await call(try chunked(100_000))
+    #expect(refused?.code == .invalidArgument, "\(String(describing: refused))")
+    #expect(refused?.message.contains("field 5") == true)
+    // A few chunks are still read as the one field they are: the same answer as one chunk.
+    let (fewStatus, fewRows) = await call(try chunked(PackedFieldShape.maximumChunks))
+    #expect(fewStatus == nil)
+    var once = query
+    once.functions = Array(repeating: .count, count: PackedFieldShape.maximumChunks)
+    #expect(fewRows > 0)
+    #expect(fewRows == (try await platform.aggregate(once, as: nil)).count)
+  }
 }
 
 /// Sketches and partial states that hostile data or a hostile peer could inflate or break.

@@ -33,6 +33,10 @@ public enum Ordp_Analytics_V1_Analytics {
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [createDatastream, updateDatastream, getDatastream, listDatastreams, setTownRetention, ingest, aggregate, latest, readObservations]
   }
+
+  /// Where the request types have repeated scalar fields (the runtime refuses them in many
+  /// packed chunks before decoding), by method path.
+  public static let packedFields: [String: PackedFieldShape] = ["/ordp.analytics.v1.Analytics/Ingest": PackedFieldShape(nested: [2: PackedFieldShape(packed: [2, 3, 4])]), "/ordp.analytics.v1.Analytics/Aggregate": PackedFieldShape(packed: [5])]
 }
 
 /// Server side of `ordp.analytics.v1.Analytics`: implement it and add the value to a server.
@@ -53,6 +57,7 @@ public protocol Ordp_Analytics_V1_Analytics_ServiceProtocol: RPCService {
 extension Ordp_Analytics_V1_Analytics_ServiceProtocol {
   /// Registers every method of `ordp.analytics.v1.Analytics` with the router.
   public func registerMethods(with router: inout RPCRouter) {
+    defer { router.guardPackedFields(Ordp_Analytics_V1_Analytics.packedFields) }
     router.registerUnary(Ordp_Analytics_V1_Analytics.Method.createDatastream) { (request: Ordp_Analytics_V1_CreateDatastreamRequest, context) -> Ordp_Analytics_V1_Datastream in
       try await self.createDatastream(request: request, context: context)
     }

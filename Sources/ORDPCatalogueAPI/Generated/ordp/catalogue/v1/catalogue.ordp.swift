@@ -33,6 +33,10 @@ public enum Ordp_Catalogue_V1_Catalogue {
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [createDataset, updateDataset, withdrawDataset, getDataset, listRevisions, search, watchChanges, export, importCkan]
   }
+
+  /// Where the request types have repeated scalar fields (the runtime refuses them in many
+  /// packed chunks before decoding), by method path.
+  public static let packedFields: [String: PackedFieldShape] = ["/ordp.catalogue.v1.Catalogue/Search": PackedFieldShape(packed: [7])]
 }
 
 /// Server side of `ordp.catalogue.v1.Catalogue`: implement it and add the value to a server.
@@ -51,6 +55,7 @@ public protocol Ordp_Catalogue_V1_Catalogue_ServiceProtocol: RPCService {
 extension Ordp_Catalogue_V1_Catalogue_ServiceProtocol {
   /// Registers every method of `ordp.catalogue.v1.Catalogue` with the router.
   public func registerMethods(with router: inout RPCRouter) {
+    defer { router.guardPackedFields(Ordp_Catalogue_V1_Catalogue.packedFields) }
     router.registerUnary(Ordp_Catalogue_V1_Catalogue.Method.createDataset) { (request: Ordp_Catalogue_V1_CreateDatasetRequest, context) -> Ordp_Catalogue_V1_Dataset in
       try await self.createDataset(request: request, context: context)
     }

@@ -23,6 +23,10 @@ public enum Ordp_Echo_V1_Echo {
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [get, collect, expand, update]
   }
+
+  /// Where the request types have repeated scalar fields (the runtime refuses them in many
+  /// packed chunks before decoding), by method path.
+  public static let packedFields: [String: PackedFieldShape] = [:]
 }
 
 /// Server side of `ordp.echo.v1.Echo`: implement it and add the value to a server.
@@ -40,6 +44,7 @@ public protocol Ordp_Echo_V1_Echo_ServiceProtocol: RPCService {
 extension Ordp_Echo_V1_Echo_ServiceProtocol {
   /// Registers every method of `ordp.echo.v1.Echo` with the router.
   public func registerMethods(with router: inout RPCRouter) {
+    defer { router.guardPackedFields(Ordp_Echo_V1_Echo.packedFields) }
     router.registerUnary(Ordp_Echo_V1_Echo.Method.get) { (request: Ordp_Echo_V1_EchoRequest, context) -> Ordp_Echo_V1_EchoResponse in
       try await self.get(request: request, context: context)
     }

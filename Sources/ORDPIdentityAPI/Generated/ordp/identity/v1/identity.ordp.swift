@@ -65,6 +65,10 @@ public enum Ordp_Identity_V1_Identity {
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [login, refresh, logout, exchangeApiKey, getPublicKeys, listRevocations, rotateSigningKey, listOrganisations, getOrganisation, createOrganisation, setOrganisationActive, createUser, getUser, listUsers, setMembership, removeMembership, setUserDisabled, deleteUser, changePassword, createServiceAccount, listServiceAccounts, createApiKey, listApiKeys, revokeApiKey, queryAudit]
   }
+
+  /// Where the request types have repeated scalar fields (the runtime refuses them in many
+  /// packed chunks before decoding), by method path.
+  public static let packedFields: [String: PackedFieldShape] = [:]
 }
 
 /// Server side of `ordp.identity.v1.Identity`: implement it and add the value to a server.
@@ -99,6 +103,7 @@ public protocol Ordp_Identity_V1_Identity_ServiceProtocol: RPCService {
 extension Ordp_Identity_V1_Identity_ServiceProtocol {
   /// Registers every method of `ordp.identity.v1.Identity` with the router.
   public func registerMethods(with router: inout RPCRouter) {
+    defer { router.guardPackedFields(Ordp_Identity_V1_Identity.packedFields) }
     router.registerUnary(Ordp_Identity_V1_Identity.Method.login) { (request: Ordp_Identity_V1_LoginRequest, context) -> Ordp_Identity_V1_TokenResponse in
       try await self.login(request: request, context: context)
     }

@@ -20,6 +20,10 @@ public enum Grpc_Health_V1_Health {
     /// All methods of the service.
     public static let all: [MethodDescriptor] = [check, list, watch]
   }
+
+  /// Where the request types have repeated scalar fields (the runtime refuses them in many
+  /// packed chunks before decoding), by method path.
+  public static let packedFields: [String: PackedFieldShape] = [:]
 }
 
 /// Server side of `grpc.health.v1.Health`: implement it and add the value to a server.
@@ -35,6 +39,7 @@ public protocol Grpc_Health_V1_Health_ServiceProtocol: RPCService {
 extension Grpc_Health_V1_Health_ServiceProtocol {
   /// Registers every method of `grpc.health.v1.Health` with the router.
   public func registerMethods(with router: inout RPCRouter) {
+    defer { router.guardPackedFields(Grpc_Health_V1_Health.packedFields) }
     router.registerUnary(Grpc_Health_V1_Health.Method.check) { (request: Grpc_Health_V1_HealthCheckRequest, context) -> Grpc_Health_V1_HealthCheckResponse in
       try await self.check(request: request, context: context)
     }
