@@ -4,8 +4,12 @@ import Synchronization
 
 /// The connections of an `RPCChannel`: a subchannel per target address (times
 /// `connectionsPerTarget`), each with at most one live connection. Picks round-robin among
-/// ready ones, connects lazily, reconnects with backoff after failures, replaces connections
-/// that received GOAWAY.
+/// ready ones, connects lazily (every subchannel at the first call), then keeps every
+/// subchannel connected as gRPC's round-robin does: a connection that received GOAWAY or
+/// closed is replaced at once, a failed attempt is retried when its backoff ends — whether or
+/// not calls are waiting, so balance comes back after a server restarted. A call refused by
+/// one connection is retried on another when there is one (waiting for those still
+/// connecting) rather than on the one that refused it.
 final class ConnectionPool: Sendable {
   enum SubchannelState {
     case idle
@@ -18,8 +22,14 @@ final class ConnectionPool: Sendable {
     var host: String
     var port: Int
     var state: SubchannelState = .idle
+    /// Failed attempts since a connection last lasted `stableAfter`.
     var failures = 0
+    var connectedAt: NIODeadline? = nil
   }
+
+  /// A connection that ends sooner after connecting counts as a failed attempt, so a server
+  /// that accepts and at once says GOAWAY is reconnected to with backoff, not in a loop.
+  static let stableAfter = TimeAmount.seconds(1)
 
   private struct State {
     var subchannels: [Subchannel]
@@ -52,17 +62,20 @@ final class ConnectionPool: Sendable {
     case closed
   }
 
-  /// A ready connection, round-robin, if there is one (the common case, without suspending).
-  func pickReady() -> ClientConnection? {
-    state.withLock { s in s.closed ? nil : Self.takeReady(&s) }
+  /// A ready connection, round-robin, if there is one (the common case, without suspending);
+  /// not `avoiding` (the connection that refused a call's last attempt).
+  func pickReady(avoiding: ClientConnection? = nil) -> ClientConnection? {
+    state.withLock { s in s.closed ? nil : Self.takeReady(&s, avoiding: avoiding) }
   }
 
-  /// The next ready connection round-robin, advancing the cursor.
-  private static func takeReady(_ s: inout State) -> ClientConnection? {
+  /// The next ready connection round-robin but `avoiding`, advancing the cursor.
+  private static func takeReady(
+    _ s: inout State, avoiding: ClientConnection?
+  ) -> ClientConnection? {
     let n = s.subchannels.count
     for i in 0..<n {
       let index = (s.next + i) % n
-      if case .ready(let c) = s.subchannels[index].state, c.isAvailable {
+      if case .ready(let c) = s.subchannels[index].state, c.isAvailable, c !== avoiding {
         s.next = index + 1
         return c
       }
@@ -70,18 +83,22 @@ final class ConnectionPool: Sendable {
     return nil
   }
 
-  /// A ready connection, connecting first if none is.
-  func pick(deadline: NIODeadline?) async throws -> ClientConnection {
+  /// A ready connection, connecting first if none is. One other than `avoiding` if another
+  /// subchannel is ready or connecting; `avoiding` itself only when it is the only one left.
+  func pick(
+    deadline: NIODeadline?, avoiding: ClientConnection? = nil
+  ) async throws -> ClientConnection {
     while true {
       let decision: Decision = state.withLock { s in
         if s.closed { return .closed }
-        if let c = Self.takeReady(&s) { return .use(c) }
+        if let c = Self.takeReady(&s, avoiding: avoiding) { return .use(c) }
         let n = s.subchannels.count
         let now = NIODeadline.now()  // only without a ready connection
         var connect: [Int] = []
         var connecting = false
         var earliest: NIODeadline? = nil
         var lastError = ""
+        var avoided: ClientConnection? = nil
         for index in 0..<n {
           switch s.subchannels[index].state {
           case .idle:
@@ -99,13 +116,14 @@ final class ConnectionPool: Sendable {
             lastError = error
           case .connecting:
             connecting = true
-          case .ready:
-            break
+          case .ready(let c):
+            if c === avoiding { avoided = c }
           }
         }
         if !connect.isEmpty || connecting {
           return .wait(connect: connect, generation: s.generation)
         }
+        if let avoided { return .use(avoided) }
         return .backoff(until: earliest ?? now, lastError: lastError)
       }
       switch decision {
@@ -154,7 +172,7 @@ final class ConnectionPool: Sendable {
             connection.close()
           } else {
             s.subchannels[index].state = .ready(connection)
-            s.subchannels[index].failures = 0
+            s.subchannels[index].connectedAt = .now()
           }
         case .failure(let error):
           s.subchannels[index].failures += 1
@@ -163,6 +181,8 @@ final class ConnectionPool: Sendable {
           s.subchannels[index].state = .backoff(
             until: .now() + delay, attempts: attempts, lastError: "\(error)")
           logger.debug("connect to \(host):\(port) failed: \(error); retry in \(delay)")
+          // Retried when the backoff ends even if no call asks (others may be ready).
+          group.next().scheduleTask(in: delay) { [weak self] in self?.reconnect(index) }
         }
         s.generation += 1
         defer { s.waiters.removeAll() }
@@ -173,12 +193,49 @@ final class ConnectionPool: Sendable {
   }
 
   private func connectionUnavailable(_ connection: ClientConnection, index: Int) {
-    state.withLock { s in
-      if case .ready(let c) = s.subchannels[index].state, c === connection {
+    // A connection that got GOAWAY closes itself once its calls are done; its subchannel
+    // connects again at once (the server may be back, or another behind the same address),
+    // or after a backoff if the connection did not last.
+    let delay: TimeAmount? = state.withLock { s in
+      guard case .ready(let c) = s.subchannels[index].state, c === connection else { return nil }
+      let now = NIODeadline.now()
+      if let since = s.subchannels[index].connectedAt, now - since >= Self.stableAfter {
+        s.subchannels[index].failures = 0
         s.subchannels[index].state = .idle
+        return .zero
       }
+      s.subchannels[index].failures += 1
+      let attempts = s.subchannels[index].failures
+      let delay = configuration.backoff.delay(attempt: attempts)
+      s.subchannels[index].state = .backoff(
+        until: now + delay, attempts: attempts, lastError: "connection ended at once")
+      return delay
     }
-    // A connection that got GOAWAY closes itself once its calls are done.
+    guard let delay else { return }
+    if delay == .zero {
+      reconnect(index)
+    } else {
+      group.next().scheduleTask(in: delay) { [weak self] in self?.reconnect(index) }
+    }
+  }
+
+  /// Connects subchannel `index` if it is idle or its backoff has ended (not otherwise: a
+  /// pick may have started it already).
+  private func reconnect(_ index: Int) {
+    let start = state.withLock { s -> Bool in
+      guard !s.closed else { return false }
+      switch s.subchannels[index].state {
+      case .idle:
+        break
+      case .backoff(let until, _, _) where until <= .now():
+        break
+      case .backoff, .connecting, .ready:
+        return false
+      }
+      s.subchannels[index].state = .connecting
+      return true
+    }
+    if start { startConnecting(index) }
   }
 
   private func waitForChange(since generation: Int) async {

@@ -88,14 +88,18 @@ extension RPCChannel {
   ) async throws -> ByteBuffer {
     let (head, deadline) = try makeHead(method, options)
     var attempt = 0
+    var refusedBy: ClientConnection? = nil
     while true {
       let call: ClientCall
-      if let connection = pool.pickReady() {
+      let connection: ClientConnection
+      if let ready = pool.pickReady(avoiding: refusedBy) {
         // A connection is ready: start the call without an async step in between.
+        connection = ready
         call = Self.startCall(
           .unary, head: head, request: request, deadline: deadline, on: connection)
       } else {
-        call = try await startCall(.unary, head: head, request: request, deadline: deadline)
+        (call, connection) = try await startCall(
+          .unary, head: head, request: request, deadline: deadline, avoiding: refusedBy)
       }
       do {
         _ = try await withTaskCancellationHandler {
@@ -109,6 +113,7 @@ extension RPCChannel {
       } catch let error as RPCError where error.isRefused && attempt < options.maxTransparentRetries
       {
         attempt += 1
+        refusedBy = connection
       }
     }
   }
@@ -119,9 +124,10 @@ extension RPCChannel {
   ) async throws -> Result {
     let (head, deadline) = try makeHead(method, options)
     var attempt = 0
+    var refusedBy: ClientConnection? = nil
     while true {
-      let call = try await startCall(
-        .serverStreaming, head: head, request: request, deadline: deadline)
+      let (call, connection) = try await startCall(
+        .serverStreaming, head: head, request: request, deadline: deadline, avoiding: refusedBy)
       try await withTaskCancellationHandler {
         try await call.firstEventPromise!.futureResult.get()
       } onCancel: {
@@ -131,6 +137,7 @@ extension RPCChannel {
       }
       if let failure = call.failure, failure.isRefused, attempt < options.maxTransparentRetries {
         attempt += 1
+        refusedBy = connection
         continue
       }
       do {
@@ -161,7 +168,7 @@ extension RPCChannel {
   ) async throws -> Result {
     let (head, deadline) = try makeHead(method, options)
     let kind = method.kind
-    let call = try await startCall(kind, head: head, request: nil, deadline: deadline)
+    let (call, _) = try await startCall(kind, head: head, request: nil, deadline: deadline)
     let writer = RPCRequestWriter<Request>(sink: call)
     return try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
@@ -233,11 +240,16 @@ extension RPCChannel {
     return (method.pathHeaders + (try serialize(rest)), deadline)
   }
 
+  /// Starts a call on a connection the pool picks (not `avoiding` when it has another).
   private func startCall(
-    _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?
-  ) async throws -> ClientCall {
-    let connection = try await pool.pick(deadline: deadline)
-    return Self.startCall(kind, head: head, request: request, deadline: deadline, on: connection)
+    _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?,
+    avoiding: ClientConnection? = nil
+  ) async throws -> (ClientCall, ClientConnection) {
+    let connection = try await pool.pick(deadline: deadline, avoiding: avoiding)
+    return (
+      Self.startCall(kind, head: head, request: request, deadline: deadline, on: connection),
+      connection
+    )
   }
 
   private static func startCall(

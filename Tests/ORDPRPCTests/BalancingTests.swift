@@ -26,10 +26,13 @@ final class CallCounter: ServerInterceptor {
         defer { channel.close() }
         let client = Ordp_Echo_V1_Echo_Client(channel: channel)
         _ = try await client.get(echoRequest("connect"))
-        // Both connections up: wait until a call went to each side, then count a fixed batch.
-        for _ in 0..<50 where a.value == 0 || b.value == 0 {
+        // Both connections up: until then calls go to the one that is. On a loaded machine the
+        // second can take many calls' time to connect, so wait for it (bounded), then count a
+        // fixed batch.
+        for _ in 0..<100_000 where a.value == 0 || b.value == 0 {
           _ = try await client.get(echoRequest("x"))
         }
+        try #require(a.value > 0 && b.value > 0)
         let (startA, startB) = (a.value, b.value)
         for _ in 0..<100 { _ = try await client.get(echoRequest("x")) }
         #expect(a.value - startA == 50)
@@ -50,6 +53,60 @@ final class CallCounter: ServerInterceptor {
       }
     }
     try await refuser.close()
+  }
+
+  /// A refused call is retried on the other connection, waiting for it while it connects,
+  /// not on the one that refused it again (which used up the retries before).
+  @Test func aRefusedCallWaitsForAnotherConnectionRatherThanRetryTheSameOne() async throws {
+    let quick = try await RefusingServer.start()
+    let slow = try await RefusingServer.start(helloDelay: .milliseconds(300))
+    let channel = makePlaintextChannel(ports: [quick.port, slow.port])
+    defer { channel.close() }
+    await #expect(throws: RPCError.self) {
+      _ = try await Ordp_Echo_V1_Echo_Client(channel: channel).get(echoRequest("x"))
+    }
+    // Attempts alternate: the quick server, the slow one once it greeted, and so on.
+    #expect(quick.counters.refusedCalls.load(ordering: .relaxed) == 2)
+    #expect(slow.counters.refusedCalls.load(ordering: .relaxed) == 2)
+    try await quick.close()
+    try await slow.close()
+  }
+
+  /// A server that went away and came back on its address gets its share of calls again
+  /// while the other server stays up (its subchannel reconnects by itself).
+  @Test func aServerBackOnItsAddressGetsCallsAgain() async throws {
+    let b = CallCounter()
+    try await withServer(security: .plaintext, interceptors: [b]) { _, portB in
+      let first = CallCounter()
+      let (channel, portA) = try await withServer(security: .plaintext, interceptors: [first]) {
+        _, portA in
+        let channel = makePlaintextChannel(ports: [portA, portB])
+        let client = Ordp_Echo_V1_Echo_Client(channel: channel)
+        for _ in 0..<100_000 where first.value == 0 || b.value == 0 {
+          _ = try await client.get(echoRequest("x"))
+        }
+        return (channel, portA)
+      }
+      defer { channel.close() }
+      // The first server has shut down (GOAWAY); calls go on to the other one.
+      let client = Ordp_Echo_V1_Echo_Client(channel: channel)
+      for i in 0..<10 { #expect(try await client.get(echoRequest("\(i)")).text == "\(i)") }
+      let again = CallCounter()
+      try await withServer(
+        security: .plaintext, configure: { $0.port = portA }, interceptors: [again]
+      ) { _, _ in
+        // Reconnection follows the backoff (100 ms, growing); wait up to about 20 s.
+        for _ in 0..<400 where again.value == 0 {
+          _ = try await client.get(echoRequest("x"))
+          try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(again.value > 0)
+        let (startA, startB) = (again.value, b.value)
+        for _ in 0..<100 { _ = try await client.get(echoRequest("x")) }
+        #expect(again.value - startA == 50)
+        #expect(b.value - startB == 50)
+      }
+    }
   }
 
   @Test func refusalEverywhereSurfacesAsUnprocessed() async throws {

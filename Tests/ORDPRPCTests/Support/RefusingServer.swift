@@ -5,7 +5,8 @@ import Synchronization
 
 /// A minimal ORDP/1 peer that answers HELLO and refuses every call (`CANCEL UNAVAILABLE`,
 /// `ordp-refused: 1`), as an overloaded or draining server would; it counts the PINGs it gets
-/// and answers them unless told not to. Plaintext. Other behaviours never answer HELLO:
+/// and answers them unless told not to, and the calls it refused; `helloDelay` makes it greet
+/// late, as a loaded server does. Plaintext. Other behaviours never answer HELLO:
 /// `resetBeforeHello` resets the connection 20 ms after the first bytes arrive, as the kernel
 /// does to a connection still in the backlog of a listener that closes; `silent` reads and
 /// says nothing.
@@ -20,6 +21,7 @@ final class RefusingServer: Sendable {
 
   final class Counters: Sendable {
     let pings = Atomic<Int>(0)
+    let refusedCalls = Atomic<Int>(0)
     let closedConnections = Atomic<Int>(0)
   }
 
@@ -29,7 +31,7 @@ final class RefusingServer: Sendable {
   }
 
   static func start(
-    answerPings: Bool = true, behaviour: Behaviour = .refuse
+    answerPings: Bool = true, behaviour: Behaviour = .refuse, helloDelay: TimeAmount? = nil
   ) async throws -> RefusingServer {
     let counters = Counters()
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -37,7 +39,8 @@ final class RefusingServer: Sendable {
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
             Handler(
-              counters: counters, answerPings: answerPings, behaviour: behaviour))
+              counters: counters, answerPings: answerPings, behaviour: behaviour,
+              helloDelay: helloDelay))
         }
       }
       .bind(host: "127.0.0.1", port: 0).get()
@@ -54,12 +57,14 @@ final class RefusingServer: Sendable {
     let counters: Counters
     let answerPings: Bool
     let behaviour: Behaviour
+    let helloDelay: TimeAmount?
     var resetScheduled = false
 
-    init(counters: Counters, answerPings: Bool, behaviour: Behaviour) {
+    init(counters: Counters, answerPings: Bool, behaviour: Behaviour, helloDelay: TimeAmount?) {
       self.counters = counters
       self.answerPings = answerPings
       self.behaviour = behaviour
+      self.helloDelay = helloDelay
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -85,10 +90,21 @@ final class RefusingServer: Sendable {
       while let frame = try? decoder.nextFrame(from: &buffer) {
         switch frame.type {
         case .hello:
-          try? out.writeFrame(.hello, streamID: 0, message: ConnectionSettings.defaults.hello)
+          var hello = ByteBuffer()
+          try? hello.writeFrame(.hello, streamID: 0, message: ConnectionSettings.defaults.hello)
+          if let helloDelay {
+            let channel = context.channel
+            let greeting = hello
+            context.eventLoop.scheduleTask(in: helloDelay) {
+              channel.writeAndFlush(greeting, promise: nil)
+            }
+          } else {
+            out.writeBuffer(&hello)
+          }
         case .headers where !frame.flags.contains(.endStream) || frame.payload.readableBytes > 0:
           var status = RPCStatus(code: .unavailable, message: "overloaded")
           status.metadata.add("ordp-refused", "1")
+          counters.refusedCalls.add(1, ordering: .relaxed)
           try? out.writeFrame(.cancel, streamID: frame.streamID, message: status.wire)
         case .ping where !frame.flags.contains(.ack):
           counters.pings.add(1, ordering: .relaxed)
