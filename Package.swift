@@ -121,9 +121,8 @@ let package = Package(
     .executableTarget(
       name: "ordp-catalogue",
       dependencies: [
-        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC", "ORDPServiceKit",
+        "ORDPServiceKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/Catalogue/Main",
       swiftSettings: strict
@@ -132,17 +131,19 @@ let package = Package(
     .target(
       name: "ORDPBenchSupport",
       dependencies: [
-        "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth", "ORDPRPC", "ORDPPKI",
+        "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth", "ORDPRPC", "ORDPPKI", "ORDPServiceKit",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict
     ),
-    // What every service executable shares: server and identity-client options, logging.
+    // How every service is put together (its one assembly function, used by its executable,
+    // `ordp dev up`, the benchmarks and the fuzzer) and served; the options of the executables.
     .target(
       name: "ORDPServiceKit",
       dependencies: [
-        "ORDPRPC", "ORDPAuth",
+        "ORDPRPC", "ORDPAuth", "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue",
+        "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -182,10 +183,8 @@ let package = Package(
     .executableTarget(
       name: "ordp-identity",
       dependencies: [
-        "ORDPIdentity", "ORDPRPC", "ORDPServiceKit",
+        "ORDPServiceKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/Identity/Main",
       swiftSettings: strict
@@ -193,7 +192,7 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-catalogue",
       dependencies: [
-        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPBenchSupport", "ORDPRPC",
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPBenchSupport", "ORDPRPC", "ORDPServiceKit",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -205,7 +204,7 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-analytics",
       dependencies: [
-        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPBenchSupport", "ORDPRPC",
+        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPBenchSupport", "ORDPRPC", "ORDPServiceKit",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -245,7 +244,7 @@ let package = Package(
       name: "ordp",
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
-        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI",
+        "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPServiceKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -289,7 +288,7 @@ let package = Package(
       dependencies: [
         "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics",
         "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPWire", "ORDPBenchSupport",
-        "ORDPTestSupport",
+        "ORDPServiceKit", "ORDPTestSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -317,6 +316,13 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ORDPServiceKitTests",
+      dependencies: [
+        "ORDPServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
@@ -352,9 +358,8 @@ let package = Package(
     .executableTarget(
       name: "ordp-analytics",
       dependencies: [
-        "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPServiceKit",
+        "ORDPServiceKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       path: "Services/Analytics/Main",
       swiftSettings: strict

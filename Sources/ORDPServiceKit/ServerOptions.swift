@@ -8,6 +8,8 @@ public import ORDPRPC
 /// TLS identity, and how to log.
 public struct ServerOptions: ParsableArguments {
   @Option(help: "Address to listen on.") public var host = "127.0.0.1"
+  @Option(help: "Port to listen on (0: any free port; default: the service's own).")
+  public var port: Int?
   @Option(help: "Server certificate chain (PEM).") public var tlsCert: String?
   @Option(help: "Server private key (PEM).") public var tlsKey: String?
   @Option(help: "CA (PEM) whose client certificates are accepted (mutual TLS).")
@@ -15,10 +17,37 @@ public struct ServerOptions: ParsableArguments {
   @Flag(help: "Refuse clients without a certificate from --client-ca.")
   public var requireClientCert = false
   @Flag(help: "Serve without TLS (local tests only).") public var plaintext = false
+  @Option(help: "Seconds a connection may take for TLS and HELLO.") public var handshakeTimeout:
+    Double = 10
+  @Option(help: "Seconds without calls before a connection is closed.") public var idleTimeout:
+    Double = 300
   @Option(help: "Log level (trace, debug, info, notice, warning, error).")
   public var logLevel = "info"
 
   public init() {}
+
+  public func validate() throws {
+    if let port, !(0...65_535).contains(port) {
+      throw ValidationError("--port must be in 0...65535")
+    }
+    for (flag, seconds) in [
+      ("--handshake-timeout", handshakeTimeout), ("--idle-timeout", idleTimeout),
+    ]
+    where !(seconds >= 0.01 && seconds <= 86_400) {
+      throw ValidationError("\(flag) must be between 0.01 and 86400 seconds")
+    }
+    if logLevel.isEmpty || Logger.Level(rawValue: logLevel) == nil {
+      throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+    }
+  }
+
+  /// The server's configuration: these options, `defaultPort` unless `--port` is given.
+  public func configuration(defaultPort: Int) throws -> ServerConfiguration {
+    ServerConfiguration(
+      host: host, port: port ?? defaultPort, security: try security(),
+      handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
+      idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+  }
 
   /// The server's TLS (or plaintext) setting from the options.
   public func security() throws -> ServerSecurity {
@@ -49,38 +78,5 @@ public struct ServerOptions: ParsableArguments {
       return handler
     }
     return Logger(label: label)
-  }
-}
-
-/// Where a service finds identity, to verify access tokens.
-public struct IdentityClientOptions: ParsableArguments {
-  @Option(help: "Identity's host.") public var identityHost = "127.0.0.1"
-  @Option(help: "Identity's port.") public var identityPort = 7444
-  @Option(help: "CA (PEM) that signed identity's certificate.") public var identityCA: String?
-  @Option(help: "Name to check identity's certificate against (default: its host).")
-  public var identityServerName: String?
-  @Flag(help: "Reach identity without TLS (local tests only).") public var identityPlaintext =
-    false
-  @Option(help: "Token issuer to trust.") public var issuer = "ordp-identity"
-  @Option(help: "Token audience to expect.") public var audience = "ordp"
-
-  public init() {}
-
-  /// A channel to identity.
-  public func channel() throws -> RPCChannel {
-    let security: ClientSecurity
-    if identityPlaintext {
-      security = .plaintext
-    } else {
-      guard let identityCA else {
-        throw ValidationError("give --identity-ca, or --identity-plaintext for local tests")
-      }
-      security = .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(identityCA),
-        serverHostname: identityServerName ?? identityHost)
-    }
-    return RPCChannel(
-      configuration: .init(
-        targets: [.init(host: identityHost, port: identityPort)], security: security))
   }
 }

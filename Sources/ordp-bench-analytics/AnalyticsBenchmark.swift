@@ -5,6 +5,7 @@ import ORDPAnalytics
 import ORDPAnalyticsAPI
 import ORDPBenchSupport
 import ORDPRPC
+import ORDPServiceKit
 
 /// The analytics figures: ingest over ORDP/1 with durable acknowledgements, and aggregate
 /// query latency against DuckDB running the same queries on the same data.
@@ -42,12 +43,18 @@ struct AnalyticsBenchmark: AsyncParsableCommand {
     defer { try? FileManager.default.removeItem(at: temporary) }
 
     let store = try SQLiteAnalyticsStore(directory: temporary.appendingPathComponent("analytics"))
-    let service = AnalyticsService(store: store, logger: quiet)
-    try await service.start()
-    let platform = try await BenchPlatform.start(
-      directory: temporary, services: [service],
-      anonymousMethods: AnalyticsService.anonymousMethods,
-      handlerExecution: AnalyticsService.handlerExecution)
+    var assembled: ServiceAssembly? = nil
+    let platform = try await BenchPlatform.start(directory: temporary) { identity in
+      let analytics = try await AnalyticsAssembly.assemble(
+        .init(dataDirectory: temporary.appendingPathComponent("analytics")), store: store,
+        identity: identity, logger: quiet)
+      assembled = analytics
+      return [analytics]
+    }
+    // The retention run sweeps at chosen moments, with the service the server runs.
+    guard let service = assembled?.services.first as? AnalyticsService else {
+      throw ValidationError("analytics was not assembled")
+    }
     let client = Ordp_Analytics_V1_Analytics_Client(channel: platform.channel)
     let auth = platform.admin
 

@@ -7,6 +7,7 @@ import ORDPBenchSupport
 import ORDPCatalogue
 import ORDPCatalogueAPI
 import ORDPRPC
+import ORDPServiceKit
 
 /// The catalogue's figures: CKAN import rate over ORDP/1, and search latency over the RPC
 /// against the same queries written by hand as plain SQL on the same SQLite file.
@@ -32,10 +33,13 @@ struct CatalogueBenchmark: AsyncParsableCommand {
 
     // Identity (for the import's token) and the catalogue, in this process, over TLS.
     let store = try SQLiteCatalogueStore(directory: directory.appendingPathComponent("catalogue"))
-    let service = CatalogueService(store: store, logger: quiet)
-    let platform = try await BenchPlatform.start(
-      directory: temporary, services: [service],
-      anonymousMethods: CatalogueService.anonymousMethods)
+    let platform = try await BenchPlatform.start(directory: temporary) { identity in
+      [
+        try await CatalogueAssembly.assemble(
+          .init(dataDirectory: directory.appendingPathComponent("catalogue")), store: store,
+          identity: identity, logger: quiet)
+      ]
+    }
     let client = Ordp_Catalogue_V1_Catalogue_Client(channel: platform.channel)
 
     print("ORDP catalogue benchmark; cores: \(ProcessInfo.processInfo.activeProcessorCount)")
@@ -46,8 +50,9 @@ struct CatalogueBenchmark: AsyncParsableCommand {
     } else {
       print("\nimport: skipped, \(dataDir ?? "") already holds \(existing) changes")
     }
+    // What a restarted catalogue does before it serves: build the index from the change feed.
     let warm = ContinuousClock.now
-    try await service.warmUp()
+    try await CatalogueService(store: store, logger: quiet).warmUp()
     print(
       "\nsearch index: built from the change feed in \(format(warm.duration(to: .now).seconds)) s"
         + "; process resident memory now \(residentMiB()) MiB")

@@ -29,10 +29,12 @@ struct IdentityBenchmark: AsyncParsableCommand {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ordp-bench-identity-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: dir) }
-    let platform = try await BenchPlatform.start(directory: dir) { options in
-      options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
-      options.configuration.throttle.addressLockThreshold = .max
-    }
+    let platform = try await BenchPlatform.start(
+      directory: dir,
+      configure: { options in
+        options.configuration.scrypt = ScryptParameters(logN: scryptLogN)
+        options.configuration.throttle.addressLockThreshold = .max
+      })
     let options = platform.identityOptions
     let channel = platform.channel
     defer { channel.close() }

@@ -9,6 +9,7 @@ import ORDPCatalogueAPI
 import ORDPIdentity
 import ORDPIdentityAPI
 import ORDPRPC
+import ORDPServiceKit
 import Synchronization
 
 /// Identity, catalogue and analytics in this process behind one TLS server on loopback — the
@@ -48,17 +49,16 @@ final class FuzzPlatform: Sendable {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ordp-fuzz-api-\(UUID().uuidString)")
     let quiet = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
-    let catalogue = CatalogueService(
-      store: try SQLiteCatalogueStore(directory: directory.appendingPathComponent("catalogue")),
-      logger: quiet)
-    let analytics = AnalyticsService(
-      store: try SQLiteAnalyticsStore(directory: directory.appendingPathComponent("analytics")),
-      logger: quiet)
-    try await analytics.start()
-    let bench = try await BenchPlatform.start(
-      directory: directory, services: [catalogue, analytics],
-      anonymousMethods: CatalogueService.anonymousMethods.union(AnalyticsService.anonymousMethods),
-      handlerExecution: .globalExecutor)
+    let bench = try await BenchPlatform.start(directory: directory) { identity in
+      [
+        try await CatalogueAssembly.assemble(
+          .init(dataDirectory: directory.appendingPathComponent("catalogue")),
+          identity: identity, logger: quiet),
+        try await AnalyticsAssembly.assemble(
+          .init(dataDirectory: directory.appendingPathComponent("analytics")),
+          identity: identity, logger: quiet),
+      ]
+    }
     let platform = FuzzPlatform(bench: bench, directory: directory)
     return try await platform.seeded()
   }

@@ -8,40 +8,80 @@ import ORDPTestSupport
 import Testing
 
 /// `ordp dev up` as a new user meets it: identity with the towns and demo users, over TLS.
-@Suite struct DevUpTests {
-  @Test func devUpServesIdentityWithDemoUsers() async throws {
+/// `ordp dev up` started with every port chosen by the system, its log in a file.
+struct DevPlatform {
+  let process: Process
+  let dir: URL
+  let output: String
+  var log: URL { dir.appendingPathComponent("dev-up.log") }
+
+  static func start() async throws -> DevPlatform {
     let ordp = productsDirectory.appendingPathComponent("ordp")
     try #require(
       FileManager.default.fileExists(atPath: ordp.path), "build the ordp executable first")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ordp-devup-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let process = Process()
     process.executableURL = ordp
     process.arguments = [
       "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
       "--analytics-port", "0", "--data-dir", dir.path, "--pki-dir",
-      dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10",
+      dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10", "--demo-datasets", "12",
     ]
     let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    let log = dir.appendingPathComponent("dev-up.log")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: log)
     try process.run()
-    defer {
-      process.terminate()
-      process.waitUntilExit()
-    }
     let output = await readLines(pipe, count: 6)
-    /// A TLS channel to the service whose "<name> on host:port" line dev up printed.
-    func connect(to name: String) throws -> RPCChannel {
-      let line = try #require(output.split(separator: "\n").first { $0.contains("\(name) on") })
-      let port = try #require(Int(line.split(separator: ":").last ?? ""))
-      return RPCChannel(
-        host: "127.0.0.1", port: port,
-        security: .tls(
-          trustRoots: try NIOSSLCertificate.fromPEMFile(
-            dir.appendingPathComponent("pki/ca.pem").path),
-          serverHostname: "localhost"))
+    return DevPlatform(process: process, dir: dir, output: output)
+  }
+
+  /// The port of the service whose "<name> on host:port" line dev up printed.
+  func port(of name: String) throws -> Int {
+    let line = try #require(output.split(separator: "\n").first { $0.contains("\(name) on") })
+    return try #require(Int(line.split(separator: ":").last ?? ""))
+  }
+
+  /// A TLS channel to that service.
+  func connect(to name: String) throws -> RPCChannel {
+    RPCChannel(
+      host: "127.0.0.1", port: try port(of: name),
+      security: .tls(
+        trustRoots: try NIOSSLCertificate.fromPEMFile(
+          dir.appendingPathComponent("pki/ca.pem").path),
+        serverHostname: "localhost"))
+  }
+
+  /// The process id of dev up's child running `executable`.
+  func child(_ executable: String) throws -> pid_t? {
+    let tasks = "/proc/\(process.processIdentifier)/task"
+    for task in try FileManager.default.contentsOfDirectory(atPath: tasks) {
+      let children =
+        (try? String(contentsOfFile: "\(tasks)/\(task)/children", encoding: .utf8)) ?? ""
+      for pid in children.split(separator: " ").compactMap({ pid_t($0) }) {
+        let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+        if command.split(separator: "\0").first?.hasSuffix("/\(executable)") == true { return pid }
+      }
     }
+    return nil
+  }
+
+  func stop() -> Int32 {
+    process.terminate()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}
+
+@Suite(.serialized) struct DevUpTests {
+  @Test func devUpServesIdentityWithDemoUsers() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let dir = platform.dir
+    func connect(to name: String) throws -> RPCChannel { try platform.connect(to: name) }
     let channel = try connect(to: "identity")
     defer { channel.close() }
     let client = Ordp_Identity_V1_Identity_Client(channel: channel)
@@ -87,5 +127,46 @@ import Testing
     #expect(open.values.count == 15 && all.values.count == 20)
     let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
     #expect(all.values.allSatisfy { now - $0.timeMicros < 600_000_000 })
+  }
+
+  /// Every service is its own process: one that dies is restarted on its port, and logged,
+  /// while the others keep serving; SIGTERM to dev up stops them all.
+  @Test func aKilledServiceIsRestartedWhileTheOthersServe() async throws {
+    let platform = try await DevPlatform.start()
+    let identityChannel = try platform.connect(to: "identity")
+    defer { identityChannel.close() }
+    let identity = Ordp_Identity_V1_Identity_Client(channel: identityChannel)
+    let catalogueChannel = try platform.connect(to: "catalogue")
+    defer { catalogueChannel.close() }
+    let catalogue = Ordp_Catalogue_V1_Catalogue_Client(channel: catalogueChannel)
+    var search = Ordp_Catalogue_V1_SearchRequest()
+    search.pageSize = 50
+    let before = try await catalogue.search(search).total
+    #expect(before > 0)
+
+    let killed = try #require(try platform.child("ordp-catalogue"))
+    let identityPID = try #require(try platform.child("ordp-identity"))
+    kill(killed, SIGKILL)
+    // Identity goes on meanwhile.
+    #expect(try await identity.listOrganisations(.init()).organisations.count == 6)
+    // The catalogue comes back on its port with its data (restarted at once the first time).
+    var after: UInt64? = nil
+    for _ in 0..<200 where after == nil {
+      after = try? await catalogue.search(search).total
+      if after == nil { try await Task.sleep(for: .milliseconds(100)) }
+    }
+    #expect(after == before)
+    let restarted = try #require(try platform.child("ordp-catalogue"))
+    #expect(restarted != killed)
+    #expect(try platform.child("ordp-identity") == identityPID)
+
+    let children = try ["ordp-identity", "ordp-catalogue", "ordp-analytics"].map {
+      try #require(try platform.child($0))
+    }
+    #expect(platform.stop() == 0)
+    for pid in children { #expect(kill(pid, 0) == -1 && errno == ESRCH, "\(pid) still runs") }
+    let log = try String(contentsOf: platform.log, encoding: .utf8)
+    #expect(log.contains("ordp-catalogue was killed by signal 9; restarting in 0.0 seconds"))
+    #expect(log.contains("ordp-catalogue restarted on port \(try platform.port(of: "catalogue"))"))
   }
 }

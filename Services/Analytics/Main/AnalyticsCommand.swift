@@ -1,11 +1,5 @@
 import ArgumentParser
-import Foundation
-import ORDPAnalytics
-import ORDPAnalyticsAPI
-import ORDPAuth
-import ORDPRPC
 import ORDPServiceKit
-import ServiceLifecycle
 
 /// `ordp-analytics`: the analytics service as its own process.
 @main
@@ -18,33 +12,14 @@ struct AnalyticsCommand: AsyncParsableCommand {
 
   @OptionGroup var server: ServerOptions
   @OptionGroup var identity: IdentityClientOptions
-  @Option(help: "Port to listen on (0: any free port).") var port = 7446
-  @Option(help: "Directory of the database (created when missing).") var dataDir =
-    ".ordp/analytics"
-  @Option(help: "Seconds between retention sweeps.") var retentionInterval = 300
+  @OptionGroup var analytics: AnalyticsOptions
 
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.analytics")
-    let store = try SQLiteAnalyticsStore(directory: URL(fileURLWithPath: dataDir))
-    let service = AnalyticsService(store: store, logger: logger)
-    try await service.start()
-    let sweeper = RetentionSweeper(service: service, logger: logger)
-    try await ServiceRunner.serve(
-      "ordp-analytics", options: server, port: port, identity: identity,
-      healthName: Ordp_Analytics_V1_Analytics.serviceName,
-      anonymousMethods: AnalyticsService.anonymousMethods,
-      handlerExecution: AnalyticsService.handlerExecution,
-      others: [SweeperService(sweeper: sweeper, interval: .seconds(max(1, retentionInterval)))],
-      logger: logger
-    ) { _ in service }
-  }
-}
-
-/// Runs the retention sweeps while the server runs.
-struct SweeperService: Service {
-  let sweeper: RetentionSweeper
-  let interval: Duration
-  func run() async throws {
-    await cancelWhenGracefulShutdown { await sweeper.run(every: interval) }
+    let assembly = try await AnalyticsAssembly.assemble(
+      analytics.assemblyOptions, identity: try .remote(identity, logger: logger), logger: logger)
+    try await ServiceHost.run(
+      assembly, configuration: try server.configuration(defaultPort: assembly.defaultPort),
+      logger: logger)
   }
 }
