@@ -40,7 +40,8 @@ extension RPCChannel {
       return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
         head in
         try await self.serverStreamingCall(
-          head.method, options: head.options, request: bytes, onResponse: box.value)
+          head.method, options: head.options, request: bytes
+        ) { queue in try await box.value(RPCResponseStream(queue: queue)) }
       }
     }
   }
@@ -51,7 +52,10 @@ extension RPCChannel {
     requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void
   ) async throws -> Response {
     try await interceptors.run(head: ClientCallHead(method: method, options: options)) { head in
-      try await self.streamingCall(head.method, options: head.options, requests: requests) {
+      try await self.streamingCall(
+        head.method, options: head.options,
+        requests: { sink in try await requests(RPCRequestWriter(sink: sink)) }
+      ) {
         (call: ClientCall) -> Response in
         _ = try await call.ended()
         return try decode(call.singleResponse!)
@@ -71,7 +75,10 @@ extension RPCChannel {
       let box = UncheckedSendable(onResponse)
       return try await interceptors.run(head: ClientCallHead(method: method, options: options)) {
         head in
-        try await self.streamingCall(head.method, options: head.options, requests: requests) {
+        try await self.streamingCall(
+          head.method, options: head.options,
+          requests: { sink in try await requests(RPCRequestWriter(sink: sink)) }
+        ) {
           (call: ClientCall) -> Result in
           try await box.value(RPCResponseStream(queue: call.responses!))
         }
@@ -118,9 +125,9 @@ extension RPCChannel {
     }
   }
 
-  private func serverStreamingCall<Response: Message & Sendable, Result>(
+  func serverStreamingCall<Result>(
     _ method: MethodDescriptor, options: CallOptions, request: [UInt8],
-    onResponse: (RPCResponseStream<Response>) async throws -> Result
+    onResponse: (InboundMessageQueue) async throws -> Result
   ) async throws -> Result {
     let (head, deadline) = try makeHead(method, options)
     var attempt = 0
@@ -142,7 +149,7 @@ extension RPCChannel {
       }
       do {
         let result = try await withTaskCancellationHandler {
-          try await onResponse(RPCResponseStream(queue: call.responses!))
+          try await onResponse(call.responses!)
         } onCancel: {
           call.onLoop {
             call.abandon(RPCStatus(code: .cancelled, message: "cancelled by the caller"))
@@ -161,15 +168,15 @@ extension RPCChannel {
     }
   }
 
-  private func streamingCall<Request: Message & Sendable, Result>(
+  func streamingCall<Result>(
     _ method: MethodDescriptor, options: CallOptions,
-    requests: @escaping @Sendable (RPCRequestWriter<Request>) async throws -> Void,
+    requests: @escaping @Sendable (any MessageSink) async throws -> Void,
     body: (ClientCall) async throws -> Result
   ) async throws -> Result {
     let (head, deadline) = try makeHead(method, options)
     let kind = method.kind
     let (call, _) = try await startCall(kind, head: head, request: nil, deadline: deadline)
-    let writer = RPCRequestWriter<Request>(sink: call)
+    let writer: any MessageSink = call
     return try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {

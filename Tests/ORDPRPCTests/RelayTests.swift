@@ -1,0 +1,122 @@
+import NIOCore
+import ORDPEcho
+import ORDPRPC
+import Synchronization
+import Testing
+
+/// Relays every echo method to a backend without decoding (what the gateway builds on).
+struct EchoRelay: RPCService {
+  let backend: RPCChannel
+
+  func registerMethods(with router: inout RPCRouter) {
+    for method in Ordp_Echo_V1_Echo.Method.all {
+      router.registerRaw(method) { requests, responses, context in
+        var metadata = context.requestMetadata
+        metadata.add("x-echo", "relayed")
+        try await RPCRelay.forward(
+          method, requests: requests, responses: responses, to: backend,
+          options: CallOptions(metadata: metadata))
+      }
+    }
+  }
+}
+
+@Suite struct RelayTests {
+  /// Runs `body` with a client of a relay in front of an echo server.
+  func withRelay(
+    backendInterceptors: [any ServerInterceptor] = [],
+    _ body: (Ordp_Echo_V1_Echo_Client) async throws -> Void
+  ) async throws {
+    try await withServer(security: .plaintext, interceptors: backendInterceptors) {
+      _, backendPort in
+      let backend = makePlaintextChannel(ports: [backendPort])
+      defer { backend.close() }
+      try await withServer(security: .plaintext, services: [EchoRelay(backend: backend)]) {
+        _, relayPort in
+        let channel = makePlaintextChannel(ports: [relayPort])
+        defer { channel.close() }
+        try await body(Ordp_Echo_V1_Echo_Client(channel: channel))
+      }
+    }
+  }
+
+  @Test func everyCallKindPassesThroughWithItsMessagesAndStatus() async throws {
+    try await withRelay { client in
+      let one = try await client.get(echoRequest("Menden", payload: 100_000))
+      #expect(one.text == "Menden" && one.payload.count == 100_000)
+      #expect(one.echoedMetadata == "relayed")
+
+      let many = try await client.expand(echoRequest("Olpe", repeat: 50)) { stream in
+        var indices: [UInt32] = []
+        for try await response in stream { indices.append(response.index) }
+        return indices
+      }
+      #expect(many == Array(0..<50))
+
+      let collected = try await client.collect { writer in
+        for town in ["Arnsberg", "Soest", "Iserlohn"] { try await writer.write(echoRequest(town)) }
+      }
+      #expect(collected.text == "Arnsberg Soest Iserlohn")
+
+      let updates = try await client.update { writer in
+        for i in 0..<20 { try await writer.write(echoRequest("\(i)")) }
+      } onResponse: { stream in
+        var texts: [String] = []
+        for try await response in stream { texts.append(response.text) }
+        return texts
+      }
+      #expect(updates == (0..<20).map { "\($0)" })
+    }
+  }
+
+  @Test func theBackendsStatusReachesTheCallerAsItIs() async throws {
+    try await withRelay { client in
+      do {
+        _ = try await client.get(echoRequest("nicht da", failCode: 5))
+        Issue.record("the call succeeded")
+      } catch let error as RPCError {
+        #expect(error.code == .notFound && error.message == "nicht da")
+      }
+      // A stream that fails after some responses: the responses, then the status.
+      var received = 0
+      do {
+        try await client.expand(echoRequest("stop", repeat: 3, failCode: 8)) { stream in
+          for try await _ in stream { received += 1 }
+        }
+        Issue.record("the call succeeded")
+      } catch let error as RPCError {
+        #expect(error.code == .resourceExhausted)
+      }
+      #expect(received == 3)
+    }
+  }
+
+  @Test func theCallersDeadlineBindsTheBackendCall() async throws {
+    let seen = DeadlineRecorder()
+    try await withRelay(backendInterceptors: [seen]) { client in
+      do {
+        _ = try await client.get(
+          echoRequest("slow", delayMicros: 5_000_000),
+          options: CallOptions(timeout: .milliseconds(300)))
+        Issue.record("the call succeeded")
+      } catch let error as RPCError {
+        #expect(error.code == .deadlineExceeded)
+      }
+      // The backend got the caller's deadline (what remained of it), not none.
+      let remaining = try #require(seen.remaining.withLock { $0 })
+      #expect(remaining > .zero && remaining <= .milliseconds(300))
+    }
+  }
+}
+
+/// Records the time a call had left when it reached the server.
+final class DeadlineRecorder: ServerInterceptor {
+  let remaining = Mutex<TimeAmount?>(nil)
+
+  func intercept(
+    context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
+  ) async throws {
+    remaining.withLock { $0 = context.remainingTime }
+    try await next(context)
+  }
+}
