@@ -25,6 +25,7 @@ let package = Package(
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-analytics", targets: ["ordp-analytics"]),
     .executable(name: "ordp-identity", targets: ["ordp-identity"]),
+    .executable(name: "ordp-gateway", targets: ["ordp-gateway"]),
     .executable(name: "ordp-bench-identity", targets: ["ordp-bench-identity"]),
     .executable(name: "ordp-bench-catalogue", targets: ["ordp-bench-catalogue"]),
     .executable(name: "ordp-bench-analytics", targets: ["ordp-bench-analytics"]),
@@ -143,7 +144,7 @@ let package = Package(
       name: "ORDPServiceKit",
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue",
-        "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI",
+        "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPGateway",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -319,10 +320,30 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // The gateway: the method-to-scope table, edge interceptors, the relaying service.
+    .target(
+      name: "ORDPGateway",
+      dependencies: [
+        "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/Gateway/Sources",
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "ordp-gateway",
+      dependencies: [
+        "ORDPServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/Gateway/Main",
+      swiftSettings: strict
+    ),
     .testTarget(
       name: "ORDPServiceKitTests",
       dependencies: [
-        "ORDPServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ORDPServiceKit", "ORDPGateway", "ORDPEcho", "ORDPRPC", "ORDPTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: strict
     ),
@@ -331,7 +352,8 @@ let package = Package(
     .target(
       name: "ORDPTestSupport",
       dependencies: [
-        "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", "ORDPEcho",
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       path: "Tests/ORDPTestSupport",

@@ -19,6 +19,10 @@ public struct ServiceAssembly: Sendable {
   public var anonymousMethods: Set<String>
   /// Checks the bearer tokens of every other call.
   public var verifier: AccessTokenVerifier
+  /// Interceptors before the token check (the gateway's edge metadata) and after it (the
+  /// gateway's scope check).
+  public var interceptorsBeforeTokens: [any ServerInterceptor] = []
+  public var interceptorsAfterTokens: [any ServerInterceptor] = []
   public var handlerExecution: ServerConfiguration.HandlerExecution
   /// Runs beside the server (upkeep of the verifier, sweeps, housekeeping); cancelled at
   /// shutdown.

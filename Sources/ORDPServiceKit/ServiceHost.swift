@@ -18,10 +18,10 @@ public enum ServiceHost {
     configuration.handlerExecution = assembly.handlerExecution
     let server = ORDPServer(
       configuration: configuration, services: assembly.services,
-      interceptors: [
+      interceptors: assembly.interceptorsBeforeTokens + [
         BearerTokenInterceptor(
           verifier: assembly.verifier, anonymousMethods: assembly.anonymousMethods)
-      ], logger: logger)
+      ] + assembly.interceptorsAfterTokens, logger: logger)
     for name in assembly.healthNames { server.health.setStatus(.serving, forService: name) }
     return server
   }

@@ -10,22 +10,24 @@ import ServiceLifecycle
 
 /// `ordp dev up`: runs the platform locally on loopback with a development PKI.
 ///
-/// Starts identity, the catalogue and analytics as their own processes — the executables
-/// operators run, next to this one — with embedded storage under `--data-dir` and demo data
-/// (towns and demo users, demo datasets, demo sensors with two weeks of data), and supervises
-/// them: one that exits is logged and restarted with back-off while the others keep serving.
-/// This process serves the runtime's demo (health and echo) as the front door until the
-/// gateway takes that place. SIGTERM or SIGINT stops the services, then this process.
+/// Starts identity, the catalogue, analytics and the gateway as their own processes — the
+/// executables operators run, next to this one — with embedded storage under `--data-dir` and
+/// demo data (towns and demo users, demo datasets, demo sensors with two weeks of data), and
+/// supervises them: one that exits is logged and restarted with back-off while the others
+/// keep serving. The gateway is the front door (`--port`, 7443). This process also serves the
+/// runtime's echo demo (`--echo-port`). SIGTERM or SIGINT stops the services, then this
+/// process.
 struct DevUp: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up",
     abstract: "Run ORDP locally: every service its own process, TLS on loopback, demo data.")
 
   @Option(help: "Address to listen on.") var host = "127.0.0.1"
-  @Option(help: "Port of the echo demo server (0: any free port).") var port = 7443
+  @Option(help: "Port of the gateway, the front door (0: any free port).") var port = 7443
   @Option(help: "Port of the identity service (0: any free port).") var identityPort = 7444
   @Option(help: "Port of the catalogue service (0: any free port).") var cataloguePort = 7445
   @Option(help: "Port of the analytics service (0: any free port).") var analyticsPort = 7446
+  @Option(help: "Port of the runtime's echo demo (0: any free port).") var echoPort = 7449
   @Option(help: "Directory of the services' data (created when missing).")
   var dataDir = ".ordp/dev"
   @Option(help: "scrypt cost for passwords: log2 of N (17 = production strength).")
@@ -44,7 +46,7 @@ struct DevUp: AsyncParsableCommand {
   func validate() throws {
     for (flag, value) in [
       ("--port", port), ("--identity-port", identityPort), ("--catalogue-port", cataloguePort),
-      ("--analytics-port", analyticsPort),
+      ("--analytics-port", analyticsPort), ("--echo-port", echoPort),
     ] where !(0...65_535).contains(value) {
       throw ValidationError("\(flag) must be in 0...65535")
     }
@@ -64,7 +66,7 @@ struct DevUp: AsyncParsableCommand {
     if !plaintext { try DevelopmentIdentities.ensure(pki) }
     let server = try ServerOptions.parse(serverArguments)
     let echo = ORDPServer(
-      configuration: try server.configuration(defaultPort: port), services: [EchoService()],
+      configuration: try server.configuration(defaultPort: echoPort), services: [EchoService()],
       logger: logger)
     echo.health.setStatus(.serving, forService: Ordp_Echo_V1_Echo.serviceName)
 
@@ -80,14 +82,16 @@ struct DevUp: AsyncParsableCommand {
         throw DevUpError("the services did not start (see their log above)")
       }
       // Lines on stdout for scripts and tests: where the platform listens. The first is the
-      // front door (today the echo demo; the gateway later).
+      // front door, the gateway: the one address integrators use.
       let security = plaintext ? "plaintext" : "TLS, CA \(pkiDir)/ca.pem"
-      let serviceLines = ports.map {
+      let gateway = ports.first { $0.name == "ordp-gateway" }?.port ?? port
+      let serviceLines = ports.filter { $0.name != "ordp-gateway" }.map {
         "ordp dev up: \($0.name.dropFirst(5)) on \(host):\($0.port)\n"
       }
       let lines = """
-        ordp dev up: listening on \(host):\(address.port ?? port) (\(security))
-        \(serviceLines.joined())ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
+        ordp dev up: listening on \(host):\(gateway) (gateway; \(security))
+        \(serviceLines.joined())ordp dev up: echo demo on \(host):\(address.port ?? echoPort)
+        ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
         ordp dev up: demo users <town>.admin, <town>.editor, <town>.viewer (e.g. soest.editor), password in \(dataDir)/demo-password
 
         """
@@ -96,7 +100,10 @@ struct DevUp: AsyncParsableCommand {
     }
   }
 
-  /// The three services as supervised processes, with the arguments that wire them up.
+  /// The services as supervised processes, in the order they start, with the arguments that
+  /// wire them up: identity, then the catalogue and analytics (which verify identity's tokens),
+  /// then the gateway in front of all three. Services reach each other over mutual TLS with
+  /// the development client certificate.
   func makeServices(logger: Logger) throws -> PlatformProcesses {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
       .deletingLastPathComponent()
@@ -109,54 +116,85 @@ struct DevUp: AsyncParsableCommand {
     }
     let data = URL(fileURLWithPath: dataDir)
     let common = serverArguments
-    let identityProcess = SupervisedProcess(
-      name: "ordp-identity", executable: try executable("ordp-identity"), port: identityPort,
-      logger: logger
-    ) { [common, scryptLogN] port in
-      common + [
-        "--port", "\(port)", "--data-dir", data.appendingPathComponent("identity").path,
-        "--scrypt-log-n", "\(scryptLogN)",
-        "--demo-users-password-file", data.appendingPathComponent("demo-password").path,
-      ]
-    }
-    // How the catalogue and analytics reach identity.
+    // How the others reach identity (its port is added once known).
     var identityClient = ["--identity-host", host]
+    var backendClient: [String] = []
     if plaintext {
       identityClient += ["--identity-plaintext"]
+      backendClient = ["--backend-plaintext"]
     } else {
-      identityClient += ["--identity-ca", pki("ca.pem"), "--identity-server-name", "localhost"]
-      if requireClientCert {
-        identityClient += [
-          "--identity-client-cert", pki("client.pem"), "--identity-client-key",
-          pki("client-key.pem"),
-        ]
-      }
+      identityClient += [
+        "--identity-ca", pki("ca.pem"), "--identity-server-name", "localhost",
+        "--identity-client-cert", pki("client.pem"), "--identity-client-key",
+        pki("client-key.pem"),
+      ]
+      backendClient = [
+        "--backend-ca", pki("ca.pem"), "--backend-server-name", "localhost",
+        "--backend-client-cert", pki("client.pem"), "--backend-client-key",
+        pki("client-key.pem"),
+      ]
     }
-    let catalogueExecutable = try executable("ordp-catalogue")
-    let analyticsExecutable = try executable("ordp-analytics")
-    return PlatformProcesses(identity: identityProcess, logger: logger) {
-      [common, identityClient, demoDatasets, cataloguePort, analyticsPort] identityPort in
-      let client = identityClient + ["--identity-port", "\(identityPort)"]
-      let catalogue = SupervisedProcess(
-        name: "ordp-catalogue", executable: catalogueExecutable, port: cataloguePort,
-        logger: logger
-      ) { port in
-        common + client + [
-          "--port", "\(port)", "--data-dir", data.appendingPathComponent("catalogue").path,
-          "--demo-datasets", "\(demoDatasets)",
-        ]
-      }
-      let analytics = SupervisedProcess(
-        name: "ordp-analytics", executable: analyticsExecutable, port: analyticsPort,
-        logger: logger
-      ) { port in
-        common + client + [
-          "--port", "\(port)", "--data-dir", data.appendingPathComponent("analytics").path,
-          "--demo-sensors",
-        ]
-      }
-      return [catalogue, analytics]
+    let executables = (
+      identity: try executable("ordp-identity"), catalogue: try executable("ordp-catalogue"),
+      analytics: try executable("ordp-analytics"), gateway: try executable("ordp-gateway")
+    )
+    let ports = (
+      identity: identityPort, catalogue: cataloguePort, analytics: analyticsPort, gateway: port
+    )
+    let (scryptLogN, demoDatasets, host) = (self.scryptLogN, self.demoDatasets, self.host)
+    let (identityArguments, backendArguments) = (identityClient, backendClient)
+    let client: @Sendable ([String: Int]) -> [String] = { started in
+      identityArguments + ["--identity-port", "\(started["ordp-identity"] ?? 0)"]
     }
+    return PlatformProcesses(
+      stages: [
+        { _ in
+          SupervisedProcess(
+            name: "ordp-identity", executable: executables.identity, port: ports.identity,
+            logger: logger
+          ) { port in
+            common + [
+              "--port", "\(port)", "--data-dir", data.appendingPathComponent("identity").path,
+              "--scrypt-log-n", "\(scryptLogN)",
+              "--demo-users-password-file", data.appendingPathComponent("demo-password").path,
+            ]
+          }
+        },
+        { started in
+          SupervisedProcess(
+            name: "ordp-catalogue", executable: executables.catalogue, port: ports.catalogue,
+            logger: logger
+          ) { port in
+            common + client(started) + [
+              "--port", "\(port)", "--data-dir", data.appendingPathComponent("catalogue").path,
+              "--demo-datasets", "\(demoDatasets)",
+            ]
+          }
+        },
+        { started in
+          SupervisedProcess(
+            name: "ordp-analytics", executable: executables.analytics, port: ports.analytics,
+            logger: logger
+          ) { port in
+            common + client(started) + [
+              "--port", "\(port)", "--data-dir", data.appendingPathComponent("analytics").path,
+              "--demo-sensors",
+            ]
+          }
+        },
+        { started in
+          SupervisedProcess(
+            name: "ordp-gateway", executable: executables.gateway, port: ports.gateway,
+            logger: logger
+          ) { port in
+            common + client(started) + backendArguments + [
+              "--port", "\(port)",
+              "--catalogue-backends", "\(host):\(started["ordp-catalogue"] ?? 0)",
+              "--analytics-backends", "\(host):\(started["ordp-analytics"] ?? 0)",
+            ]
+          }
+        },
+      ], logger: logger)
   }
 
   /// The server options of every process: this one's (the echo demo) and the services'.

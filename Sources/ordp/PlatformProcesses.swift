@@ -1,27 +1,23 @@
 import Logging
 import ServiceLifecycle
 
-/// The services of `ordp dev up` as processes: identity first, then (given identity's port)
-/// the services that verify its tokens; all supervised until a graceful shutdown, then
-/// stopped in reverse order (identity last).
+/// The services of `ordp dev up` as processes, started one after the other — each made
+/// knowing the ports of those before it (the catalogue needs identity's, the gateway every
+/// backend's) — then all supervised until a graceful shutdown, and stopped in reverse order.
 final class PlatformProcesses: Service {
   /// Where each service listens, in the order they started.
   typealias Ports = [(name: String, port: Int)]
+  /// Makes a service's process given the ports of the ones started before it, by name.
+  typealias Stage = @Sendable ([String: Int]) -> SupervisedProcess
 
-  let identity: SupervisedProcess
+  let stages: [Stage]
   let logger: Logger
-  /// The catalogue and analytics, to reach identity on the given port.
-  let dependents: @Sendable (Int) -> [SupervisedProcess]
   private let started: AsyncStream<Ports>
   private let announce: AsyncStream<Ports>.Continuation
 
-  init(
-    identity: SupervisedProcess, logger: Logger,
-    dependents: @escaping @Sendable (Int) -> [SupervisedProcess]
-  ) {
-    self.identity = identity
+  init(stages: [Stage], logger: Logger) {
+    self.stages = stages
     self.logger = logger
-    self.dependents = dependents
     (started, announce) = AsyncStream<Ports>.makeStream()
   }
 
@@ -32,13 +28,14 @@ final class PlatformProcesses: Service {
   }
 
   func run() async throws {
-    var all = [identity]
+    var all: [SupervisedProcess] = []
     do {
-      let identityPort = try await identity.start()
-      var ports: Ports = [(identity.name, identityPort)]
-      let others = dependents(identityPort)
-      all += others
-      for process in others { ports.append((process.name, try await process.start())) }
+      var ports: Ports = []
+      for stage in stages {
+        let process = stage(Dictionary(ports, uniquingKeysWith: { a, _ in a }))
+        all.append(process)
+        ports.append((process.name, try await process.start()))
+      }
       announce.yield(ports)
       announce.finish()
     } catch {

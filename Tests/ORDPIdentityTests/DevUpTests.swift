@@ -26,7 +26,7 @@ struct DevPlatform {
     process.executableURL = ordp
     process.arguments = [
       "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
-      "--analytics-port", "0", "--data-dir", dir.path, "--pki-dir",
+      "--analytics-port", "0", "--echo-port", "0", "--data-dir", dir.path, "--pki-dir",
       dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10", "--demo-datasets", "12",
     ]
     let pipe = Pipe()
@@ -35,7 +35,7 @@ struct DevPlatform {
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     process.standardError = try FileHandle(forWritingTo: log)
     try process.run()
-    let output = await readLines(pipe, count: 6)
+    let output = await readLines(pipe, count: 7)
     return DevPlatform(process: process, dir: dir, output: output)
   }
 
@@ -43,6 +43,27 @@ struct DevPlatform {
   func port(of name: String) throws -> Int {
     let line = try #require(output.split(separator: "\n").first { $0.contains("\(name) on") })
     return try #require(Int(line.split(separator: ":").last ?? ""))
+  }
+
+  /// A TLS channel to the gateway, the front door (dev up's first line).
+  func gateway() throws -> RPCChannel {
+    let line = try #require(output.split(separator: "\n").first { $0.contains("listening on") })
+    let address = try #require(line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+    let port = try #require(Int(address.dropFirst("127.0.0.1:".count)))
+    return RPCChannel(
+      host: "127.0.0.1", port: port,
+      security: .tls(
+        trustRoots: try NIOSSLCertificate.fromPEMFile(
+          dir.appendingPathComponent("pki/ca.pem").path),
+        serverHostname: "localhost"))
+  }
+
+  /// The demo users' password.
+  var demoPassword: String {
+    get throws {
+      try String(contentsOf: dir.appendingPathComponent("demo-password"), encoding: .utf8)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
   }
 
   /// A TLS channel to that service.
@@ -168,5 +189,112 @@ struct DevPlatform {
     let log = try String(contentsOf: platform.log, encoding: .utf8)
     #expect(log.contains("ordp-catalogue was killed by signal 9; restarting in 0.0 seconds"))
     #expect(log.contains("ordp-catalogue restarted on port \(try platform.port(of: "catalogue"))"))
+  }
+
+  /// One address for integrators: every service's calls, unary and streaming, through the
+  /// gateway; tokens and scopes checked at the edge before any backend is asked.
+  @Test func everyServiceIsReachedThroughTheGateway() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let channel = try platform.gateway()
+    defer { channel.close() }
+    let identity = Ordp_Identity_V1_Identity_Client(channel: channel)
+    let catalogue = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+    let analytics = Ordp_Analytics_V1_Analytics_Client(channel: channel)
+
+    #expect(try await identity.listOrganisations(.init()).organisations.count == 6)
+    let editor = try await identity.login("soest.editor", try platform.demoPassword)
+    let viewer = try await identity.login("soest.viewer", try platform.demoPassword)
+
+    // Catalogue: a write with the editor's token, reads without one, a stream.
+    var create = Ordp_Catalogue_V1_CreateDatasetRequest()
+    create.dataset.publisher = "soest"
+    create.dataset.title = "Radzählstellen"
+    create.dataset.description_p = "Zählungen"
+    let created = try await catalogue.createDataset(create, options: bearer(editor.accessToken))
+    #expect(try await catalogue.getDataset(.with { $0.id = created.id }).title == "Radzählstellen")
+    #expect(try await catalogue.search(.with { $0.query = "Radzählstellen" }).total == 1)
+    let exported = try await catalogue.export(.with { $0.publisher = "soest" }) { stream in
+      var bytes = 0
+      for try await chunk in stream { bytes += chunk.data.count }
+      return bytes
+    }
+    #expect(exported > 0)
+
+    // Analytics: public and internal sensors, a bidirectional ingest.
+    #expect(try await analytics.latest(.init()).values.count == 15)
+    #expect(
+      try await analytics.latest(.init(), options: bearer(editor.accessToken)).values.count == 20)
+    let stream = try await analytics.createDatastream(
+      .with {
+        $0.datastream.owner = "soest"
+        $0.datastream.name = "Pegel Gateway"
+        $0.datastream.observedProperty = "water_level"
+        $0.datastream.unit = "cm"
+      }, options: bearer(editor.accessToken))
+    let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+    let accepted = try await analytics.ingest(options: bearer(editor.accessToken)) { writer in
+      try await writer.write(
+        .with {
+          $0.batchID = 1
+          $0.series = [
+            .with {
+              $0.datastreamID = stream.id
+              $0.timesMicros = [now - 2_000_000, now - 1_000_000]
+              $0.results = [41, 42]
+            }
+          ]
+        })
+    } onResponse: { acks in
+      var accepted: UInt64 = 0
+      for try await ack in acks { accepted += ack.accepted }
+      return accepted
+    }
+    #expect(accepted == 2)
+
+    // At the edge: a write outside the token's scopes, and an ingest-only key reading.
+    let denied = await statusOf {
+      try await catalogue.createDataset(create, options: bearer(viewer.accessToken))
+    }
+    #expect(denied?.code == .permissionDenied)
+    #expect(denied?.message.contains("needs scope catalogue:write") == true)
+    let admin = try await identity.login(
+      "admin",
+      try String(
+        contentsOf: platform.dir.appendingPathComponent("identity/initial-admin-password"),
+        encoding: .utf8
+      ).trimmingCharacters(in: .whitespacesAndNewlines))
+    let sensors = try await identity.serviceKey(
+      "gateway-sensors", in: "soest", scopes: ["analytics:ingest"], admin: admin.accessToken)
+    let keyRead = await statusOf {
+      try await catalogue.search(.init(), options: bearer(sensors.token))
+    }
+    #expect(keyRead?.code == .permissionDenied)
+
+    // Tokens are checked before any backend is asked: with the catalogue stopped (SIGSTOP),
+    // calls without or with a forged token are answered at once.
+    let catalogueProcess = try #require(try platform.child("ordp-catalogue"))
+    kill(catalogueProcess, SIGSTOP)
+    defer { kill(catalogueProcess, SIGCONT) }
+    let quick = CallOptions(timeout: .seconds(5))
+    let anonymous = await statusOf { try await catalogue.createDataset(create, options: quick) }
+    #expect(anonymous?.code == .unauthenticated)
+    var forged = quick
+    forged.metadata.add("authorization", "Bearer eyJhbGciOiJFZERTQSJ9.e30.AAAA")
+    let forgedStatus = await statusOf {
+      try await catalogue.createDataset(create, options: forged)
+    }
+    #expect(forgedStatus?.code == .unauthenticated)
+    kill(catalogueProcess, SIGCONT)
+
+    // A request id for every call (the client's when sane), in the trailers; client-sent
+    // ordp-* metadata goes no further.
+    var traced = CallOptions(timeout: .seconds(20))
+    traced.metadata.add("ordp-request-id", "integrator-42")
+    let missing = await statusOf {
+      try await catalogue.getDataset(.with { $0.id = "soest/gibt-es-nicht" }, options: traced)
+    }
+    #expect(missing?.code == .notFound)
+    #expect(missing?.metadata["ordp-request-id"] == "integrator-42")
   }
 }

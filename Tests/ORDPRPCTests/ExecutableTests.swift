@@ -23,17 +23,22 @@ import Testing
       process = Process()
       process.executableURL = ordp
       process.arguments =
-        ["dev", "up", "--port", "0", "--pki-dir", pkiDirectory.path] + extraArguments
+        [
+          "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
+          "--analytics-port", "0", "--echo-port", "0", "--pki-dir", pkiDirectory.path,
+          "--data-dir", dir.path, "--scrypt-log-n", "10", "--demo-datasets", "4",
+        ] + extraArguments
       let pipe = Pipe()
       process.standardOutput = pipe
       process.standardError = FileHandle.nullDevice
       try process.run()
-      let line = await readLines(pipe, count: 1)
-      guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-        let port = Int(line[range].split(separator: ":")[1])
+      // The echo demo's line: "ordp dev up: echo demo on 127.0.0.1:<port>".
+      let lines = await readLines(pipe, count: 5)
+      guard let line = lines.split(separator: "\n").first(where: { $0.contains("echo demo on") }),
+        let port = Int(line.split(separator: ":").last ?? "")
       else {
         process.terminate()
-        throw RPCError(.internal, "ordp dev up printed no address: \(line)")
+        throw RPCError(.internal, "ordp dev up printed no echo address: \(lines)")
       }
       self.port = port
     }

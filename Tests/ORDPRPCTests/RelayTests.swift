@@ -1,25 +1,9 @@
 import NIOCore
 import ORDPEcho
 import ORDPRPC
+import ORDPTestSupport
 import Synchronization
 import Testing
-
-/// Relays every echo method to a backend without decoding (what the gateway builds on).
-struct EchoRelay: RPCService {
-  let backend: RPCChannel
-
-  func registerMethods(with router: inout RPCRouter) {
-    for method in Ordp_Echo_V1_Echo.Method.all {
-      router.registerRaw(method) { requests, responses, context in
-        var metadata = context.requestMetadata
-        metadata.add("x-echo", "relayed")
-        try await RPCRelay.forward(
-          method, requests: requests, responses: responses, to: backend,
-          options: CallOptions(metadata: metadata))
-      }
-    }
-  }
-}
 
 @Suite struct RelayTests {
   /// Runs `body` with a client of a relay in front of an echo server.
@@ -31,7 +15,10 @@ struct EchoRelay: RPCService {
       _, backendPort in
       let backend = makePlaintextChannel(ports: [backendPort])
       defer { backend.close() }
-      try await withServer(security: .plaintext, services: [EchoRelay(backend: backend)]) {
+      try await withServer(
+        security: .plaintext,
+        services: [EchoRelay(backend: backend, adding: Metadata(["x-echo": "relayed"]))]
+      ) {
         _, relayPort in
         let channel = makePlaintextChannel(ports: [relayPort])
         defer { channel.close() }

@@ -1,0 +1,95 @@
+import ORDPAnalyticsAPI
+public import ORDPAuth
+import ORDPCatalogueAPI
+import ORDPIdentityAPI
+public import ORDPRPC
+
+/// The services behind the gateway.
+public enum Backend: String, Sendable, CaseIterable, Hashable {
+  case identity, catalogue, analytics
+}
+
+/// What a caller needs at the edge to call a method: nothing, a valid token, or a token with a
+/// scope (a platform admin has every scope). The services check again, in full.
+public enum EdgeAccess: Sendable, Hashable {
+  case anonymous
+  case token
+  case scope(Scope)
+}
+
+/// One public method the gateway passes on.
+public struct ProxiedMethod: Sendable, Hashable {
+  public var descriptor: MethodDescriptor
+  public var backend: Backend
+  public var access: EdgeAccess
+}
+
+/// Every public method of identity, the catalogue and analytics, with its backend and edge
+/// access — the method-to-scope table. Built from the generated method lists: a method
+/// without an entry here stops the gateway from starting (`missing`), so a new method cannot
+/// slip through unchecked.
+public enum GatewayMethods {
+  static let access: [String: EdgeAccess] = {
+    typealias I = Ordp_Identity_V1_Identity.Method
+    typealias C = Ordp_Catalogue_V1_Catalogue.Method
+    typealias A = Ordp_Analytics_V1_Analytics.Method
+    var table: [String: EdgeAccess] = [:]
+    func set(_ access: EdgeAccess, _ methods: [MethodDescriptor]) {
+      for method in methods { table[method.path] = access }
+    }
+    set(
+      .anonymous,
+      [
+        I.login, I.refresh, I.logout, I.exchangeApiKey, I.getPublicKeys, I.listRevocations,
+        I.listOrganisations, I.getOrganisation,
+      ])
+    // A user's own record and password; the service decides whose.
+    set(.token, [I.getUser, I.changePassword])
+    set(
+      .scope(.identityAdmin),
+      [
+        I.rotateSigningKey, I.createOrganisation, I.setOrganisationActive, I.createUser,
+        I.listUsers, I.setMembership, I.removeMembership, I.setUserDisabled, I.deleteUser,
+        I.createServiceAccount, I.listServiceAccounts, I.createApiKey, I.listApiKeys,
+        I.revokeApiKey, I.queryAudit,
+      ])
+    // Public data needs no token; a token presented for it must carry the read scope (an
+    // ingest-only key reads nothing at the edge, as it reads no more than anonymous behind).
+    set(.anonymous, [C.getDataset, C.listRevisions, C.search, C.watchChanges, C.export])
+    set(
+      .scope(.catalogueWrite), [C.createDataset, C.updateDataset, C.withdrawDataset, C.importCkan])
+    set(
+      .anonymous, [A.getDatastream, A.listDatastreams, A.aggregate, A.latest, A.readObservations])
+    set(.scope(.analyticsIngest), [A.createDatastream, A.updateDatastream, A.ingest])
+    set(.scope(.identityAdmin), [A.setTownRetention])
+    return table
+  }()
+
+  /// The scope a token presented for an anonymous-capable read must carry.
+  static let readScope: [Backend: Scope] = [
+    .catalogue: .catalogueRead, .analytics: .analyticsQuery,
+  ]
+
+  static let services: [(Backend, [MethodDescriptor])] = [
+    (.identity, Ordp_Identity_V1_Identity.Method.all),
+    (.catalogue, Ordp_Catalogue_V1_Catalogue.Method.all),
+    (.analytics, Ordp_Analytics_V1_Analytics.Method.all),
+  ]
+
+  /// Methods of the services that have no entry in the table.
+  public static var missing: [String] {
+    services.flatMap { $0.1 }.map(\.path).filter { access[$0] == nil }.sorted()
+  }
+
+  /// Every proxied method.
+  public static var all: [ProxiedMethod] {
+    services.flatMap { backend, methods in
+      methods.map { ProxiedMethod(descriptor: $0, backend: backend, access: access[$0.path]!) }
+    }
+  }
+
+  /// Paths callable without a token.
+  public static var anonymousPaths: Set<String> {
+    Set(all.filter { $0.access == .anonymous }.map(\.descriptor.path))
+  }
+}
