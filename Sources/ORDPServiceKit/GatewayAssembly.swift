@@ -1,5 +1,8 @@
 public import Logging
+import ORDPAnalytics
+import ORDPCatalogue
 public import ORDPGateway
+import ORDPIdentity
 public import ORDPRPC
 
 /// The gateway put together: a channel per backend service over its replicas, the proxied
@@ -39,7 +42,14 @@ public enum GatewayAssembly {
     let opened = Array(channels.values)
     var assembly = ServiceAssembly(
       name: "ordp-gateway", defaultPort: defaultPort,
-      services: [GatewayService(methods: methods, backends: channels, logger: logger)],
+      services: [
+        GatewayService(
+          methods: methods, backends: channels,
+          requestLimits: IdentityService.requestLimits
+            .merging(CatalogueService.requestLimits) { a, _ in a }
+            .merging(AnalyticsService.requestLimits) { a, _ in a },
+          logger: logger)
+      ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,
       verifier: identity.verifier, handlerExecution: .eventLoop, background: identity.background,
       shutdown: {

@@ -285,6 +285,11 @@ struct DevPlatform {
       try await catalogue.createDataset(create, options: forged)
     }
     #expect(forgedStatus?.code == .unauthenticated)
+    // A request larger than its method takes is refused by the gateway itself.
+    var lookup = Ordp_Catalogue_V1_GetDatasetRequest()
+    lookup.id = String(repeating: "x", count: 100_000)
+    let oversized = await statusOf { try await catalogue.getDataset(lookup, options: quick) }
+    #expect(oversized?.code == .resourceExhausted)
     kill(catalogueProcess, SIGCONT)
 
     // A request id for every call (the client's when sane), in the trailers; client-sent

@@ -51,7 +51,7 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
   /// A selector names at most 10,000 streams (well under 1 MiB); datastreams and retentions
   /// are small. Larger requests are refused before they are decoded; ingest batches may fill
   /// a frame.
-  public var maximumRequestBytes: [String: Int] {
+  public static let requestLimits: [String: Int] = {
     typealias Method = Ordp_Analytics_V1_Analytics.Method
     var limits = Dictionary(
       uniqueKeysWithValues: [
@@ -64,7 +64,9 @@ public final class AnalyticsService: Ordp_Analytics_V1_Analytics_ServiceProtocol
       limits[method.path] = 64 << 10
     }
     return limits
-  }
+  }()
+
+  public var maximumRequestBytes: [String: Int] { Self.requestLimits }
 
   /// Methods callable without a token (they show public datastreams only then).
   public static let anonymousMethods: Set<String> = Set(

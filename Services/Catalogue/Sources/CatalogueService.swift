@@ -61,7 +61,7 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   /// Requests that name a dataset or a position need little; a search's filters at most
   /// 100 values each. Larger ones are refused before they are decoded. Datasets and CKAN
   /// documents may fill a frame.
-  public var maximumRequestBytes: [String: Int] {
+  public static let requestLimits: [String: Int] = {
     typealias Method = Ordp_Catalogue_V1_Catalogue.Method
     var limits = Dictionary(
       uniqueKeysWithValues: [
@@ -70,7 +70,9 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
       ].map { ($0.path, 16 << 10) })
     limits[Method.search.path] = 256 << 10
     return limits
-  }
+  }()
+
+  public var maximumRequestBytes: [String: Int] { Self.requestLimits }
 
   /// Methods callable without a token (they show public datasets only then).
   public static let anonymousMethods: Set<String> = Set(

@@ -45,10 +45,12 @@ public final class IdentityService: Ordp_Identity_V1_Identity_ServiceProtocol {
 
   /// No identity request needs more than this (a user with its memberships, a password):
   /// larger ones are refused before they are decoded.
-  public var maximumRequestBytes: [String: Int] {
+  public static let requestLimits: [String: Int] = {
     Dictionary(
       uniqueKeysWithValues: Ordp_Identity_V1_Identity.Method.all.map { ($0.path, 64 << 10) })
-  }
+  }()
+
+  public var maximumRequestBytes: [String: Int] { Self.requestLimits }
 
   var now: Micros { clock() }
   /// Memberships one user may have at most (a region has a handful of towns).
