@@ -50,6 +50,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
   ],
   targets: [
     // I/O-free protocol core: frames, codec, connection and stream state machines.
@@ -145,6 +146,10 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentity", "ORDPIdentityAPI", "ORDPCatalogue",
         "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPGateway",
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

@@ -44,6 +44,7 @@ public struct BearerTokenInterceptor: ServerInterceptor {
     if let principal = try verifier.verifyCached(token) {
       context.attributes[Principal.self] = principal
       context.attributes[PresentedToken.self] = PresentedToken(token: token, verifier: verifier)
+      context.response.caller = principal.subject
     }
   }
 
@@ -55,12 +56,15 @@ public struct BearerTokenInterceptor: ServerInterceptor {
     var context = context
     if let header = context.requestMetadata["authorization"] {
       let token = try Self.bearerToken(header)
-      if let principal = try verifier.verifyCached(token) {
-        context.attributes[Principal.self] = principal
+      let principal: Principal
+      if let cached = try verifier.verifyCached(token) {
+        principal = cached
       } else {
-        context.attributes[Principal.self] = try await verifier.verify(token)
+        principal = try await verifier.verify(token)
       }
+      context.attributes[Principal.self] = principal
       context.attributes[PresentedToken.self] = PresentedToken(token: token, verifier: verifier)
+      context.response.caller = principal.subject
     } else if !anonymousMethods.contains(context.method.path),
       !anonymousServices.contains(context.method.service)
     {

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Response headers and trailers that handlers and interceptors add to; thread-safe.
 public final class ResponseMetadata: Sendable {
-  private let state = Mutex((headers: Metadata(), trailers: Metadata()))
+  private let state = Mutex((headers: Metadata(), trailers: Metadata(), caller: String?.none))
   /// Set once anything was added: most calls add nothing, and reading then takes no lock.
   private let touched = Atomic<Bool>(false)
 
@@ -24,6 +24,18 @@ public final class ResponseMetadata: Sendable {
   public var headers: Metadata {
     guard touched.load(ordering: .acquiring) else { return Metadata() }
     return state.withLock { $0.headers }
+  }
+
+  /// Who calls, as the token check found it (for access logs; `EndedCall.caller`).
+  public var caller: String? {
+    get {
+      guard touched.load(ordering: .acquiring) else { return nil }
+      return state.withLock { $0.caller }
+    }
+    set {
+      state.withLock { $0.caller = newValue }
+      touched.store(true, ordering: .releasing)
+    }
   }
 
   /// The trailers added so far.

@@ -20,6 +20,8 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
   @exclusivity(unchecked) private var finished = false
   @exclusivity(unchecked) private var unaryResponse: [UInt8]?
   @exclusivity(unchecked) var pendingSends: [PendingSend] = []
+  /// When the call opened, if an observer wants to know.
+  let openedAt: NIODeadline?
   var hasEnded: Bool { finished }
 
   init(
@@ -31,6 +33,17 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     self.context = context
     self.connection = connection
     self.loop = connection.eventLoop
+    self.openedAt = connection.configuration.observer == nil ? nil : .now()
+  }
+
+  /// Tells the server's observer, if any, how the call ended.
+  private func observe(_ code: StatusCode, _ connection: ServerConnectionHandler) {
+    guard let observer = connection.configuration.observer, let openedAt else { return }
+    observer.callEnded(
+      EndedCall(
+        path: route.descriptor.path, methodKnown: true, code: code, duration: .now() - openedAt,
+        requestMetadata: context.requestMetadata, caller: context.response.caller,
+        remoteAddress: context.remoteAddress, peerIdentity: context.peerIdentity))
   }
 
   // MARK: - Inbound (event loop)
@@ -230,6 +243,7 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     failPendingSends(RPCError(.cancelled, "call already ended"))
     connection.flushIfAlone()
     connection.callFinished(streamID)
+    observe(status.code, connection)
     self.connection = nil
   }
 
@@ -297,12 +311,15 @@ final class ServerCall: @unchecked Sendable, FlowControlledSender {
     connection.writeFrame(.trailers, streamID: streamID, message: status.wire)
     cancelEverything(RPCError(status: status))
     connection.callFinished(streamID)
+    observe(status.code, connection)
     self.connection = nil
   }
 
   /// The call is gone (client CANCEL, connection lost): stop the handler, write nothing.
   func abort(_ error: RPCError, cancelTask: Bool) {
+    guard !finished else { return }
     finished = true
+    if let connection { observe(error.code, connection) }
     connection = nil
     cancelEverything(error)
   }

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
   public var requestMemoryLimit: Int = 256 << 20
   /// Open connections at most; a connection beyond it is closed right after it is accepted.
   public var maximumConnections: Int = 4096
+  /// Sees every call that ends (access logs, metrics); nil for none.
+  public var observer: (any CallObserver)? = nil
 
   /// Where server handlers run.
   public enum HandlerExecution: Sendable {

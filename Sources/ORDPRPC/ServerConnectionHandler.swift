@@ -256,8 +256,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       lastRoute = route
     }
     guard let route else {
-      finishImmediately(
-        id, RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)"))
+      let status = RPCStatus(code: .unimplemented, message: "unknown method \(headers.method)")
+      finishImmediately(id, status)
+      observeRefused(
+        headers.method, known: false, status, Metadata(headers.metadata), caller: nil)
       return
     }
     let deadline: NIODeadline? =
@@ -275,6 +277,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         try interceptor.admit(&context)
       } catch {
         finishImmediately(id, error.status)
+        observeRefused(
+          headers.method, known: true, error.status, context.requestMetadata,
+          caller: context.response.caller)
         return
       }
     }
@@ -286,6 +291,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       }
     }
     call.opened(endStream: endStream)
+  }
+
+  /// Tells the observer, if any, of a call refused at its HEADERS.
+  private func observeRefused(
+    _ path: String, known: Bool, _ status: RPCStatus, _ metadata: Metadata, caller: String?
+  ) {
+    guard let observer = configuration.observer else { return }
+    observer.callEnded(
+      EndedCall(
+        path: path, methodKnown: known, code: status.code, duration: .zero,
+        requestMetadata: metadata,
+        caller: caller, remoteAddress: peer.address, peerIdentity: peer.identity))
   }
 
   /// Ends a call before any handler ran (unknown method, wrong message count).

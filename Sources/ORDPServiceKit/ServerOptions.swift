@@ -23,12 +23,20 @@ public struct ServerOptions: ParsableArguments {
     Double = 300
   @Option(help: "Log level (trace, debug, info, notice, warning, error).")
   public var logLevel = "info"
+  @Flag(inversion: .prefixedNo, help: "One log line per call (label ordp.access, level info).")
+  public var accessLog = true
+  @Option(
+    help: "Port for Prometheus metrics over HTTP, GET /metrics (0: any free port; default: none).")
+  public var metricsPort: Int?
 
   public init() {}
 
   public func validate() throws {
     if let port, !(0...65_535).contains(port) {
       throw ValidationError("--port must be in 0...65535")
+    }
+    if let metricsPort, !(0...65_535).contains(metricsPort) {
+      throw ValidationError("--metrics-port must be in 0...65535")
     }
     for (flag, seconds) in [
       ("--handshake-timeout", handshakeTimeout), ("--idle-timeout", idleTimeout),
@@ -47,6 +55,11 @@ public struct ServerOptions: ParsableArguments {
       host: host, port: port ?? defaultPort, security: try security(),
       handshakeTimeout: .milliseconds(Int64(handshakeTimeout * 1000)),
       idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+  }
+
+  /// What the server tells about its calls.
+  public var observability: Observability {
+    Observability(accessLog: accessLog, metricsHost: host, metricsPort: metricsPort)
   }
 
   /// The server's TLS (or plaintext) setting from the options.

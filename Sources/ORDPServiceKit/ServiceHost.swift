@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import ORDPAuth
 public import ORDPRPC
+import Prometheus
 import ServiceLifecycle
 
 /// Serves an assembled service: one server with the service's handlers behind a bearer-token
@@ -28,21 +29,39 @@ public enum ServiceHost {
 
   /// Serves `assembly` until a shutdown signal; once the server is bound, prints one line
   /// "<name>: listening on <host>:<port>" on standard output (scripts, `ordp dev up` and
-  /// tests read the port from it).
+  /// tests read the port from it), then "<name>: metrics on <host>:<port>" when it serves
+  /// metrics.
   public static func run(
-    _ assembly: ServiceAssembly, configuration: ServerConfiguration, logger: Logger
+    _ assembly: ServiceAssembly, configuration: ServerConfiguration,
+    observability: Observability = Observability(), logger: Logger
   ) async throws {
+    var configuration = configuration
+    var observers: [any CallObserver] = []
+    if observability.accessLog { observers.append(AccessLog()) }
+    var endpoint: MetricsEndpoint? = nil
+    if let port = observability.metricsPort {
+      let registry = PrometheusCollectorRegistry()
+      observers.append(CallMetrics(registry: registry))
+      endpoint = MetricsEndpoint(registry: registry, host: observability.metricsHost, port: port)
+    }
+    if !observers.isEmpty { configuration.observer = CallObservers(observers) }
     let server = server(assembly, configuration: configuration, logger: logger)
+    let services: [any Service] = [server] + assembly.background + (endpoint.map { [$0] } ?? [])
     let group = ServiceGroup(
       configuration: .init(
-        services: ([server] + assembly.background).map { .init(service: $0) },
+        services: services.map { .init(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    let host = configuration.host
     do {
       try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         let address = try await server.localAddress
-        let line = listeningLine(assembly.name, host: configuration.host, port: address.port ?? 0)
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        var lines = listeningLine(assembly.name, host: host, port: address.port ?? 0) + "\n"
+        if let endpoint {
+          lines +=
+            "\(assembly.name): metrics on \(observability.metricsHost):\(try await endpoint.boundPort)\n"
+        }
+        FileHandle.standardOutput.write(Data(lines.utf8))
         try await tasks.waitForAll()
       }
     } catch {

@@ -8,9 +8,15 @@ public final class ServiceProcess: Sendable {
   public let process: Process
   public let port: Int
   public let dataDirectory: URL
+  /// What it printed on standard output up to its first `lines` lines.
+  public let output: String
 
+  /// - Parameters:
+  ///   - lines: lines of standard output to wait for (the first says where it listens).
+  ///   - log: where its standard error goes (default: nowhere).
   public static func start(
-    _ name: String, arguments: [String], dataDirectory: URL? = nil
+    _ name: String, arguments: [String], dataDirectory: URL? = nil, lines: Int = 1,
+    log: URL? = nil
   )
     async throws -> ServiceProcess
   {
@@ -32,22 +38,28 @@ public final class ServiceProcess: Sendable {
       ] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    if let log {
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: log)
+    } else {
+      process.standardError = FileHandle.nullDevice
+    }
     try process.run()
-    let line = await readLines(pipe, count: 1)
+    let line = await readLines(pipe, count: lines)
     guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
       let port = Int(line[range].split(separator: ":")[1])
     else {
       process.terminate()
       throw RPCError(.internal, "\(name) printed no address: \(line)")
     }
-    return ServiceProcess(process: process, port: port, dataDirectory: data)
+    return ServiceProcess(process: process, port: port, dataDirectory: data, output: line)
   }
 
-  private init(process: Process, port: Int, dataDirectory: URL) {
+  private init(process: Process, port: Int, dataDirectory: URL, output: String) {
     self.process = process
     self.port = port
     self.dataDirectory = dataDirectory
+    self.output = output
   }
 
   public func channel() throws -> RPCChannel {

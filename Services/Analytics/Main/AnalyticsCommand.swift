@@ -20,6 +20,6 @@ struct AnalyticsCommand: AsyncParsableCommand {
       analytics.assemblyOptions, identity: try .remote(identity, logger: logger), logger: logger)
     try await ServiceHost.run(
       assembly, configuration: try server.configuration(defaultPort: assembly.defaultPort),
-      logger: logger)
+      observability: server.observability, logger: logger)
   }
 }

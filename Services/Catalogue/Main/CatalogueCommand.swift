@@ -19,6 +19,6 @@ struct CatalogueCommand: AsyncParsableCommand {
       catalogue.assemblyOptions, identity: try .remote(identity, logger: logger), logger: logger)
     try await ServiceHost.run(
       assembly, configuration: try server.configuration(defaultPort: assembly.defaultPort),
-      logger: logger)
+      observability: server.observability, logger: logger)
   }
 }

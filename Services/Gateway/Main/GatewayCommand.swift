@@ -21,6 +21,6 @@ struct GatewayCommand: AsyncParsableCommand {
       identity: try .remote(identity, logger: logger), logger: logger)
     try await ServiceHost.run(
       assembly, configuration: try server.configuration(defaultPort: assembly.defaultPort),
-      logger: logger)
+      observability: server.observability, logger: logger)
   }
 }

@@ -20,6 +20,6 @@ struct IdentityCommand: AsyncParsableCommand {
       logger: logger)
     try await ServiceHost.run(
       assembly, configuration: try server.configuration(defaultPort: assembly.defaultPort),
-      logger: logger)
+      observability: server.observability, logger: logger)
   }
 }
