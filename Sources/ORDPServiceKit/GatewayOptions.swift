@@ -1,5 +1,4 @@
 public import ArgumentParser
-import NIOSSL
 import ORDPGateway
 public import ORDPRPC
 
@@ -53,23 +52,10 @@ public struct GatewayOptions: ParsableArguments {
   /// The assembly's options these stand for; identity's replicas default to where the
   /// verifier finds identity.
   public func assemblyOptions(identity: IdentityClientOptions) throws -> GatewayAssembly.Options {
-    let security: ClientSecurity
-    if backendPlaintext {
-      security = .plaintext
-    } else {
-      guard let backendCA else {
-        throw ValidationError("give --backend-ca, or --backend-plaintext for local tests")
-      }
-      var chain: [NIOSSLCertificate] = []
-      var key: NIOSSLPrivateKey? = nil
-      if let backendClientCert, let backendClientKey {
-        chain = try NIOSSLCertificate.fromPEMFile(backendClientCert)
-        key = try NIOSSLPrivateKey(file: backendClientKey, format: .pem)
-      }
-      security = .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(backendCA),
-        serverHostname: backendServerName, clientCertificateChain: chain, clientPrivateKey: key)
-    }
+    let security = try ClientTLSFiles(
+      plaintext: backendPlaintext, ca: backendCA, serverName: backendServerName,
+      clientCert: backendClientCert, clientKey: backendClientKey, prefix: "backend"
+    ).security()
     var options = GatewayAssembly.Options(
       backends: [
         .identity: try Self.targets(

@@ -1,5 +1,4 @@
 public import ArgumentParser
-import NIOSSL
 public import ORDPRPC
 
 /// Where a service finds identity, to verify access tokens.
@@ -27,26 +26,11 @@ public struct IdentityClientOptions: ParsableArguments {
 
   /// A channel to identity.
   public func channel() throws -> RPCChannel {
-    let security: ClientSecurity
-    if identityPlaintext {
-      security = .plaintext
-    } else {
-      guard let identityCA else {
-        throw ValidationError("give --identity-ca, or --identity-plaintext for local tests")
-      }
-      var chain: [NIOSSLCertificate] = []
-      var key: NIOSSLPrivateKey? = nil
-      if let identityClientCert, let identityClientKey {
-        chain = try NIOSSLCertificate.fromPEMFile(identityClientCert)
-        key = try NIOSSLPrivateKey(file: identityClientKey, format: .pem)
-      } else if identityClientCert != nil || identityClientKey != nil {
-        throw ValidationError("give both --identity-client-cert and --identity-client-key")
-      }
-      security = .tls(
-        trustRoots: try NIOSSLCertificate.fromPEMFile(identityCA),
-        serverHostname: identityServerName ?? identityHost, clientCertificateChain: chain,
-        clientPrivateKey: key)
-    }
+    let security = try ClientTLSFiles(
+      plaintext: identityPlaintext, ca: identityCA,
+      serverName: identityServerName ?? identityHost, clientCert: identityClientCert,
+      clientKey: identityClientKey, prefix: "identity"
+    ).security()
     return RPCChannel(
       configuration: .init(
         targets: [.init(host: identityHost, port: identityPort)], security: security))

@@ -1,6 +1,6 @@
 import ArgumentParser
-import NIOSSL
 import ORDPRPC
+import ORDPServiceKit
 
 /// Where and how a command connects.
 struct ConnectionOptions: ParsableArguments {
@@ -17,17 +17,10 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "Deadline of the call in seconds.") var timeout: Double = 10
 
   func channel() throws -> RPCChannel {
-    let security: ClientSecurity
-    if plaintext {
-      security = .plaintext
-    } else {
-      let roots = try NIOSSLCertificate.fromPEMFile(ca)
-      let chain = try cert.map { try NIOSSLCertificate.fromPEMFile($0) } ?? []
-      let privateKey = try key.map { try NIOSSLPrivateKey(file: $0, format: .pem) }
-      security = .tls(
-        trustRoots: roots, serverHostname: serverName ?? host, clientCertificateChain: chain,
-        clientPrivateKey: privateKey)
-    }
+    let security = try ClientTLSFiles(
+      plaintext: plaintext, ca: ca, serverName: serverName ?? host, clientCert: cert,
+      clientKey: key, prefix: ""
+    ).security()
     return RPCChannel(
       configuration: .init(targets: [.init(host: host, port: port)], security: security))
   }

@@ -4,7 +4,6 @@ import ORDPGateway
 import ORDPRPC
 import ORDPServiceKit
 import ORDPTestSupport
-import Synchronization
 import Testing
 
 /// The gateway's table and its edge metadata, in this process.
@@ -35,7 +34,7 @@ import Testing
 
   /// What a client says in `ordp-*` keys never reaches a backend; the call gets a request id.
   @Test func clientSentPlatformMetadataIsRemovedAndARequestIDAdded() async throws {
-    let seen = MetadataRecorder()
+    let seen = ContextRecorder()
     let backend = ORDPServer(
       configuration: ServerConfiguration(host: "127.0.0.1", port: 0, security: .plaintext),
       services: [EchoService()], interceptors: [seen])
@@ -60,7 +59,7 @@ import Testing
     options.metadata.add("ordp-request-id", "not a sane id!")
     options.metadata.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
     _ = try await client.get(.with { $0.text = "x" }, options: options)
-    let metadata = try #require(seen.last.withLock { $0 })
+    let metadata = try #require(seen.last?.context.requestMetadata)
     #expect(metadata["ordp-subject"] == nil && metadata["ordp-org"] == nil)
     let id = try #require(metadata["ordp-request-id"])
     #expect(id.count == 16 && id != "not a sane id!")
@@ -70,18 +69,6 @@ import Testing
     var sane = CallOptions()
     sane.metadata.add("ordp-request-id", "erp-7.batch_12")
     _ = try await client.get(.with { $0.text = "y" }, options: sane)
-    #expect(seen.last.withLock { $0 }?["ordp-request-id"] == "erp-7.batch_12")
-  }
-}
-
-/// Records the metadata of the last call a server got.
-final class MetadataRecorder: ServerInterceptor {
-  let last = Mutex<Metadata?>(nil)
-
-  func intercept(
-    context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
-  ) async throws {
-    last.withLock { $0 = context.requestMetadata }
-    try await next(context)
+    #expect(seen.last?.context.requestMetadata["ordp-request-id"] == "erp-7.batch_12")
   }
 }
