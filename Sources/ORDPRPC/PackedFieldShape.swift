@@ -46,18 +46,7 @@ public struct PackedFieldShape: Sendable, Hashable {
     guard depth < 32 else { return nil }
     var position = 0
     var counts: [Int: Int] = [:]
-    func varint() -> UInt64? {
-      var value: UInt64 = 0
-      var shift: UInt64 = 0
-      while position < bytes.count, shift < 64 {
-        let byte = bytes[position]
-        position += 1
-        value |= UInt64(byte & 0x7f) << shift
-        if byte < 0x80 { return value }
-        shift += 7
-      }
-      return nil
-    }
+    func varint() -> UInt64? { WireVarint.read(bytes, at: &position) }
     while position < bytes.count {
       guard let key = varint() else { return nil }
       let number = Int(truncatingIfNeeded: key >> 3)

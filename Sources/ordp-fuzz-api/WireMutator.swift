@@ -30,18 +30,7 @@ struct WireMutator {
   static func parse(_ bytes: [UInt8]) -> [Field]? {
     var fields: [Field] = []
     var position = 0
-    func varint() -> UInt64? {
-      var value: UInt64 = 0
-      var shift: UInt64 = 0
-      while position < bytes.count, shift < 64 {
-        let byte = bytes[position]
-        position += 1
-        value |= UInt64(byte & 0x7f) << shift
-        if byte < 0x80 { return value }
-        shift += 7
-      }
-      return nil
-    }
+    func varint() -> UInt64? { WireVarint.read(bytes, at: &position) }
     while position < bytes.count {
       guard let key = varint(), key >> 3 > 0 else { return nil }
       let number = key >> 3
