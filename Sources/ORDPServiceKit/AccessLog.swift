@@ -11,6 +11,8 @@ public struct AccessLog: CallObserver {
   public init(logger: Logger = Logger(label: "ordp.access")) { self.logger = logger }
 
   public func callEnded(_ call: EndedCall) {
+    // Nothing is formatted when the level hides the line (`--log-level warning` and above).
+    guard logger.logLevel <= .info else { return }
     let traceID = call.requestMetadata["traceparent"].flatMap(Self.traceID) ?? "-"
     logger.info(
       "call",
