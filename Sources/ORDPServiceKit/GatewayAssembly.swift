@@ -47,8 +47,7 @@ public enum GatewayAssembly {
           methods: methods, backends: channels,
           requestLimits: IdentityService.requestLimits
             .merging(CatalogueService.requestLimits) { a, _ in a }
-            .merging(AnalyticsService.requestLimits) { a, _ in a },
-          logger: logger)
+            .merging(AnalyticsService.requestLimits) { a, _ in a })
       ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,
       verifier: identity.verifier, handlerExecution: .eventLoop, background: identity.background,

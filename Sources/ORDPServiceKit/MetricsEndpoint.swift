@@ -3,15 +3,20 @@ import NIOHTTP1
 import NIOPosix
 public import Prometheus
 public import ServiceLifecycle
+import Synchronization
 
 /// Serves `GET /metrics` (Prometheus text format) over plain HTTP/1.1 on its own port, for a
-/// Prometheus server to scrape; anything else is 404. Bounded: requests are small and
-/// answered at once, a connection idle for 30 s is closed.
+/// Prometheus server to scrape; anything else is 404. Bounded: request bodies are dropped as
+/// they arrive (never collected), a connection idle for 30 s is closed, and at most
+/// `maximumConnections` are open (one more is closed on accept).
 public final class MetricsEndpoint: Service {
+  public static let maximumConnections = 32
+
   let registry: PrometheusCollectorRegistry
   let host: String
   let port: Int
   private let bound: EventLoopPromise<Int>
+  private let open = Atomic<Int>(0)
 
   public init(registry: PrometheusCollectorRegistry, host: String, port: Int) {
     self.registry = registry
@@ -31,8 +36,13 @@ public final class MetricsEndpoint: Service {
     do {
       channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        .childChannelInitializer { channel in
-          channel.eventLoop.makeCompletedFuture {
+        .childChannelInitializer { [self] channel in
+          guard open.add(1, ordering: .relaxed).newValue <= Self.maximumConnections else {
+            open.subtract(1, ordering: .relaxed)
+            return channel.close()
+          }
+          channel.closeFuture.whenComplete { _ in self.open.subtract(1, ordering: .relaxed) }
+          return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
             try sync.configureHTTPServerPipeline()
@@ -83,6 +93,11 @@ private final class MetricsHandler: ChannelInboundHandler {
       context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
       path = nil
     }
+  }
+
+  /// Bytes that are not HTTP: after the 400 the protocol error handler wrote, close.
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    context.close(promise: nil)
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

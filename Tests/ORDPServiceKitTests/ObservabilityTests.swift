@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import ORDPEcho
 import ORDPRPC
@@ -63,4 +64,85 @@ final class EndedCalls: CallObserver {
   var count: Int { calls.withLock { $0.count } }
 
   func callEnded(_ call: EndedCall) { calls.withLock { $0.append(call) } }
+}
+
+/// The metrics port as a hostile client meets it: huge bodies, many connections, junk.
+@Suite struct MetricsEndpointTests {
+  @Test func hostileHTTPClientsNeitherGrowItNorStopIt() async throws {
+    let registry = PrometheusCollectorRegistry()
+    let endpoint = MetricsEndpoint(registry: registry, host: "127.0.0.1", port: 0)
+    let task = Task { try await endpoint.run() }
+    defer { task.cancel() }
+    let port = try await endpoint.boundPort
+
+    // Connections beyond the limit are closed at once; those within it stay open.
+    var held: [Int32] = []
+    defer { for fd in held { close(fd) } }
+    for _ in 0..<MetricsEndpoint.maximumConnections { held.append(try connectTCP(port)) }
+    let extra = try connectTCP(port)
+    let refused = read(extra)
+    #expect(refused.closed && refused.text.isEmpty)
+    close(extra)
+    // Free them again; then a 4 MiB body and junk are answered or dropped, and a scrape works.
+    for fd in held { close(fd) }
+    held = []
+    try await Task.sleep(for: .milliseconds(200))
+    let big = try connectTCP(port)
+    let body = String(repeating: "x", count: 4 << 20)
+    send(
+      big, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+    #expect(read(big, until: "\r\n\r\n").text.hasPrefix("HTTP/1.1 404"))
+    close(big)
+    let junk = try connectTCP(port)
+    send(junk, "\u{0}\u{1}not http at all\r\n\r\n")
+    #expect(read(junk).closed)
+    close(junk)
+    let scrape = try connectTCP(port)
+    send(scrape, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    #expect(read(scrape, until: "\r\n\r\n").text.hasPrefix("HTTP/1.1 200"))
+    close(scrape)
+  }
+}
+
+/// A blocking TCP connection to 127.0.0.1:`port` with a 5 s receive timeout.
+private func connectTCP(_ port: Int) throws -> Int32 {
+  let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_port = UInt16(port).bigEndian
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  let result = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+  guard result == 0 else { throw RPCError(.unavailable, "connect failed") }
+  var timeout = timeval(tv_sec: 5, tv_usec: 0)
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+  return fd
+}
+
+private func send(_ fd: Int32, _ text: String) {
+  var bytes = Array(text.utf8)[...]
+  while !bytes.isEmpty {
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    if n <= 0 { return }
+    bytes = bytes.dropFirst(n)
+  }
+}
+
+/// What arrives until the peer closes (`closed`), the 5 s timeout passes, or (with `marker`)
+/// the text contains it.
+private func read(_ fd: Int32, until marker: String? = nil) -> (text: String, closed: Bool) {
+  var data: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 65_536)
+  while true {
+    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+    if n == 0 { return (String(decoding: data, as: UTF8.self), true) }
+    if n < 0 { return (String(decoding: data, as: UTF8.self), false) }
+    data += buffer[0..<n]
+    if let marker, String(decoding: data, as: UTF8.self).contains(marker) {
+      return (String(decoding: data, as: UTF8.self), false)
+    }
+  }
 }

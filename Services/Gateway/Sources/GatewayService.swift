@@ -1,4 +1,3 @@
-public import Logging
 public import ORDPRPC
 
 /// The gateway's one service: every public method of identity, the catalogue and analytics,
@@ -12,16 +11,13 @@ public struct GatewayService: RPCService {
   let methods: [ProxiedMethod]
   let backends: [Backend: RPCChannel]
   let requestLimits: [String: Int]
-  let logger: Logger
 
   public init(
-    methods: [ProxiedMethod], backends: [Backend: RPCChannel], requestLimits: [String: Int],
-    logger: Logger
+    methods: [ProxiedMethod], backends: [Backend: RPCChannel], requestLimits: [String: Int]
   ) {
     self.methods = methods
     self.backends = backends
     self.requestLimits = requestLimits
-    self.logger = logger
   }
 
   public var maximumRequestBytes: [String: Int] { requestLimits }
