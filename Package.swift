@@ -331,6 +331,10 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
       path: "Services/Gateway/Sources",
       swiftSettings: strict
@@ -341,6 +345,14 @@ let package = Package(
         "ORDPServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Services/Gateway/Main",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ORDPGatewayTests",
+      dependencies: [
+        "ORDPGateway", "ORDPRPC",
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
       swiftSettings: strict
     ),
     .testTarget(

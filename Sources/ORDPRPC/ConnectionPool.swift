@@ -68,6 +68,17 @@ final class ConnectionPool: Sendable {
     state.withLock { s in s.closed ? nil : Self.takeReady(&s, avoiding: avoiding) }
   }
 
+  /// Whether a connection is ready to take a call now.
+  var hasReadyConnection: Bool {
+    state.withLock { s in
+      !s.closed
+        && s.subchannels.contains { sub in
+          if case .ready(let c) = sub.state { return c.isAvailable }
+          return false
+        }
+    }
+  }
+
   /// The next ready connection round-robin but `avoiding`, advancing the cursor.
   private static func takeReady(
     _ s: inout State, avoiding: ClientConnection?
@@ -135,11 +146,14 @@ final class ConnectionPool: Sendable {
         for index in indices { startConnecting(index) }
         await waitForChange(since: generation)
       case .backoff(let until, let lastError):
+        // Never sent: the call is unprocessed (a balancer above may try another replica).
         if let deadline, until > deadline {
-          throw RPCError(.unavailable, "no connection to \(targetsDescription): \(lastError)")
+          throw ClientConnectionHandler.unprocessed(
+            "no connection to \(targetsDescription): \(lastError)")
         }
         if !configuration.waitForReady {
-          throw RPCError(.unavailable, "no connection to \(targetsDescription): \(lastError)")
+          throw ClientConnectionHandler.unprocessed(
+            "no connection to \(targetsDescription): \(lastError)")
         }
         try await Task.sleep(nanoseconds: UInt64(max(0, (until - .now()).nanoseconds)))
       }

@@ -10,6 +10,7 @@ public final class HealthService: Grpc_Health_V1_Health_ServiceProtocol {
     var statuses: [String: Status] = ["": .serving]
     var watchers: [Int: (service: String, queue: InboundMessageQueue)] = [:]
     var nextWatcher = 0
+    var terminal = false
   }
 
   private let state = Mutex(State())
@@ -21,13 +22,30 @@ public final class HealthService: Grpc_Health_V1_Health_ServiceProtocol {
     Dictionary(uniqueKeysWithValues: Grpc_Health_V1_Health.Method.all.map { ($0.path, 1024) })
   }
 
-  /// Sets the status of `service` and tells its watchers.
+  /// Sets the status of `service` and tells its watchers (not once the server shuts down).
   public func setStatus(_ status: Status, forService service: String = "") {
-    let watchers = state.withLock { s in
+    let watchers = state.withLock { s -> [InboundMessageQueue] in
+      guard !s.terminal else { return [] }
       s.statuses[service] = status
       return s.watchers.values.filter { $0.service == service }.map(\.queue)
     }
     for q in watchers { q.push(Self.encode(status)) }
+  }
+
+  /// The server shuts down: every service is NOT_SERVING from now on (later `setStatus` calls
+  /// are ignored), every watcher is told so and its stream ends — a balancer watching stops
+  /// sending calls at once, and the open watch does not hold the draining connection.
+  public func enterTerminalState() {
+    let watchers = state.withLock { s -> [InboundMessageQueue] in
+      s.terminal = true
+      for name in s.statuses.keys { s.statuses[name] = .notServing }
+      defer { s.watchers.removeAll() }
+      return s.watchers.values.map(\.queue)
+    }
+    for q in watchers {
+      q.push(Self.encode(.notServing))
+      q.finish()
+    }
   }
 
   /// The status of `service`, nil if unknown.
@@ -63,16 +81,17 @@ public final class HealthService: Grpc_Health_V1_Health_ServiceProtocol {
     responses: RPCResponseWriter<Grpc_Health_V1_HealthCheckResponse>, context: ServerContext
   ) async throws {
     let queue = InboundMessageQueue { _ in }
-    let (id, current) = state.withLock { s in
+    let (id, current, terminal) = state.withLock { s in
       let id = s.nextWatcher
       s.nextWatcher += 1
-      s.watchers[id] = (request.service, queue)
-      return (id, s.statuses[request.service] ?? .serviceUnknown)
+      if !s.terminal { s.watchers[id] = (request.service, queue) }
+      return (id, s.statuses[request.service] ?? .serviceUnknown, s.terminal)
     }
     defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
     var first = Grpc_Health_V1_HealthCheckResponse()
     first.status = current
     try await responses.write(first)
+    if terminal { return }
     for try await update in RPCMessageStream<Grpc_Health_V1_HealthCheckResponse>(queue: queue) {
       try await responses.write(update)
     }

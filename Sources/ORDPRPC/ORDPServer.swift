@@ -106,6 +106,7 @@ public final class ORDPServer: Service, Sendable {
       return s.serverChannel
     }
     channel?.close(promise: nil)
+    health.enterTerminalState()
     connections.drainAll()
   }
 

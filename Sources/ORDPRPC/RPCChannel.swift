@@ -79,6 +79,10 @@ public final class RPCChannel: Sendable {
       interceptors: interceptors)
   }
 
+  /// Whether a connection is ready to take a call now (a balancer over several channels
+  /// prefers those that are).
+  public var hasReadyConnection: Bool { pool.hasReadyConnection }
+
   /// Closes every connection; calls in flight fail with UNAVAILABLE.
   public func close() {
     pool.close()

@@ -5,21 +5,23 @@ public import ORDPGateway
 import ORDPIdentity
 public import ORDPRPC
 
-/// The gateway put together: a channel per backend service over its replicas, the proxied
+/// The gateway put together: a pool per backend service over its partitions' replicas
+/// (`GatewayBackends`, with health watches and topology reload as background), the proxied
 /// methods, the edge interceptors around the token check.
 public enum GatewayAssembly {
   public static let defaultPort = 7443
 
   public struct Options: Sendable {
-    /// Replicas of each backend service.
-    public var backends: [Backend: [RPCChannel.Target]]
-    /// How the gateway reaches the backends (mutual TLS in production).
-    public var backendSecurity: ClientSecurity
-    public var connectionsPerBackend = 1
+    /// Where the backends' partitions and replicas are.
+    public var topology: Topology
+    /// The file it came from, reloaded on SIGHUP; nil when it came from options.
+    public var topologyPath: String?
+    /// How the gateway reaches the backends (mutual TLS in production), balances and retries.
+    public var pool: BackendPool.Options
 
-    public init(backends: [Backend: [RPCChannel.Target]], backendSecurity: ClientSecurity) {
-      self.backends = backends
-      self.backendSecurity = backendSecurity
+    public init(topology: Topology, backendSecurity: ClientSecurity) {
+      self.topology = topology
+      self.pool = BackendPool.Options(security: backendSecurity)
     }
   }
 
@@ -30,31 +32,30 @@ public enum GatewayAssembly {
     guard missing.isEmpty else {
       throw RPCError(.internal, "methods without edge access: \(missing.joined(separator: ", "))")
     }
-    var channels: [Backend: RPCChannel] = [:]
-    for (backend, targets) in options.backends where !targets.isEmpty {
-      channels[backend] = RPCChannel(
-        configuration: .init(
-          targets: targets, security: options.backendSecurity,
-          connectionsPerTarget: options.connectionsPerBackend),
-        logger: logger)
-    }
+    if let problem = options.topology.problem() { throw RPCError(.invalidArgument, problem) }
+    let backends = GatewayBackends(
+      topology: options.topology, topologyPath: options.topologyPath, options: options.pool,
+      logger: logger)
     let methods = GatewayMethods.all
-    let opened = Array(channels.values)
     var assembly = ServiceAssembly(
       name: "ordp-gateway", defaultPort: defaultPort,
       services: [
         GatewayService(
-          methods: methods, backends: channels,
+          methods: methods, backends: backends.pools,
           requestLimits: IdentityService.requestLimits
             .merging(CatalogueService.requestLimits) { a, _ in a }
             .merging(AnalyticsService.requestLimits) { a, _ in a })
       ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,
-      verifier: identity.verifier, handlerExecution: .eventLoop, background: identity.background,
+      verifier: identity.verifier, handlerExecution: .eventLoop,
+      background: identity.background + [backends],
       shutdown: {
-        for channel in opened { channel.close() }
+        backends.close()
         identity.close()
       })
+    assembly.registerMetrics = { registry in
+      for pool in backends.pools.values { pool.metrics.attach(registry) }
+    }
     assembly.interceptorsBeforeTokens = [EdgeMetadata()]
     assembly.interceptorsAfterTokens = [EdgeScopes(methods: methods)]
     return assembly

@@ -18,6 +18,18 @@ public struct GatewayOptions: ParsableArguments {
   @Flag(help: "Reach the backends without TLS (local tests only).") public var backendPlaintext =
     false
   @Option(help: "Connections to each backend replica.") public var connectionsPerBackend = 1
+  @Option(
+    help:
+      "Topology file (JSON: partitions and replicas of each service; reloaded on SIGHUP). Replaces the --*-backends lists."
+  )
+  public var topology: String?
+  @Option(help: "Calls in flight per replica beyond which it takes no more.")
+  public var maxPendingPerReplica = 1024
+  @Option(help: "Consecutive failures that eject a replica.") public var ejectAfterFailures = 5
+  @Option(help: "Seconds of a first ejection (each further one longer, at most 300).")
+  public var ejectionSeconds = 10
+  @Option(help: "Retries in flight as a share of calls in flight, in percent.")
+  public var retryBudgetPercent = 20
 
   public init() {}
 
@@ -28,6 +40,18 @@ public struct GatewayOptions: ParsableArguments {
     guard (1...16).contains(connectionsPerBackend) else {
       throw ValidationError("--connections-per-backend must be in 1...16")
     }
+    guard (1...1_000_000).contains(maxPendingPerReplica) else {
+      throw ValidationError("--max-pending-per-replica must be in 1...1000000")
+    }
+    guard (1...1000).contains(ejectAfterFailures) else {
+      throw ValidationError("--eject-after-failures must be in 1...1000")
+    }
+    guard (1...300).contains(ejectionSeconds) else {
+      throw ValidationError("--ejection-seconds must be in 1...300")
+    }
+    guard (0...100).contains(retryBudgetPercent) else {
+      throw ValidationError("--retry-budget-percent must be in 0...100")
+    }
     if (backendClientCert == nil) != (backendClientKey == nil) {
       throw ValidationError("give both --backend-client-cert and --backend-client-key")
     }
@@ -36,34 +60,40 @@ public struct GatewayOptions: ParsableArguments {
   /// "host:port,host:port" as targets: 1 to 64 of them, ports 1–65535.
   public static func targets(_ list: String) throws -> [RPCChannel.Target] {
     let items = list.split(separator: ",", omittingEmptySubsequences: true)
-    guard (1...64).contains(items.count) else {
+    guard (1...Topology.maximumReplicas).contains(items.count) else {
       throw ValidationError("a backend list takes 1 to 64 host:port entries, got \"\(list)\"")
     }
-    return try items.map { item in
-      guard let colon = item.lastIndex(of: ":"), colon != item.startIndex,
-        let port = Int(item[item.index(after: colon)...]), (1...65_535).contains(port)
-      else { throw ValidationError("\"\(item)\" is not host:port") }
-      var host = String(item[..<colon])
-      if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-      return RPCChannel.Target(host: host, port: port)
+    do { return try TopologyFile.targets(items) } catch let problem as TopologyFile.Problem {
+      throw ValidationError(problem.description)
     }
   }
 
-  /// The assembly's options these stand for; identity's replicas default to where the
-  /// verifier finds identity.
+  /// The assembly's options these stand for: the topology file, or one partition per service
+  /// from the lists (identity's replicas default to where the verifier finds identity).
   public func assemblyOptions(identity: IdentityClientOptions) throws -> GatewayAssembly.Options {
     let security = try ClientTLSFiles(
       plaintext: backendPlaintext, ca: backendCA, serverName: backendServerName,
       clientCert: backendClientCert, clientKey: backendClientKey, prefix: "backend"
     ).security()
-    var options = GatewayAssembly.Options(
-      backends: [
-        .identity: try Self.targets(
+    let topology: Topology
+    if let path = self.topology {
+      do { topology = try TopologyFile.load(path) } catch let problem as TopologyFile.Problem {
+        throw ValidationError(problem.description)
+      }
+    } else {
+      topology = .unpartitioned(
+        identity: try Self.targets(
           identityBackends ?? "\(identity.identityHost):\(identity.identityPort)"),
-        .catalogue: try Self.targets(catalogueBackends),
-        .analytics: try Self.targets(analyticsBackends),
-      ], backendSecurity: security)
-    options.connectionsPerBackend = connectionsPerBackend
+        catalogue: try Self.targets(catalogueBackends),
+        analytics: try Self.targets(analyticsBackends))
+    }
+    var options = GatewayAssembly.Options(topology: topology, backendSecurity: security)
+    options.topologyPath = self.topology
+    options.pool.connectionsPerReplica = connectionsPerBackend
+    options.pool.policy.maximumPending = maxPendingPerReplica
+    options.pool.policy.consecutiveFailuresToEject = ejectAfterFailures
+    options.pool.policy.baseEjection = .seconds(Int64(ejectionSeconds))
+    options.pool.retryPercent = retryBudgetPercent
     return options
   }
 }

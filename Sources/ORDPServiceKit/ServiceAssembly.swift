@@ -1,5 +1,6 @@
 public import ORDPAuth
 public import ORDPRPC
+public import Prometheus
 public import ServiceLifecycle
 
 /// A service put together: what its server serves, which methods need no token, how tokens
@@ -27,6 +28,8 @@ public struct ServiceAssembly: Sendable {
   /// Runs beside the server (upkeep of the verifier, sweeps, housekeeping); cancelled at
   /// shutdown.
   public var background: [any Service]
+  /// Registers the service's own metrics (beside the per-call ones) when it serves metrics.
+  public var registerMetrics: @Sendable (PrometheusCollectorRegistry) -> Void = { _ in }
   /// Releases what the service holds, once the server has stopped.
   public var shutdown: @Sendable () async throws -> Void
 
@@ -50,7 +53,7 @@ public struct ServiceAssembly: Sendable {
   /// Several services behind one server (the benchmarks and the fuzzer run identity and the
   /// service under test in one process): their services, health names, anonymous methods and
   /// background together, the first one's verifier, handlers on the global executor if any
-  /// part wants that, shut down in reverse order.
+  /// part wants that, their metrics, shut down in reverse order.
   public static func together(_ parts: [ServiceAssembly], name: String) -> ServiceAssembly {
     precondition(!parts.isEmpty, "at least one service")
     let wantsGlobal = parts.contains {
@@ -58,7 +61,8 @@ public struct ServiceAssembly: Sendable {
       return false
     }
     let shutdowns = parts.reversed().map(\.shutdown)
-    return ServiceAssembly(
+    let registers = parts.map(\.registerMetrics)
+    var assembly = ServiceAssembly(
       name: name, defaultPort: parts[0].defaultPort,
       services: parts.flatMap(\.services), healthNames: parts.flatMap(\.healthNames),
       anonymousMethods: parts.reduce(into: []) { $0.formUnion($1.anonymousMethods) },
@@ -68,5 +72,7 @@ public struct ServiceAssembly: Sendable {
       shutdown: {
         for shutdown in shutdowns { try await shutdown() }
       })
+    assembly.registerMetrics = { registry in for register in registers { register(registry) } }
+    return assembly
   }
 }

@@ -42,6 +42,7 @@ public enum ServiceHost {
     if let port = observability.metricsPort {
       let registry = PrometheusCollectorRegistry()
       observers.append(CallMetrics(registry: registry))
+      assembly.registerMetrics(registry)
       endpoint = MetricsEndpoint(registry: registry, host: observability.metricsHost, port: port)
     }
     if !observers.isEmpty { configuration.observer = CallObservers(observers) }

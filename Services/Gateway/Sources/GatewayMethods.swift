@@ -22,6 +22,9 @@ public struct ProxiedMethod: Sendable, Hashable {
   public var descriptor: MethodDescriptor
   public var backend: Backend
   public var access: EdgeAccess
+  /// Only reads: an attempt that failed before anything was sent back may be tried on
+  /// another replica.
+  public var idempotent: Bool
 }
 
 /// Every public method of identity, the catalogue and analytics, with its backend and edge
@@ -65,6 +68,20 @@ public enum GatewayMethods {
     return table
   }()
 
+  /// The methods that only read.
+  static let idempotent: Set<String> = {
+    typealias I = Ordp_Identity_V1_Identity.Method
+    typealias C = Ordp_Catalogue_V1_Catalogue.Method
+    typealias A = Ordp_Analytics_V1_Analytics.Method
+    let reads = [
+      I.getPublicKeys, I.listRevocations, I.listOrganisations, I.getOrganisation, I.getUser,
+      I.listUsers, I.listServiceAccounts, I.listApiKeys, I.queryAudit,
+      C.getDataset, C.listRevisions, C.search, C.watchChanges, C.export,
+      A.getDatastream, A.listDatastreams, A.aggregate, A.latest, A.readObservations,
+    ]
+    return Set(reads.map(\.path))
+  }()
+
   /// The scope a token presented for an anonymous-capable read must carry.
   static let readScope: [Backend: Scope] = [
     .catalogue: .catalogueRead, .analytics: .analyticsQuery,
@@ -84,7 +101,11 @@ public enum GatewayMethods {
   /// Every proxied method.
   public static var all: [ProxiedMethod] {
     services.flatMap { backend, methods in
-      methods.map { ProxiedMethod(descriptor: $0, backend: backend, access: access[$0.path]!) }
+      methods.map {
+        ProxiedMethod(
+          descriptor: $0, backend: backend, access: access[$0.path]!,
+          idempotent: idempotent.contains($0.path))
+      }
     }
   }
 

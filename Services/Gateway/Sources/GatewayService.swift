@@ -1,7 +1,8 @@
 public import ORDPRPC
 
 /// The gateway's one service: every public method of identity, the catalogue and analytics,
-/// passed on undecoded (`RPCRelay`) to its backend's channel with the caller's metadata (as
+/// passed on undecoded (`RPCRelay`) to a replica of its backend (`BackendPool`: balanced,
+/// retried where safe) with the caller's metadata (as
 /// `EdgeMetadata` left it: the token, trace context, the request id), the remaining deadline
 /// and the caller's cancellation. Requests larger than their method takes are refused here,
 /// from the frame header, as the services refuse them (`requestLimits`: the services' own
@@ -9,11 +10,11 @@ public import ORDPRPC
 /// services spare the gateway's mutual-TLS connections.
 public struct GatewayService: RPCService {
   let methods: [ProxiedMethod]
-  let backends: [Backend: RPCChannel]
+  let backends: [Backend: BackendPool]
   let requestLimits: [String: Int]
 
   public init(
-    methods: [ProxiedMethod], backends: [Backend: RPCChannel], requestLimits: [String: Int]
+    methods: [ProxiedMethod], backends: [Backend: BackendPool], requestLimits: [String: Int]
   ) {
     self.methods = methods
     self.backends = backends
@@ -24,12 +25,27 @@ public struct GatewayService: RPCService {
 
   public func registerMethods(with router: inout RPCRouter) {
     for method in methods {
-      guard let channel = backends[method.backend] else { continue }
+      guard let pool = backends[method.backend] else { continue }
       let descriptor = method.descriptor
+      let idempotent = method.idempotent
       router.registerRaw(descriptor) { requests, responses, context in
-        try await RPCRelay.forward(
-          descriptor, requests: requests, responses: responses, to: channel,
-          options: CallOptions(metadata: context.requestMetadata))
+        // One attempt at most within a replica; `BackendPool` tries other replicas.
+        let options = CallOptions(metadata: context.requestMetadata, maxTransparentRetries: 1)
+        if descriptor.kind.hasSingleRequest {
+          // The request is read once, so that another replica can be given the same bytes.
+          let request = try await RPCRelay.single(requests, descriptor)
+          try await pool.call(partition: 0, idempotent: idempotent) { channel, attempt in
+            try await RPCRelay.forward(
+              descriptor, request: request, responses: responses, to: channel, options: options,
+              onResponse: attempt.committed)
+          }
+        } else {
+          try await pool.call(partition: 0, idempotent: false) { channel, attempt in
+            attempt.committed()  // the requests are read as they are passed on: one attempt
+            try await RPCRelay.forward(
+              descriptor, requests: requests, responses: responses, to: channel, options: options)
+          }
+        }
       }
     }
   }
