@@ -350,7 +350,8 @@ let package = Package(
     .testTarget(
       name: "ORDPGatewayTests",
       dependencies: [
-        "ORDPGateway", "ORDPRPC",
+        "ORDPGateway", "ORDPRPC", "ORDPTestSupport", "ORDPCatalogueAPI", "ORDPIdentityAPI",
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: strict

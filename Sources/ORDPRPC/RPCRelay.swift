@@ -14,7 +14,8 @@ public enum RPCRelay {
     switch method.kind {
     case .unary, .serverStreaming:
       let request = try await single(requests, method)
-      try await forward(method, request: request, responses: responses, to: channel, options: options)
+      try await forward(
+        method, request: request, responses: responses, to: channel, options: options)
     case .clientStreaming, .bidirectionalStreaming:
       try await channel.streamingRaw(
         method, options: options,

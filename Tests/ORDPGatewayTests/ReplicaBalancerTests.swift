@@ -34,7 +34,9 @@ struct SeededRandom: RandomNumberGenerator {
     let partition = ["a", "b"]
     // With two replicas both are always the two choices: the less busy one wins every time.
     for _ in 0..<10 {
-      guard case .replica(let first) = b.pick(partition, now: start, connected: { _ in true }, random: &random)
+      guard
+        case .replica(let first) = b.pick(
+          partition, now: start, connected: { _ in true }, random: &random)
       else { Issue.record("no pick"); return }
       _ = first
     }
@@ -88,10 +90,15 @@ struct SeededRandom: RandomNumberGenerator {
       picks.append(b.pick(["a", "b"], now: start, connected: { _ in true }, random: &random))
     }
     #expect(!picks.contains(.overloaded))
-    #expect(b.pick(["a", "b"], now: start, connected: { _ in true }, random: &random) == .overloaded)
+    #expect(
+      b.pick(["a", "b"], now: start, connected: { _ in true }, random: &random) == .overloaded)
     _ = b.finished("a", in: ["a", "b"], .answered, now: start)
-    #expect(b.pick(["a", "b"], now: start, connected: { _ in true }, random: &random) == .replica("a"))
-    #expect(b.pick(["a", "b"], now: start, excluding: ["a", "b"], connected: { _ in true }, random: &random) == .none)
+    #expect(
+      b.pick(["a", "b"], now: start, connected: { _ in true }, random: &random) == .replica("a"))
+    #expect(
+      b.pick(
+        ["a", "b"], now: start, excluding: ["a", "b"], connected: { _ in true }, random: &random)
+        == .none)
   }
 
   @Test func consecutiveFailuresEjectForLongerEachTime() {

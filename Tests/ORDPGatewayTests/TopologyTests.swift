@@ -30,10 +30,14 @@ import Testing
   @Test(arguments: [
     ("{", "not JSON"),
     (#"{"identity": {"replicas": []}}"#, "lacks \"catalogue\""),
-    (#"{"identity": {"replicas": [1]}, "catalogue": {"partitions": []}, "analytics": {"partitions": []}}"#,
-     "identity.replicas[0] has the wrong type"),
-    (#"{"identity": {"replicas": []}, "catalogue": {"partitions": []}, "analytics": {"partitions": []}}"#,
-     "identity needs 1 to 64 replicas, has 0"),
+    (
+      #"{"identity": {"replicas": [1]}, "catalogue": {"partitions": []}, "analytics": {"partitions": []}}"#,
+      "identity.replicas[0] has the wrong type"
+    ),
+    (
+      #"{"identity": {"replicas": []}, "catalogue": {"partitions": []}, "analytics": {"partitions": []}}"#,
+      "identity needs 1 to 64 replicas, has 0"
+    ),
   ])
   func malformedFilesAreRefusedNamingWhere(json: String, expected: String) {
     #expect(throws: TopologyFile.Problem.self) { try parse(json) }
@@ -53,14 +57,20 @@ import Testing
     #expect(
       try problem { $0.catalogue[1].towns.insert("menden") }
         == #"catalogue: town "menden" is in partitions "west" and "east""#)
-    #expect(try problem { $0.catalogue[0].isDefault = true } == "catalogue has 2 default partitions")
-    #expect(try problem { $0.catalogue[1].name = "west" } == #"catalogue partition "west" is named twice"#)
-    #expect(try problem { $0.catalogue[0].towns.insert("Not A Town") }?.contains("not an organisation id") == true)
+    #expect(
+      try problem { $0.catalogue[0].isDefault = true } == "catalogue has 2 default partitions")
+    #expect(
+      try problem { $0.catalogue[1].name = "west" } == #"catalogue partition "west" is named twice"#
+    )
+    #expect(
+      try problem { $0.catalogue[0].towns.insert("Not A Town") }?.contains("not an organisation id")
+        == true)
     #expect(
       try problem { $0.catalogue[0].replicas.append($0.catalogue[0].replicas[0]) }
         == #"catalogue partition "west" names a replica twice"#)
     #expect(
-      try problem { $0.catalogue[0].towns = [] } == #"catalogue partition "west" holds no town and is not the default"#)
+      try problem { $0.catalogue[0].towns = [] }
+        == #"catalogue partition "west" holds no town and is not the default"#)
     #expect(try problem { $0.analytics = [] } == "analytics needs 1 to 64 partitions, has 0")
     #expect(
       try problem { t in
@@ -72,14 +82,22 @@ import Testing
   }
 
   @Test func hostPortEntriesAreChecked() throws {
-    #expect(try TopologyFile.target("example.org:7445") == RPCChannel.Target(host: "example.org", port: 7445))
-    for bad in ["example.org", ":7445", "h:0", "h:65536", "h:-1", "h:x", String(repeating: "h", count: 400) + ":1"] {
-      #expect(throws: TopologyFile.Problem.self, "\(bad.prefix(20))") { try TopologyFile.target(bad) }
+    #expect(
+      try TopologyFile.target("example.org:7445")
+        == RPCChannel.Target(host: "example.org", port: 7445))
+    for bad in [
+      "example.org", ":7445", "h:0", "h:65536", "h:-1", "h:x",
+      String(repeating: "h", count: 400) + ":1",
+    ] {
+      #expect(throws: TopologyFile.Problem.self, "\(bad.prefix(20))") {
+        try TopologyFile.target(bad)
+      }
     }
   }
 
   @Test func aFileOverOneMebibyteIsRefusedUnread() throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID()).json")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "topology-\(UUID()).json")
     defer { try? FileManager.default.removeItem(at: url) }
     try Data(repeating: 0x20, count: Topology.maximumFileBytes + 1).write(to: url)
     #expect(throws: TopologyFile.Problem.self) { try TopologyFile.load(url.path) }

@@ -80,10 +80,13 @@ import Testing
   @Test func theCallersDeadlineBindsTheBackendCall() async throws {
     let seen = ContextRecorder()
     try await withRelay(backendInterceptors: [seen]) { client in
+      // Connected end to end first: the deadline then only has the slow call to bound (on a
+      // loaded machine, connecting alone could take what the deadline leaves).
+      _ = try await client.get(echoRequest("warm"))
       do {
         _ = try await client.get(
           echoRequest("slow", delayMicros: 5_000_000),
-          options: CallOptions(timeout: .milliseconds(300)))
+          options: CallOptions(timeout: .milliseconds(1000)))
         Issue.record("the call succeeded")
       } catch let error as RPCError {
         #expect(error.code == .deadlineExceeded)
@@ -91,7 +94,7 @@ import Testing
       // The backend got the caller's deadline (what remained of it), not none.
       let last = try #require(seen.last)
       let remaining = try #require(last.context.deadline) - last.receivedAt
-      #expect(remaining > .zero && remaining <= .milliseconds(300))
+      #expect(remaining > .zero && remaining <= .milliseconds(1000))
     }
   }
 }

@@ -2,6 +2,10 @@ public import Foundation
 import NIOSSL
 public import ORDPRPC
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// A service executable on loopback with TLS (server certificate from `IdentityPKI`), started
 /// with `--port 0`; its port is read from the "listening on" line it prints.
 public final class ServiceProcess: Sendable {
@@ -31,10 +35,12 @@ public final class ServiceProcess: Sendable {
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
     let process = Process()
     process.executableURL = executable
+    // The gateway keeps no data: it takes no --data-dir.
+    let dataArguments = name == "ordp-gateway" ? [] : ["--data-dir", data.path]
     process.arguments =
-      [
-        "--port", "0", "--data-dir", data.path, "--tls-cert", IdentityPKI.path("server.pem"),
-        "--tls-key", IdentityPKI.path("server-key.pem"), "--log-level", "error",
+      ["--port", "0"] + dataArguments + [
+        "--tls-cert", IdentityPKI.path("server.pem"), "--tls-key",
+        IdentityPKI.path("server-key.pem"), "--log-level", "error",
       ] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -68,6 +74,21 @@ public final class ServiceProcess: Sendable {
       security: .tls(
         trustRoots: try NIOSSLCertificate.fromPEMFile(IdentityPKI.path("ca.pem")),
         serverHostname: "localhost"))
+  }
+
+  /// The port of its "metrics on host:port" line (started with `--metrics-port 0`, lines: 2).
+  public var metricsPort: Int? {
+    output.split(separator: "\n").first { $0.contains("metrics on") }
+      .flatMap { Int($0.split(separator: ":").last ?? "") }
+  }
+
+  /// Its Prometheus metrics text.
+  public func metrics() async throws -> String {
+    guard let port = metricsPort, let url = URL(string: "http://127.0.0.1:\(port)/metrics") else {
+      throw RPCError(.failedPrecondition, "started without --metrics-port 0")
+    }
+    let (data, _) = try await URLSession.shared.data(from: url)
+    return String(decoding: data, as: UTF8.self)
   }
 
   public func stop(signal: Int32 = SIGTERM) {

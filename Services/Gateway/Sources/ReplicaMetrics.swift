@@ -26,9 +26,12 @@ public final class ReplicaMetrics: Sendable {
 
   init(backend: Backend) { self.backend = backend }
 
-  private static func name(_ metric: String, _ unit: String?, _ help: String) -> MetricNameDescriptor {
+  private static func name(
+    _ metric: String, _ unit: String?, _ help: String
+  ) -> MetricNameDescriptor {
     MetricNameDescriptor(
-      namespace: "ordp", subsystem: "gateway", metricName: metric, unitName: unit ?? "", helpText: help)
+      namespace: "ordp", subsystem: "gateway", metricName: metric, unitName: unit ?? "",
+      helpText: help)
   }
 
   /// Records into `registry` from now on.

@@ -103,7 +103,8 @@ public struct Topology: Sendable, Equatable {
       return "\(at) needs 1 to \(maximumReplicas) replicas, has \(replicas.count)"
     }
     guard Set(replicas).count == replicas.count else { return "\(at) names a replica twice" }
-    for r in replicas where !(1...65_535).contains(r.port) || r.host.isEmpty || r.host.utf8.count > 253 {
+    for r in replicas
+    where !(1...65_535).contains(r.port) || r.host.isEmpty || r.host.utf8.count > 253 {
       return "\(at): \"\(r.host.prefix(64)):\(r.port)\" is not host:port"
     }
     return nil
