@@ -14,11 +14,15 @@ extension CatalogueService {
       try await searching.search(query, facets: request.facets)
     }
     var response = Ordp_Catalogue_V1_SearchResponse()
-    response.hits = page.hits.map { hit in
+    response.hits = try page.hits.map { hit in
       var wire = Ordp_Catalogue_V1_SearchHit()
       wire.dataset = hit.dataset
       wire.score = hit.score
       wire.sortKey = hit.sortKey
+      if request.hitPageTokens {
+        wire.pageToken = try Self.encode(
+          CatalogueQuery.Cursor(order: query.orderName, key: hit.sortKey, seq: hit.seq))
+      }
       return wire
     }
     if let next = page.next { response.nextPageToken = try Self.encode(next) }

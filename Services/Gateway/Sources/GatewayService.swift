@@ -2,23 +2,30 @@ public import ORDPRPC
 
 /// The gateway's one service: every public method of identity, the catalogue and analytics,
 /// passed on undecoded (`RPCRelay`) to a replica of its backend (`BackendPool`: balanced,
-/// retried where safe) with the caller's metadata (as
-/// `EdgeMetadata` left it: the token, trace context, the request id), the remaining deadline
-/// and the caller's cancellation. Requests larger than their method takes are refused here,
-/// from the frame header, as the services refuse them (`requestLimits`: the services' own
-/// tables) — with the read pauses that slow down a client that keeps sending them, which the
-/// services spare the gateway's mutual-TLS connections.
+/// retried where safe) with the caller's metadata (as `EdgeMetadata` left it: the token,
+/// trace context, the request id), the remaining deadline and the caller's cancellation.
+/// When the service has several partitions, `PartitionRoutes` picks the partition from the
+/// request (its town), or the call goes to every partition: lookups by id take the answer of
+/// the one that has it (`PartitionFanout.found`), searches are merged (`SearchScatter`).
+/// Requests larger than their method takes are refused here, from the frame header, as the
+/// services refuse them (`requestLimits`: the services' own tables) — with the read pauses
+/// that slow down a client that keeps sending them, which the services spare the gateway's
+/// mutual-TLS connections.
 public struct GatewayService: RPCService {
   let methods: [ProxiedMethod]
   let backends: [Backend: BackendPool]
   let requestLimits: [String: Int]
+  /// How long a partition of a spread call may take before the others' answers stand alone.
+  let partitionTimeout: Duration
 
   public init(
-    methods: [ProxiedMethod], backends: [Backend: BackendPool], requestLimits: [String: Int]
+    methods: [ProxiedMethod], backends: [Backend: BackendPool], requestLimits: [String: Int],
+    partitionTimeout: Duration = .seconds(5)
   ) {
     self.methods = methods
     self.backends = backends
     self.requestLimits = requestLimits
+    self.partitionTimeout = partitionTimeout
   }
 
   public var maximumRequestBytes: [String: Int] { requestLimits }
@@ -28,23 +35,53 @@ public struct GatewayService: RPCService {
       guard let pool = backends[method.backend] else { continue }
       let descriptor = method.descriptor
       let idempotent = method.idempotent
+      let partitionTimeout = self.partitionTimeout
       router.registerRaw(descriptor) { requests, responses, context in
         // One attempt at most within a replica; `BackendPool` tries other replicas.
         let options = CallOptions(metadata: context.requestMetadata, maxTransparentRetries: 1)
-        if descriptor.kind.hasSingleRequest {
-          // The request is read once, so that another replica can be given the same bytes.
-          let request = try await RPCRelay.single(requests, descriptor)
-          try await pool.call(partition: 0, idempotent: idempotent) { channel, attempt in
-            try await RPCRelay.forward(
-              descriptor, request: request, responses: responses, to: channel, options: options,
-              onResponse: attempt.committed)
+        guard descriptor.kind.hasSingleRequest else {
+          let route = try PartitionRoutes.route(
+            descriptor, request: nil, partitions: pool.partitions.count,
+            partitionOf: pool.partition(ofTown:))
+          guard case .partition(let partition) = route else {
+            if case .unpartitioned(let why) = route { throw RPCError(.unimplemented, why) }
+            throw RPCError(.internal, "\(descriptor.path): no route")
           }
-        } else {
-          try await pool.call(partition: 0, idempotent: false) { channel, attempt in
+          try await pool.call(partition: partition, idempotent: false) { channel, attempt in
             attempt.committed()  // the requests are read as they are passed on: one attempt
             try await RPCRelay.forward(
               descriptor, requests: requests, responses: responses, to: channel, options: options)
           }
+          return
+        }
+        // The request is read once, so that another replica can be given the same bytes.
+        let request = try await RPCRelay.single(requests, descriptor)
+        switch try PartitionRoutes.route(
+          descriptor, request: request, partitions: pool.partitions.count,
+          partitionOf: pool.partition(ofTown:))
+        {
+        case .partition(let partition):
+          try await pool.call(partition: partition, idempotent: idempotent) { channel, attempt in
+            try await RPCRelay.forward(
+              descriptor, request: request, responses: responses, to: channel, options: options,
+              onResponse: attempt.committed)
+          }
+        case .find:
+          let parts = await PartitionFanout.spread(
+            pool, idempotent: idempotent, timeout: partitionTimeout, options: options
+          ) { _, channel, options in
+            try await channel.unaryRaw(descriptor, request: request, options: options)
+          }
+          try await responses.write(try PartitionFanout.found(parts))
+        case .scatter:
+          // Decoding and merging pages are work for the global executor, not an event loop.
+          let merged = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            try await SearchScatter.run(
+              request, pool: pool, options: options, partitionTimeout: partitionTimeout)
+          }
+          try await responses.write(merged)
+        case .unpartitioned(let why):
+          throw RPCError(.unimplemented, why)
         }
       }
     }

@@ -817,6 +817,51 @@ void   ordp__catalogue__v1__facet__free_unpacked
   assert(message->base.descriptor == &ordp__catalogue__v1__facet__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ordp__catalogue__v1__partition_status__init
+                     (Ordp__Catalogue__V1__PartitionStatus         *message)
+{
+  static const Ordp__Catalogue__V1__PartitionStatus init_value = ORDP__CATALOGUE__V1__PARTITION_STATUS__INIT;
+  *message = init_value;
+}
+size_t ordp__catalogue__v1__partition_status__get_packed_size
+                     (const Ordp__Catalogue__V1__PartitionStatus *message)
+{
+  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__catalogue__v1__partition_status__pack
+                     (const Ordp__Catalogue__V1__PartitionStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__catalogue__v1__partition_status__pack_to_buffer
+                     (const Ordp__Catalogue__V1__PartitionStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Catalogue__V1__PartitionStatus *
+       ordp__catalogue__v1__partition_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Catalogue__V1__PartitionStatus *)
+     protobuf_c_message_unpack (&ordp__catalogue__v1__partition_status__descriptor,
+                                allocator, len, data);
+}
+void   ordp__catalogue__v1__partition_status__free_unpacked
+                     (Ordp__Catalogue__V1__PartitionStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ordp__catalogue__v1__search_response__init
                      (Ordp__Catalogue__V1__SearchResponse         *message)
 {
@@ -2333,7 +2378,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_response__d
   (ProtobufCMessageInit) ordp__catalogue__v1__list_revisions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field_descriptors[15] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field_descriptors[16] =
 {
   {
     "query",
@@ -2515,6 +2560,18 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hit_page_tokens",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__SearchRequest, hit_page_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__search_request__field_indices_by_name[] = {
   6,   /* field[6] = access_levels */
@@ -2522,6 +2579,7 @@ static const unsigned ordp__catalogue__v1__search_request__field_indices_by_name
   14,   /* field[14] = facets */
   5,   /* field[5] = formats */
   10,   /* field[10] = has_bbox */
+  15,   /* field[15] = hit_page_tokens */
   3,   /* field[3] = keywords */
   4,   /* field[4] = licenses */
   7,   /* field[7] = modified_from_micros */
@@ -2536,7 +2594,7 @@ static const unsigned ordp__catalogue__v1__search_request__field_indices_by_name
 static const ProtobufCIntRange ordp__catalogue__v1__search_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__search_request__descriptor =
 {
@@ -2546,14 +2604,14 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__search_request__descriptor
   "Ordp__Catalogue__V1__SearchRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__SearchRequest),
-  15,
+  16,
   ordp__catalogue__v1__search_request__field_descriptors,
   ordp__catalogue__v1__search_request__field_indices_by_name,
   1,  ordp__catalogue__v1__search_request__number_ranges,
   (ProtobufCMessageInit) ordp__catalogue__v1__search_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_hit__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_hit__field_descriptors[4] =
 {
   {
     "dataset",
@@ -2591,16 +2649,29 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_hit__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__SearchHit, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__search_hit__field_indices_by_name[] = {
   0,   /* field[0] = dataset */
+  3,   /* field[3] = page_token */
   1,   /* field[1] = score */
   2,   /* field[2] = sort_key */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__search_hit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__search_hit__descriptor =
 {
@@ -2610,7 +2681,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__search_hit__descriptor =
   "Ordp__Catalogue__V1__SearchHit",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__SearchHit),
-  3,
+  4,
   ordp__catalogue__v1__search_hit__field_descriptors,
   ordp__catalogue__v1__search_hit__field_indices_by_name,
   1,  ordp__catalogue__v1__search_hit__number_ranges,
@@ -2719,7 +2790,84 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__facet__descriptor =
   (ProtobufCMessageInit) ordp__catalogue__v1__facet__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_response__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__partition_status__field_descriptors[4] =
+{
+  {
+    "partition",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__PartitionStatus, partition),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "towns",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Ordp__Catalogue__V1__PartitionStatus, n_towns),
+    offsetof(Ordp__Catalogue__V1__PartitionStatus, towns),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__PartitionStatus, code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__PartitionStatus, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__catalogue__v1__partition_status__field_indices_by_name[] = {
+  2,   /* field[2] = code */
+  3,   /* field[3] = message */
+  0,   /* field[0] = partition */
+  1,   /* field[1] = towns */
+};
+static const ProtobufCIntRange ordp__catalogue__v1__partition_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor ordp__catalogue__v1__partition_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.catalogue.v1.PartitionStatus",
+  "PartitionStatus",
+  "Ordp__Catalogue__V1__PartitionStatus",
+  "ordp.catalogue.v1",
+  sizeof(Ordp__Catalogue__V1__PartitionStatus),
+  4,
+  ordp__catalogue__v1__partition_status__field_descriptors,
+  ordp__catalogue__v1__partition_status__field_indices_by_name,
+  1,  ordp__catalogue__v1__partition_status__number_ranges,
+  (ProtobufCMessageInit) ordp__catalogue__v1__partition_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_response__field_descriptors[6] =
 {
   {
     "hits",
@@ -2781,18 +2929,31 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "partitions",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Catalogue__V1__SearchResponse, n_partitions),
+    offsetof(Ordp__Catalogue__V1__SearchResponse, partitions),
+    &ordp__catalogue__v1__partition_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__search_response__field_indices_by_name[] = {
   3,   /* field[3] = facets */
   0,   /* field[0] = hits */
   1,   /* field[1] = next_page_token */
+  5,   /* field[5] = partitions */
   4,   /* field[4] = position */
   2,   /* field[2] = total */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__search_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__search_response__descriptor =
 {
@@ -2802,7 +2963,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__search_response__descripto
   "Ordp__Catalogue__V1__SearchResponse",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__SearchResponse),
-  5,
+  6,
   ordp__catalogue__v1__search_response__field_descriptors,
   ordp__catalogue__v1__search_response__field_indices_by_name,
   1,  ordp__catalogue__v1__search_response__number_ranges,

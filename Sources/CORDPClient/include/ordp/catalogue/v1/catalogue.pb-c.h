@@ -33,6 +33,7 @@ typedef struct Ordp__Catalogue__V1__SearchRequest Ordp__Catalogue__V1__SearchReq
 typedef struct Ordp__Catalogue__V1__SearchHit Ordp__Catalogue__V1__SearchHit;
 typedef struct Ordp__Catalogue__V1__FacetValue Ordp__Catalogue__V1__FacetValue;
 typedef struct Ordp__Catalogue__V1__Facet Ordp__Catalogue__V1__Facet;
+typedef struct Ordp__Catalogue__V1__PartitionStatus Ordp__Catalogue__V1__PartitionStatus;
 typedef struct Ordp__Catalogue__V1__SearchResponse Ordp__Catalogue__V1__SearchResponse;
 typedef struct Ordp__Catalogue__V1__WatchChangesRequest Ordp__Catalogue__V1__WatchChangesRequest;
 typedef struct Ordp__Catalogue__V1__Change Ordp__Catalogue__V1__Change;
@@ -419,10 +420,15 @@ struct  Ordp__Catalogue__V1__SearchRequest
    * Also return facet counts (town, theme, keyword, licence, format).
    */
   protobuf_c_boolean facets;
+  /*
+   * Give each hit the page token that continues after it (the gateway sets it to merge the
+   * pages of several partitions into one).
+   */
+  protobuf_c_boolean hit_page_tokens;
 };
 #define ORDP__CATALOGUE__V1__SEARCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__search_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, ORDP__CATALOGUE__V1__SORT_ORDER__SORT_ORDER_RELEVANCE, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, ORDP__CATALOGUE__V1__SORT_ORDER__SORT_ORDER_RELEVANCE, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Ordp__Catalogue__V1__SearchHit
@@ -437,10 +443,14 @@ struct  Ordp__Catalogue__V1__SearchHit
    * The sort key of this hit under the request's order, for merging partitions.
    */
   char *sort_key;
+  /*
+   * With `hit_page_tokens`: the page token that continues after this hit.
+   */
+  char *page_token;
 };
 #define ORDP__CATALOGUE__V1__SEARCH_HIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__search_hit__descriptor) \
-    , NULL, 0, (char *)protobuf_c_empty_string }
+    , NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Catalogue__V1__FacetValue
@@ -469,6 +479,29 @@ struct  Ordp__Catalogue__V1__Facet
     , (char *)protobuf_c_empty_string, 0,NULL }
 
 
+/*
+ * How one partition answered a call the gateway spread over every partition of a service.
+ */
+struct  Ordp__Catalogue__V1__PartitionStatus
+{
+  ProtobufCMessage base;
+  char *partition;
+  /*
+   * The towns it holds; empty for a default partition that holds only towns no other names.
+   */
+  size_t n_towns;
+  char **towns;
+  /*
+   * Status code (0: OK) and message.
+   */
+  uint32_t code;
+  char *message;
+};
+#define ORDP__CATALOGUE__V1__PARTITION_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__partition_status__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string }
+
+
 struct  Ordp__Catalogue__V1__SearchResponse
 {
   ProtobufCMessage base;
@@ -482,13 +515,20 @@ struct  Ordp__Catalogue__V1__SearchResponse
   size_t n_facets;
   Ordp__Catalogue__V1__Facet **facets;
   /*
-   * The catalogue position the result reflects (a partition's feed position).
+   * The catalogue position the result reflects (a partition's feed position; 0 when the
+   * gateway merged several partitions).
    */
   uint64_t position;
+  /*
+   * Through the gateway over a partitioned catalogue: how each partition answered. Hits,
+   * total and facets hold those whose code is 0; the others' towns are missing from them.
+   */
+  size_t n_partitions;
+  Ordp__Catalogue__V1__PartitionStatus **partitions;
 };
 #define ORDP__CATALOGUE__V1__SEARCH_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__search_response__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0,NULL }
 
 
 struct  Ordp__Catalogue__V1__WatchChangesRequest
@@ -956,6 +996,25 @@ Ordp__Catalogue__V1__Facet *
 void   ordp__catalogue__v1__facet__free_unpacked
                      (Ordp__Catalogue__V1__Facet *message,
                       ProtobufCAllocator *allocator);
+/* Ordp__Catalogue__V1__PartitionStatus methods */
+void   ordp__catalogue__v1__partition_status__init
+                     (Ordp__Catalogue__V1__PartitionStatus         *message);
+size_t ordp__catalogue__v1__partition_status__get_packed_size
+                     (const Ordp__Catalogue__V1__PartitionStatus   *message);
+size_t ordp__catalogue__v1__partition_status__pack
+                     (const Ordp__Catalogue__V1__PartitionStatus   *message,
+                      uint8_t             *out);
+size_t ordp__catalogue__v1__partition_status__pack_to_buffer
+                     (const Ordp__Catalogue__V1__PartitionStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Catalogue__V1__PartitionStatus *
+       ordp__catalogue__v1__partition_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__catalogue__v1__partition_status__free_unpacked
+                     (Ordp__Catalogue__V1__PartitionStatus *message,
+                      ProtobufCAllocator *allocator);
 /* Ordp__Catalogue__V1__SearchResponse methods */
 void   ordp__catalogue__v1__search_response__init
                      (Ordp__Catalogue__V1__SearchResponse         *message);
@@ -1164,6 +1223,9 @@ typedef void (*Ordp__Catalogue__V1__FacetValue_Closure)
 typedef void (*Ordp__Catalogue__V1__Facet_Closure)
                  (const Ordp__Catalogue__V1__Facet *message,
                   void *closure_data);
+typedef void (*Ordp__Catalogue__V1__PartitionStatus_Closure)
+                 (const Ordp__Catalogue__V1__PartitionStatus *message,
+                  void *closure_data);
 typedef void (*Ordp__Catalogue__V1__SearchResponse_Closure)
                  (const Ordp__Catalogue__V1__SearchResponse *message,
                   void *closure_data);
@@ -1308,6 +1370,7 @@ extern const ProtobufCMessageDescriptor ordp__catalogue__v1__search_request__des
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__search_hit__descriptor;
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__facet_value__descriptor;
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__facet__descriptor;
+extern const ProtobufCMessageDescriptor ordp__catalogue__v1__partition_status__descriptor;
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__search_response__descriptor;
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__watch_changes_request__descriptor;
 extern const ProtobufCMessageDescriptor ordp__catalogue__v1__change__descriptor;

@@ -663,6 +663,13 @@ public nonisolated struct Ordp_Catalogue_V1_SearchRequest: @unchecked Sendable {
     set {_uniqueStorage()._facets = newValue}
   }
 
+  /// Give each hit the page token that continues after it (the gateway sets it to merge the
+  /// pages of several partitions into one).
+  public var hitPageTokens: Bool {
+    get {_storage._hitPageTokens}
+    set {_uniqueStorage()._hitPageTokens = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -689,6 +696,9 @@ public nonisolated struct Ordp_Catalogue_V1_SearchHit: Sendable {
 
   /// The sort key of this hit under the request's order, for merging partitions.
   public var sortKey: String = String()
+
+  /// With `hit_page_tokens`: the page token that continues after this hit.
+  public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -726,6 +736,27 @@ public nonisolated struct Ordp_Catalogue_V1_Facet: Sendable {
   public init() {}
 }
 
+/// How one partition answered a call the gateway spread over every partition of a service.
+public nonisolated struct Ordp_Catalogue_V1_PartitionStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var partition: String = String()
+
+  /// The towns it holds; empty for a default partition that holds only towns no other names.
+  public var towns: [String] = []
+
+  /// Status code (0: OK) and message.
+  public var code: UInt32 = 0
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Ordp_Catalogue_V1_SearchResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -740,8 +771,13 @@ public nonisolated struct Ordp_Catalogue_V1_SearchResponse: Sendable {
 
   public var facets: [Ordp_Catalogue_V1_Facet] = []
 
-  /// The catalogue position the result reflects (a partition's feed position).
+  /// The catalogue position the result reflects (a partition's feed position; 0 when the
+  /// gateway merged several partitions).
   public var position: UInt64 = 0
+
+  /// Through the gateway over a partitioned catalogue: how each partition answered. Hits,
+  /// total and facets hold those whose code is 0; the others' towns are missing from them.
+  public var partitions: [Ordp_Catalogue_V1_PartitionStatus] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1704,7 +1740,7 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsResponse: SwiftProtobuf.Mes
 
 nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}publishers\0\u{1}themes\0\u{1}keywords\0\u{1}licenses\0\u{1}formats\0\u{3}access_levels\0\u{3}modified_from_micros\0\u{3}modified_to_micros\0\u{1}bbox\0\u{3}has_bbox\0\u{1}sort\0\u{3}page_size\0\u{3}page_token\0\u{1}facets\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}publishers\0\u{1}themes\0\u{1}keywords\0\u{1}licenses\0\u{1}formats\0\u{3}access_levels\0\u{3}modified_from_micros\0\u{3}modified_to_micros\0\u{1}bbox\0\u{3}has_bbox\0\u{1}sort\0\u{3}page_size\0\u{3}page_token\0\u{1}facets\0\u{3}hit_page_tokens\0")
 
   fileprivate class _StorageClass {
     var _query: String = String()
@@ -1722,6 +1758,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
     var _pageSize: UInt32 = 0
     var _pageToken: String = String()
     var _facets: Bool = false
+    var _hitPageTokens: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1747,6 +1784,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
       _pageSize = source._pageSize
       _pageToken = source._pageToken
       _facets = source._facets
+      _hitPageTokens = source._hitPageTokens
     }
   }
 
@@ -1780,6 +1818,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
         case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._pageSize) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._pageToken) }()
         case 15: try { try decoder.decodeSingularBoolField(value: &_storage._facets) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._hitPageTokens) }()
         default: break
         }
       }
@@ -1837,6 +1876,9 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
       if _storage._facets != false {
         try visitor.visitSingularBoolField(value: _storage._facets, fieldNumber: 15)
       }
+      if _storage._hitPageTokens != false {
+        try visitor.visitSingularBoolField(value: _storage._hitPageTokens, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1861,6 +1903,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
         if _storage._pageSize != rhs_storage._pageSize {return false}
         if _storage._pageToken != rhs_storage._pageToken {return false}
         if _storage._facets != rhs_storage._facets {return false}
+        if _storage._hitPageTokens != rhs_storage._hitPageTokens {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1872,7 +1915,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
 
 nonisolated extension Ordp_Catalogue_V1_SearchHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}dataset\0\u{1}score\0\u{3}sort_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}dataset\0\u{1}score\0\u{3}sort_key\0\u{3}page_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1883,6 +1926,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchHit: SwiftProtobuf.Message, SwiftP
       case 1: try { try decoder.decodeSingularMessageField(value: &self._dataset) }()
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.score) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.sortKey) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
       default: break
       }
     }
@@ -1902,6 +1946,9 @@ nonisolated extension Ordp_Catalogue_V1_SearchHit: SwiftProtobuf.Message, SwiftP
     if !self.sortKey.isEmpty {
       try visitor.visitSingularStringField(value: self.sortKey, fieldNumber: 3)
     }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1909,6 +1956,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchHit: SwiftProtobuf.Message, SwiftP
     if lhs._dataset != rhs._dataset {return false}
     if lhs.score != rhs.score {return false}
     if lhs.sortKey != rhs.sortKey {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1984,9 +2032,54 @@ nonisolated extension Ordp_Catalogue_V1_Facet: SwiftProtobuf.Message, SwiftProto
   }
 }
 
+nonisolated extension Ordp_Catalogue_V1_PartitionStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PartitionStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}partition\0\u{1}towns\0\u{1}code\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.partition) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.towns) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.code) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.partition.isEmpty {
+      try visitor.visitSingularStringField(value: self.partition, fieldNumber: 1)
+    }
+    if !self.towns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.towns, fieldNumber: 2)
+    }
+    if self.code != 0 {
+      try visitor.visitSingularUInt32Field(value: self.code, fieldNumber: 3)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Catalogue_V1_PartitionStatus, rhs: Ordp_Catalogue_V1_PartitionStatus) -> Bool {
+    if lhs.partition != rhs.partition {return false}
+    if lhs.towns != rhs.towns {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Ordp_Catalogue_V1_SearchResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}next_page_token\0\u{1}total\0\u{1}facets\0\u{1}position\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}next_page_token\0\u{1}total\0\u{1}facets\0\u{1}position\0\u{1}partitions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1999,6 +2092,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchResponse: SwiftProtobuf.Message, S
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.facets) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.position) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.partitions) }()
       default: break
       }
     }
@@ -2020,6 +2114,9 @@ nonisolated extension Ordp_Catalogue_V1_SearchResponse: SwiftProtobuf.Message, S
     if self.position != 0 {
       try visitor.visitSingularUInt64Field(value: self.position, fieldNumber: 5)
     }
+    if !self.partitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.partitions, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2029,6 +2126,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchResponse: SwiftProtobuf.Message, S
     if lhs.total != rhs.total {return false}
     if lhs.facets != rhs.facets {return false}
     if lhs.position != rhs.position {return false}
+    if lhs.partitions != rhs.partitions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
