@@ -353,6 +353,7 @@ let package = Package(
       dependencies: [
         "ORDPGateway", "ORDPRPC", "ORDPTestSupport", "ORDPCatalogueAPI", "ORDPIdentityAPI",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: strict

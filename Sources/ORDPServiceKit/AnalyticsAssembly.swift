@@ -15,6 +15,8 @@ public enum AnalyticsAssembly {
     public var retentionInterval: Duration = .seconds(300)
     /// Create demo sensors with two weeks of data in an empty store (`ordp dev up`).
     public var demoSensors = false
+    /// The towns whose demo sensors to create (a partition's); nil for every town.
+    public var demoTowns: Set<String>? = nil
     public var admission = AnalyticsService.Admission.defaults
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
@@ -36,7 +38,7 @@ public enum AnalyticsAssembly {
   ) async throws -> ServiceAssembly {
     if options.demoSensors {
       let seeded = try await DemoSensors.seed(
-        into: store, now: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        into: store, towns: options.demoTowns, now: Int64(Date().timeIntervalSince1970 * 1_000_000))
       if seeded > 0 { logger.info("created \(seeded) demo datastreams with two weeks of data") }
     }
     let service = AnalyticsService(store: store, logger: logger, admission: options.admission)

@@ -8,10 +8,13 @@ public struct AnalyticsOptions: ParsableArguments {
   @Option(help: "Seconds between retention sweeps.") public var retentionInterval = 300
   @Flag(help: "Create demo sensors with two weeks of data when there are none (ordp dev up).")
   public var demoSensors = false
+  @Option(help: "Only these towns' demo sensors, town,… (a partition's; default: every town).")
+  public var demoTowns: String?
 
   public init() {}
 
   public func validate() throws {
+    try DemoTowns.check(demoTowns)
     guard (1...86_400).contains(retentionInterval) else {
       throw ValidationError("--retention-interval must be in 1...86400")
     }
@@ -22,6 +25,7 @@ public struct AnalyticsOptions: ParsableArguments {
     var options = AnalyticsAssembly.Options(dataDirectory: URL(fileURLWithPath: dataDir))
     options.retentionInterval = .seconds(retentionInterval)
     options.demoSensors = demoSensors
+    options.demoTowns = demoTowns.map(DemoTowns.parse)
     return options
   }
 }

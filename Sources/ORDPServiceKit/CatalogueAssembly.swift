@@ -13,6 +13,10 @@ public enum CatalogueAssembly {
     public var baseIRI = "https://data.ordp.local/"
     /// Demo datasets to create in an empty catalogue (`ordp dev up`); 0 for none.
     public var demoDatasets = 0
+    /// The towns whose demo datasets to create (a partition's); nil for every town.
+    public var demoTowns: Set<String>? = nil
+    /// What the demo data is made relative to (microseconds since 1970); nil for now.
+    public var demoTime: Int64? = nil
     public var admission = CatalogueService.Admission.defaults
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
@@ -34,8 +38,8 @@ public enum CatalogueAssembly {
   ) async throws -> ServiceAssembly {
     if options.demoDatasets > 0 {
       let created = try await SyntheticCatalogue.seedDemo(
-        into: store, count: options.demoDatasets,
-        at: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        into: store, count: options.demoDatasets, towns: options.demoTowns,
+        at: options.demoTime ?? Int64(Date().timeIntervalSince1970 * 1_000_000))
       if created > 0 { logger.info("created \(created) demo datasets") }
     }
     let service = CatalogueService(

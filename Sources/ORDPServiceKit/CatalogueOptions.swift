@@ -9,10 +9,21 @@ public struct CatalogueOptions: ParsableArguments {
   public var baseIri = "https://data.ordp.local/"
   @Option(help: "Demo datasets to create when the catalogue is empty (for ordp dev up).")
   public var demoDatasets = 0
+  @Option(help: "Only these towns' demo data, town,… (a partition's; default: every town).")
+  public var demoTowns: String?
+  @Option(
+    help:
+      "Time (microseconds since 1970) the demo data is made relative to (default: now); replicas and partitions given the same hold the same data."
+  )
+  public var demoTime: Int64?
 
   public init() {}
 
   public func validate() throws {
+    try DemoTowns.check(demoTowns)
+    if let demoTime, !(0...253_402_300_799_000_000).contains(demoTime) {
+      throw ValidationError("--demo-time must be microseconds within years 1970–9999")
+    }
     guard (0...100_000).contains(demoDatasets) else {
       throw ValidationError("--demo-datasets must be in 0...100000")
     }
@@ -28,6 +39,8 @@ public struct CatalogueOptions: ParsableArguments {
     var options = CatalogueAssembly.Options(dataDirectory: URL(fileURLWithPath: dataDir))
     options.baseIRI = baseIri
     options.demoDatasets = demoDatasets
+    options.demoTowns = demoTowns.map(DemoTowns.parse)
+    options.demoTime = demoTime
     return options
   }
 }

@@ -18,6 +18,9 @@ public enum GatewayAssembly {
     public var topologyPath: String?
     /// How the gateway reaches the backends (mutual TLS in production), balances and retries.
     public var pool: BackendPool.Options
+    /// How long a partition may take to answer a spread call before the others' answers go
+    /// out without it.
+    public var partitionTimeout: Duration = .seconds(5)
 
     public init(topology: Topology, backendSecurity: ClientSecurity) {
       self.topology = topology
@@ -44,7 +47,8 @@ public enum GatewayAssembly {
           methods: methods, backends: backends.pools,
           requestLimits: IdentityService.requestLimits
             .merging(CatalogueService.requestLimits) { a, _ in a }
-            .merging(AnalyticsService.requestLimits) { a, _ in a })
+            .merging(AnalyticsService.requestLimits) { a, _ in a },
+          partitionTimeout: options.partitionTimeout)
       ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,
       verifier: identity.verifier, handlerExecution: .eventLoop,

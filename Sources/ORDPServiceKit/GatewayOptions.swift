@@ -30,6 +30,11 @@ public struct GatewayOptions: ParsableArguments {
   public var ejectionSeconds = 10
   @Option(help: "Retries in flight as a share of calls in flight, in percent.")
   public var retryBudgetPercent = 20
+  @Option(
+    help:
+      "Seconds a partition may take to answer a call spread over every partition before the answer goes out without it (naming it)."
+  )
+  public var partitionTimeout: Double = 5
 
   public init() {}
 
@@ -48,6 +53,9 @@ public struct GatewayOptions: ParsableArguments {
     }
     guard (1...300).contains(ejectionSeconds) else {
       throw ValidationError("--ejection-seconds must be in 1...300")
+    }
+    guard (0.05...120).contains(partitionTimeout) else {
+      throw ValidationError("--partition-timeout must be in 0.05...120 seconds")
     }
     guard (0...100).contains(retryBudgetPercent) else {
       throw ValidationError("--retry-budget-percent must be in 0...100")
@@ -94,6 +102,7 @@ public struct GatewayOptions: ParsableArguments {
     options.pool.policy.consecutiveFailuresToEject = ejectAfterFailures
     options.pool.policy.baseEjection = .seconds(Int64(ejectionSeconds))
     options.pool.retryPercent = retryBudgetPercent
+    options.partitionTimeout = .milliseconds(Int64(partitionTimeout * 1000))
     return options
   }
 }

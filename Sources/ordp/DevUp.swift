@@ -42,6 +42,16 @@ struct DevUp: AsyncParsableCommand {
   @Option(help: "Seconds without calls before a connection is closed.") var idleTimeout: Double =
     300
   @Option(help: "Demo datasets to create in an empty catalogue.") var demoDatasets = 120
+  @Option(
+    help:
+      "Partitions of the catalogue and of analytics, the demo towns spread over them (each partition its own processes and storage)."
+  )
+  var partitions = 1
+  @Option(
+    help:
+      "Replicas of each partition. With embedded storage each replica has its own store: writes reach one of them (shared storage comes with PostgreSQL)."
+  )
+  var replicas = 1
 
   func validate() throws {
     for (flag, value) in [
@@ -50,6 +60,10 @@ struct DevUp: AsyncParsableCommand {
     ] where !(0...65_535).contains(value) {
       throw ValidationError("\(flag) must be in 0...65535")
     }
+    guard (1...DevTopology.towns.count).contains(partitions) else {
+      throw ValidationError("--partitions must be in 1...\(DevTopology.towns.count)")
+    }
+    guard (1...4).contains(replicas) else { throw ValidationError("--replicas must be in 1...4") }
     guard (0...100_000).contains(demoDatasets) else {
       throw ValidationError("--demo-datasets must be in 0...100000")
     }
@@ -88,12 +102,16 @@ struct DevUp: AsyncParsableCommand {
       let serviceLines = ports.filter { $0.name != "ordp-gateway" }.map {
         "ordp dev up: \($0.name.dropFirst(5)) on \(host):\($0.port)\n"
       }
+      let scale =
+        partitions == 1 && replicas == 1
+        ? ""
+        : "ordp dev up: \(partitions) partition(s) × \(replicas) replica(s), topology in \(dataDir)/topology.json\(replicas > 1 ? "; replicas do not share writes on embedded storage" : "")\n"
       let lines = """
         ordp dev up: listening on \(host):\(gateway) (gateway; \(security))
         \(serviceLines.joined())ordp dev up: echo demo on \(host):\(address.port ?? echoPort)
         ordp dev up: platform admin "admin", password in \(dataDir)/identity/initial-admin-password
         ordp dev up: demo users <town>.admin, <town>.editor, <town>.viewer (e.g. soest.editor), password in \(dataDir)/demo-password
-
+        \(scale)
         """
       FileHandle.standardOutput.write(Data(lines.utf8))
       try await tasks.waitForAll()
@@ -146,55 +164,67 @@ struct DevUp: AsyncParsableCommand {
     let client: @Sendable ([String: Int]) -> [String] = { started in
       identityArguments + ["--identity-port", "\(started["ordp-identity"] ?? 0)"]
     }
-    return PlatformProcesses(
-      stages: [
-        { _ in
-          SupervisedProcess(
-            name: "ordp-identity", executable: executables.identity, port: ports.identity,
-            logger: logger
-          ) { port in
-            common + [
-              "--port", "\(port)", "--data-dir", data.appendingPathComponent("identity").path,
-              "--scrypt-log-n", "\(scryptLogN)",
-              "--demo-users-password-file", data.appendingPathComponent("demo-password").path,
-            ]
-          }
-        },
-        { started in
-          SupervisedProcess(
-            name: "ordp-catalogue", executable: executables.catalogue, port: ports.catalogue,
-            logger: logger
-          ) { port in
-            common + client(started) + [
-              "--port", "\(port)", "--data-dir", data.appendingPathComponent("catalogue").path,
-              "--demo-datasets", "\(demoDatasets)",
-            ]
-          }
-        },
-        { started in
-          SupervisedProcess(
-            name: "ordp-analytics", executable: executables.analytics, port: ports.analytics,
-            logger: logger
-          ) { port in
-            common + client(started) + [
-              "--port", "\(port)", "--data-dir", data.appendingPathComponent("analytics").path,
-              "--demo-sensors",
-            ]
-          }
-        },
-        { started in
-          SupervisedProcess(
-            name: "ordp-gateway", executable: executables.gateway, port: ports.gateway,
-            logger: logger
-          ) { port in
-            common + client(started) + backendArguments + [
-              "--port", "\(port)",
-              "--catalogue-backends", "\(host):\(started["ordp-catalogue"] ?? 0)",
-              "--analytics-backends", "\(host):\(started["ordp-analytics"] ?? 0)",
-            ]
-          }
-        },
-      ], logger: logger)
+    let layout = DevTopology(partitions: partitions, replicas: replicas)
+    // One time for every catalogue's demo data: replicas and partitions hold the same.
+    let demoTime = Int64(Date().timeIntervalSince1970 * 1_000_000)
+    let topologyFile = data.appendingPathComponent("topology.json")
+    var stages: [PlatformProcesses.Stage] = [
+      { _ in
+        SupervisedProcess(
+          name: "ordp-identity", executable: executables.identity, port: ports.identity,
+          logger: logger
+        ) { port in
+          common + [
+            "--port", "\(port)", "--data-dir", data.appendingPathComponent("identity").path,
+            "--scrypt-log-n", "\(scryptLogN)",
+            "--demo-users-password-file", data.appendingPathComponent("demo-password").path,
+          ]
+        }
+      }
+    ]
+    for member in layout.members(of: "catalogue") {
+      stages.append { started in
+        SupervisedProcess(
+          name: member.processName, executable: executables.catalogue,
+          port: member.isFirst ? ports.catalogue : 0, logger: logger
+        ) { port in
+          common + client(started) + member.demoTownArguments + [
+            "--port", "\(port)", "--data-dir", data.appendingPathComponent(member.directory).path,
+            "--demo-datasets", "\(demoDatasets)", "--demo-time", "\(demoTime)",
+          ]
+        }
+      }
+    }
+    for member in layout.members(of: "analytics") {
+      stages.append { started in
+        SupervisedProcess(
+          name: member.processName, executable: executables.analytics,
+          port: member.isFirst ? ports.analytics : 0, logger: logger
+        ) { port in
+          common + client(started) + member.demoTownArguments + [
+            "--port", "\(port)", "--data-dir", data.appendingPathComponent(member.directory).path,
+            "--demo-sensors",
+          ]
+        }
+      }
+    }
+    stages.append { started in
+      SupervisedProcess(
+        name: "ordp-gateway", executable: executables.gateway, port: ports.gateway,
+        logger: logger
+      ) { port in
+        // The topology names every partition's replicas where they listen now.
+        let json = layout.topologyJSON(host: host, identity: started["ordp-identity"] ?? 0) {
+          started[$0] ?? 0
+        }
+        try? FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try? json.write(to: topologyFile, atomically: true, encoding: .utf8)
+        return common + client(started) + backendArguments + [
+          "--port", "\(port)", "--topology", topologyFile.path,
+        ]
+      }
+    }
+    return PlatformProcesses(stages: stages, logger: logger)
   }
 
   /// The server options of every process: this one's (the echo demo) and the services'.

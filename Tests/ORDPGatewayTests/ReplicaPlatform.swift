@@ -56,14 +56,20 @@ final class ReplicaPlatform: Sendable {
   /// A catalogue replica with the same ten demo datasets as every other (the demo data is
   /// deterministic), serving metrics; on `port` and `data` when restarting one.
   static func startReplica(
-    identity: IdentityProcess, port: Int? = nil, data: URL? = nil
+    identity: IdentityProcess, port: Int? = nil, data: URL? = nil, datasets: Int = 10,
+    towns: [String]? = nil
   ) async throws -> ServiceProcess {
     try await ServiceProcess.start(
       "ordp-catalogue",
       arguments: identityArguments(identity) + [
-        "--demo-datasets", "10", "--metrics-port", "0",
-      ] + (port.map { ["--port", "\($0)"] } ?? []), dataDirectory: data, lines: 2)
+        "--demo-datasets", "\(datasets)", "--metrics-port", "0", "--demo-time", "\(demoTime)",
+      ] + (port.map { ["--port", "\($0)"] } ?? [])
+        + (towns.map { ["--demo-towns", $0.joined(separator: ",")] } ?? []),
+      dataDirectory: data, lines: 2)
   }
+
+  /// The demo data's time in every catalogue a test starts: they hold the same data.
+  static let demoTime = Int64(Date().timeIntervalSince1970 * 1_000_000)
 
   static func topology(identity: IdentityProcess, catalogue: [Int]) -> String {
     let replicas = catalogue.map { "\"127.0.0.1:\($0)\"" }.joined(separator: ", ")

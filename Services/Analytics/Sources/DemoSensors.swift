@@ -57,13 +57,15 @@ public enum DemoSensors {
 
   /// Creates the demo streams and their data unless the store has datastreams already;
   /// returns how many streams it created.
-  public static func seed(into store: any AnalyticsStore, now: Int64) async throws -> Int {
+  public static func seed(
+    into store: any AnalyticsStore, towns only: Set<String>? = nil, now: Int64
+  ) async throws -> Int {
     guard try await store.datastreams().isEmpty else { return 0 }
     let step: Int64 = 300_000_000
     let count = 14 * 288
     let end = now / step * step
     var created = 0
-    for (townIndex, town) in towns.enumerated() {
+    for (townIndex, town) in towns.enumerated() where only?.contains(town.id) ?? true {
       for (kindIndex, kind) in kinds.enumerated() {
         var stream = Ordp_Analytics_V1_Datastream()
         stream.id = "demo-\(town.id)-\(kind.property.replacingOccurrences(of: "_", with: "-"))"

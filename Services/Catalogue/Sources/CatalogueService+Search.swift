@@ -21,7 +21,7 @@ extension CatalogueService {
       wire.sortKey = hit.sortKey
       if request.hitPageTokens {
         wire.pageToken = try Self.encode(
-          CatalogueQuery.Cursor(order: query.orderName, key: hit.sortKey, seq: hit.seq))
+          CatalogueQuery.Cursor(order: query.orderName, key: hit.sortKey, id: hit.dataset.id))
       }
       return wire
     }
@@ -94,6 +94,10 @@ extension CatalogueService {
     case .UNRECOGNIZED(let value): throw RPCError(.invalidArgument, "sort: unknown order \(value)")
     }
     query.limit = request.pageSize == 0 ? 20 : min(Int(request.pageSize), 1000)
+    guard request.facetLimit <= 1000 else {
+      throw RPCError(.invalidArgument, "facet_limit: at most 1000")
+    }
+    query.facetLimit = request.facetLimit == 0 ? 50 : Int(request.facetLimit)
     let visibility = CatalogueAccess.visibility(principal)
     query.visibleLevels = visibility.all ? nil : visibility.levels
     query.memberOf = visibility.towns.sorted()

@@ -175,21 +175,27 @@ extension SplitMix64 {
 }
 
 extension SyntheticCatalogue {
-  /// Fills an empty catalogue with `count` synthetic datasets (demo data); leaves a catalogue
-  /// that has seen any write alone. Returns how many it created.
+  /// Fills an empty catalogue with the datasets among the first `count` synthetic ones
+  /// (demo data) whose town is in `towns` (nil: every town) — a partition of a partitioned
+  /// catalogue holds its towns' share; leaves a catalogue that has seen any write alone. Ids
+  /// are fixed per index, so replicas seeded alike hold the same datasets. Returns how many it
+  /// created.
   public static func seedDemo(
-    into store: any CatalogueStore, count: Int, at now: Int64
+    into store: any CatalogueStore, count: Int, towns: Set<String>? = nil, at now: Int64
   )
     async throws -> Int
   {
     guard try await store.latestPosition() == 0 else { return 0 }
     let synthetic = SyntheticCatalogue(seed: 2026, now: now)
+    var created = 0
     for index in 0..<count {
       var dataset = try DatasetValidator.validate(synthetic.dataset(index))
-      dataset.id = UUID().uuidString.lowercased()
+      if let towns, !towns.contains(dataset.publisher) { continue }
+      dataset.id = String(format: "00000000-0000-4000-8000-%012x", index)
       _ = try await store.create(
         dataset, action: "create", context: WriteContext(author: "system:demo-data", at: now))
+      created += 1
     }
-    return count
+    return created
   }
 }

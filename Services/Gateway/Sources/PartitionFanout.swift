@@ -8,6 +8,11 @@ public enum PartitionFanout {
   public struct Part<Value: Sendable>: Sendable {
     public var partition: Topology.Partition
     public var result: Result<Value, RPCError>
+
+    public init(partition: Topology.Partition, result: Result<Value, RPCError>) {
+      self.partition = partition
+      self.result = result
+    }
   }
 
   /// Runs `body` on each of `partitions` (by default every partition of `pool`) at once,
@@ -93,7 +98,9 @@ public enum PartitionFanout {
 
   static func describeTowns(_ partition: Topology.Partition) -> String {
     let towns = partition.towns.sorted().prefix(20).joined(separator: ", ")
-    if partition.isDefault { return towns.isEmpty ? "towns no partition names" : towns + ", others" }
+    if partition.isDefault {
+      return towns.isEmpty ? "towns no partition names" : towns + ", others"
+    }
     return towns
   }
 }

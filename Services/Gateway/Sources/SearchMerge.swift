@@ -5,7 +5,7 @@ public import ORDPRPC
 /// Merges the search pages of several catalogue partitions into one, as a coordinating node
 /// does: hits in the request's order (relevance: score, then modified time; modified: newest
 /// first; title: by folded title — the partitions' own orders, whose keys every hit carries),
-/// ties to the earlier partition; totals added; facet counts added per value; one page token
+/// ties by dataset id as in each partition (so the merge equals one catalogue's order); totals added; facet counts added per value; one page token
 /// that holds where each partition stands (the page token of the last hit taken from it).
 /// I/O-free; `GatewayService` asks the partitions, this decides.
 public enum SearchMerge {
@@ -13,10 +13,11 @@ public enum SearchMerge {
   public struct Cursor: Codable, Sendable, Equatable {
     /// Partition name → its page token ("" from its start).
     public var positions: [String: String]
-    /// Partitions with nothing further.
-    public var done: Set<String>
+    /// Partitions with nothing further, with their total when they were done (a page no
+    /// longer asks them, but the total counts them).
+    public var done: [String: UInt64]
 
-    public init(positions: [String: String] = [:], done: Set<String> = []) {
+    public init(positions: [String: String] = [:], done: [String: UInt64] = [:]) {
       self.positions = positions
       self.done = done
     }
@@ -39,7 +40,7 @@ public enum SearchMerge {
       let cursor = try? JSONDecoder().decode(Cursor.self, from: data)
     else { throw invalid }
     let known = Set(partitions)
-    guard Set(cursor.positions.keys).isSubset(of: known), cursor.done.isSubset(of: known),
+    guard Set(cursor.positions.keys).isSubset(of: known), Set(cursor.done.keys).isSubset(of: known),
       cursor.positions.values.allSatisfy({ $0.utf8.count <= 4096 })
     else {
       throw RPCError(
@@ -67,7 +68,7 @@ public enum SearchMerge {
   /// partition answered.
   public static func merge(
     _ pages: [Page], all: [String], cursor: Cursor, limit: Int,
-    sort: Ordp_Catalogue_V1_SortOrder, facets wantFacets: Bool
+    sort: Ordp_Catalogue_V1_SortOrder, facets facetLimit: Int?
   ) throws -> Ordp_Catalogue_V1_SearchResponse {
     var response = Ordp_Catalogue_V1_SearchResponse()
     var answered: [(name: String, page: Ordp_Catalogue_V1_SearchResponse)] = []
@@ -121,43 +122,54 @@ public enum SearchMerge {
       let hits = part.page.hits
       if heads[i] > 0 { next.positions[part.name] = hits[heads[i] - 1].pageToken }
       if heads[i] == hits.count, part.page.nextPageToken.isEmpty {
-        next.done.insert(part.name)
+        next.done[part.name] = part.page.total
         next.positions.removeValue(forKey: part.name)
       }
     }
-    response.nextPageToken = all.allSatisfy { next.done.contains($0) } ? "" : encode(next)
-    response.total = answered.reduce(0) { $0 &+ $1.page.total }
-    if wantFacets { response.facets = mergeFacets(answered.map(\.page.facets)) }
+    response.nextPageToken = all.allSatisfy { next.done[$0] != nil } ? "" : encode(next)
+    response.total = answered.reduce(cursor.done.values.reduce(0, &+)) { $0 &+ $1.page.total }
+    if let facetLimit {
+      response.facets = mergeFacets(answered.map(\.page.facets), limit: facetLimit)
+    }
     return response
   }
 
-  /// Whether `a` comes before `b` in `sort`.
+  /// Whether `a` comes before `b` in `sort`: the catalogue's own order, ties by dataset id.
   static func precedes(
     _ a: Ordp_Catalogue_V1_SearchHit, _ b: Ordp_Catalogue_V1_SearchHit,
     _ sort: Ordp_Catalogue_V1_SortOrder
   ) -> Bool {
+    let byID = a.dataset.id.utf8.lexicographicallyPrecedes(b.dataset.id.utf8)
     switch sort {
     case .title:
+      if a.sortKey == b.sortKey { return byID }
       return a.sortKey.utf8.lexicographicallyPrecedes(b.sortKey.utf8)
     case .modified:
-      return (Int64(a.sortKey) ?? .min) > (Int64(b.sortKey) ?? .min)
+      let (x, y) = (Int64(a.sortKey) ?? .min, Int64(b.sortKey) ?? .min)
+      return x != y ? x > y : byID
     default:
       // Relevance; without words every score is 0 and the key is the modified time.
       if a.score != b.score { return a.score > b.score }
-      return (Int64(a.sortKey) ?? .min) > (Int64(b.sortKey) ?? .min)
+      let (x, y) = (Int64(a.sortKey) ?? .min, Int64(b.sortKey) ?? .min)
+      return x != y ? x > y : byID
     }
   }
 
-  /// Facet counts added up per field and value; each field's 50 largest (as a partition
-  /// gives its 50 largest, a value below that in every partition can be missing — as with
-  /// Elasticsearch's shard sizes).
-  static func mergeFacets(_ facets: [[Ordp_Catalogue_V1_Facet]]) -> [Ordp_Catalogue_V1_Facet] {
+  /// Facet counts added up per field and value; each field's `limit` largest. Partitions are
+  /// asked for 1000 values per field: with more distinct values than that in a partition, a
+  /// value outside its 1000 largest is counted without that partition's share (as with
+  /// Elasticsearch's shard sizes); below, the counts are exact.
+  static func mergeFacets(
+    _ facets: [[Ordp_Catalogue_V1_Facet]], limit: Int
+  ) -> [Ordp_Catalogue_V1_Facet] {
     var order: [String] = []
     var counts: [String: [String: UInt64]] = [:]
     for list in facets {
       for facet in list {
         if counts[facet.field] == nil { order.append(facet.field) }
-        for value in facet.values { counts[facet.field, default: [:]][value.value, default: 0] &+= value.count }
+        for value in facet.values {
+          counts[facet.field, default: [:]][value.value, default: 0] &+= value.count
+        }
       }
     }
     return order.map { field in
@@ -165,7 +177,7 @@ public enum SearchMerge {
       facet.field = field
       facet.values = counts[field, default: [:]]
         .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        .prefix(50)
+        .prefix(limit)
         .map { value, count in
           var v = Ordp_Catalogue_V1_FacetValue()
           v.value = value

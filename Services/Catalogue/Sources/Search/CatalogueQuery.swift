@@ -23,7 +23,9 @@ public struct CatalogueQuery: Sendable {
     public var order: String
     /// Score, modified time or folded title of the last hit.
     public var key: String
-    public var seq: Int64
+    /// Its dataset id: ties of the key go by id, the same in every replica and partition (a
+    /// merged search orders as one catalogue holding every town would).
+    public var id: String
   }
 
   public var words: [String] = []
@@ -40,6 +42,8 @@ public struct CatalogueQuery: Sendable {
   public var bbox: Ordp_Catalogue_V1_BoundingBox?
   public var order: Order = .relevance
   public var limit = 20
+  /// Values per facet.
+  public var facetLimit = 50
   public var after: Cursor?
   /// What the caller may see: nil for everything (platform admin), else the access levels and
   /// the towns whose restricted datasets it may see.
@@ -137,27 +141,27 @@ public struct CatalogueQuery: Sendable {
     var cursorCondition = ""
     switch effectiveOrder {
     case .relevance:
-      orderBy = "score DESC, seq ASC"
+      orderBy = "score DESC, id ASC"
       if let after {
-        cursorCondition = "WHERE score < ? OR (score = ? AND seq > ?)"
+        cursorCondition = "WHERE score < ? OR (score = ? AND id > ?)"
         appendCursor(after, as: Int64.self, &arguments)
       }
     case .modified:
-      orderBy = "modified DESC, seq DESC"
+      orderBy = "modified DESC, id ASC"
       if let after {
-        cursorCondition = "WHERE modified < ? OR (modified = ? AND seq < ?)"
+        cursorCondition = "WHERE modified < ? OR (modified = ? AND id > ?)"
         appendCursor(after, as: Int64.self, &arguments)
       }
     case .title:
-      orderBy = "title_sort ASC, seq ASC"
+      orderBy = "title_sort ASC, id ASC"
       if let after {
-        cursorCondition = "WHERE title_sort > ? OR (title_sort = ? AND seq > ?)"
-        _ = arguments.append(contentsOf: [after.key, after.key, after.seq])
+        cursorCondition = "WHERE title_sort > ? OR (title_sort = ? AND id > ?)"
+        _ = arguments.append(contentsOf: [after.key, after.key, after.id])
       }
     }
     let sql = """
       SELECT * FROM (
-        SELECT d.seq AS seq, d.data AS data, d.modified AS modified, d.title_sort AS title_sort,
+        SELECT d.seq AS seq, d.id AS id, d.data AS data, d.modified AS modified, d.title_sort AS title_sort,
           \(score) AS score
         FROM dataset d WHERE \(conditions)
       ) \(cursorCondition) ORDER BY \(orderBy) LIMIT \(limit + 1)
@@ -169,7 +173,7 @@ public struct CatalogueQuery: Sendable {
     _ cursor: Cursor, as type: T.Type, _ arguments: inout StatementArguments
   ) {
     let key = T(cursor.key)
-    _ = arguments.append(contentsOf: [key, key, cursor.seq])
+    _ = arguments.append(contentsOf: [key, key, cursor.id])
   }
 
   /// The set of matching rows, for counting and facets.

@@ -44,7 +44,7 @@ extension SQLiteCatalogueStore {
       }
       var next: CatalogueQuery.Cursor?
       if rows.count > query.limit, let last = hits.last {
-        next = CatalogueQuery.Cursor(order: query.orderName, key: last.sortKey, seq: last.seq)
+        next = CatalogueQuery.Cursor(order: query.orderName, key: last.sortKey, id: last.dataset.id)
       }
       let (matches, matchArguments) = query.matchesSQL()
       let total =
@@ -58,7 +58,7 @@ extension SQLiteCatalogueStore {
             sql: """
               SELECT \(column) AS value, COUNT(*) AS n FROM dataset d
               WHERE d.seq IN (\(matches)) AND \(column) <> ''
-              GROUP BY \(column) ORDER BY n DESC, value LIMIT 50
+              GROUP BY \(column) ORDER BY n DESC, value LIMIT \(query.facetLimit)
               """, arguments: matchArguments)
           facetCounts.append((field, rows.map { ($0["value"], $0["n"]) }))
         }
@@ -71,7 +71,7 @@ extension SQLiteCatalogueStore {
               SELECT (SELECT MIN(x.display) FROM dataset_term x
                   WHERE x.field = t.field AND x.value = t.value) AS value, COUNT(*) AS n
               FROM dataset_term t WHERE t.field = ? AND t.seq IN (\(matches))
-              GROUP BY t.value ORDER BY n DESC, value LIMIT 50
+              GROUP BY t.value ORDER BY n DESC, value LIMIT \(query.facetLimit)
               """, arguments: arguments)
           facetCounts.append((field, rows.map { ($0["value"], $0["n"]) }))
         }

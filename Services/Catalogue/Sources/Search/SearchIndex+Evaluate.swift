@@ -52,7 +52,7 @@ extension SearchIndex {
     }
     var next: CatalogueQuery.Cursor?
     if ordered.count > query.limit, let last = page.last {
-      next = CatalogueQuery.Cursor(order: query.orderName, key: last.sortKey, seq: last.seq)
+      next = CatalogueQuery.Cursor(order: query.orderName, key: last.sortKey, id: last.id)
     }
     var facetLists: [(field: String, values: [(String, Int)])] = []
     if facets {
@@ -64,7 +64,7 @@ extension SearchIndex {
           values.append((shown, count))
         }
         values.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-        return Array(values.prefix(50))
+        return Array(values.prefix(query.facetLimit))
       }
       facetLists = [
         ("publisher", list(townCounts, towns, skipEmpty: true)),
@@ -229,16 +229,20 @@ extension SearchIndex {
       /// Whether this candidate comes strictly before `other` in `order`.
       func precedes(_ other: Candidate, order: CatalogueQuery.Order, in view: View) -> Bool {
         let (a, b) = (view.hot[slot], view.hot[other.slot])
+        // Ties go by dataset id (the same in every replica and partition; seq is not).
+        func byID() -> Bool {
+          view.cold[slot].id.utf8.lexicographicallyPrecedes(view.cold[other.slot].id.utf8)
+        }
         switch order {
         case .relevance:
-          return score != other.score ? score > other.score : a.seq < b.seq
+          return score != other.score ? score > other.score : byID()
         case .modified:
-          return a.modified != b.modified ? a.modified > b.modified : a.seq > b.seq
+          return a.modified != b.modified ? a.modified > b.modified : byID()
         case .title:
           if a.titlePrefix != b.titlePrefix { return a.titlePrefix < b.titlePrefix }
           let x = view.cold[slot].titleSort.utf8
           let y = view.cold[other.slot].titleSort.utf8
-          return !x.elementsEqual(y) ? x.lexicographicallyPrecedes(y) : a.seq < b.seq
+          return !x.elementsEqual(y) ? x.lexicographicallyPrecedes(y) : byID()
         }
       }
 
@@ -249,19 +253,22 @@ extension SearchIndex {
         -> Bool
       {
         let entry = view.hot[slot]
+        func afterID() -> Bool {
+          cursor.id.utf8.lexicographicallyPrecedes(view.cold[slot].id.utf8)
+        }
         switch order {
         case .relevance:
           let key = Int(cursor.key) ?? 0
-          return score < key || (score == key && entry.seq > cursor.seq)
+          return score < key || (score == key && afterID())
         case .modified:
           let key = Int64(cursor.key) ?? 0
-          return entry.modified < key || (entry.modified == key && entry.seq < cursor.seq)
+          return entry.modified < key || (entry.modified == key && afterID())
         case .title:
           let prefix = SearchIndex.prefix(cursor.key)
           if entry.titlePrefix != prefix { return entry.titlePrefix > prefix }
           let title = view.cold[slot].titleSort.utf8
           return cursor.key.utf8.lexicographicallyPrecedes(title)
-            || (title.elementsEqual(cursor.key.utf8) && entry.seq > cursor.seq)
+            || (title.elementsEqual(cursor.key.utf8) && afterID())
         }
       }
 

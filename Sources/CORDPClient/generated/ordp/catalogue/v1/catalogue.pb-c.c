@@ -2378,7 +2378,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__list_revisions_response__d
   (ProtobufCMessageInit) ordp__catalogue__v1__list_revisions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field_descriptors[16] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field_descriptors[17] =
 {
   {
     "query",
@@ -2572,10 +2572,23 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "facet_limit",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__SearchRequest, facet_limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__search_request__field_indices_by_name[] = {
   6,   /* field[6] = access_levels */
   9,   /* field[9] = bbox */
+  16,   /* field[16] = facet_limit */
   14,   /* field[14] = facets */
   5,   /* field[5] = formats */
   10,   /* field[10] = has_bbox */
@@ -2594,7 +2607,7 @@ static const unsigned ordp__catalogue__v1__search_request__field_indices_by_name
 static const ProtobufCIntRange ordp__catalogue__v1__search_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__search_request__descriptor =
 {
@@ -2604,7 +2617,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__search_request__descriptor
   "Ordp__Catalogue__V1__SearchRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__SearchRequest),
-  16,
+  17,
   ordp__catalogue__v1__search_request__field_descriptors,
   ordp__catalogue__v1__search_request__field_indices_by_name,
   1,  ordp__catalogue__v1__search_request__number_ranges,

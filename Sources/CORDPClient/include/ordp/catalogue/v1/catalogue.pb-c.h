@@ -425,10 +425,14 @@ struct  Ordp__Catalogue__V1__SearchRequest
    * pages of several partitions into one).
    */
   protobuf_c_boolean hit_page_tokens;
+  /*
+   * Values per facet, the most frequent first: at most 1000; 0 means 50.
+   */
+  uint32_t facet_limit;
 };
 #define ORDP__CATALOGUE__V1__SEARCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__search_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, ORDP__CATALOGUE__V1__SORT_ORDER__SORT_ORDER_RELEVANCE, 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, ORDP__CATALOGUE__V1__SORT_ORDER__SORT_ORDER_RELEVANCE, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Ordp__Catalogue__V1__SearchHit

@@ -670,6 +670,12 @@ public nonisolated struct Ordp_Catalogue_V1_SearchRequest: @unchecked Sendable {
     set {_uniqueStorage()._hitPageTokens = newValue}
   }
 
+  /// Values per facet, the most frequent first: at most 1000; 0 means 50.
+  public var facetLimit: UInt32 {
+    get {_storage._facetLimit}
+    set {_uniqueStorage()._facetLimit = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1740,7 +1746,7 @@ nonisolated extension Ordp_Catalogue_V1_ListRevisionsResponse: SwiftProtobuf.Mes
 
 nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}publishers\0\u{1}themes\0\u{1}keywords\0\u{1}licenses\0\u{1}formats\0\u{3}access_levels\0\u{3}modified_from_micros\0\u{3}modified_to_micros\0\u{1}bbox\0\u{3}has_bbox\0\u{1}sort\0\u{3}page_size\0\u{3}page_token\0\u{1}facets\0\u{3}hit_page_tokens\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}publishers\0\u{1}themes\0\u{1}keywords\0\u{1}licenses\0\u{1}formats\0\u{3}access_levels\0\u{3}modified_from_micros\0\u{3}modified_to_micros\0\u{1}bbox\0\u{3}has_bbox\0\u{1}sort\0\u{3}page_size\0\u{3}page_token\0\u{1}facets\0\u{3}hit_page_tokens\0\u{3}facet_limit\0")
 
   fileprivate class _StorageClass {
     var _query: String = String()
@@ -1759,6 +1765,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
     var _pageToken: String = String()
     var _facets: Bool = false
     var _hitPageTokens: Bool = false
+    var _facetLimit: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1785,6 +1792,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
       _pageToken = source._pageToken
       _facets = source._facets
       _hitPageTokens = source._hitPageTokens
+      _facetLimit = source._facetLimit
     }
   }
 
@@ -1819,6 +1827,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._pageToken) }()
         case 15: try { try decoder.decodeSingularBoolField(value: &_storage._facets) }()
         case 16: try { try decoder.decodeSingularBoolField(value: &_storage._hitPageTokens) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._facetLimit) }()
         default: break
         }
       }
@@ -1879,6 +1888,9 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
       if _storage._hitPageTokens != false {
         try visitor.visitSingularBoolField(value: _storage._hitPageTokens, fieldNumber: 16)
       }
+      if _storage._facetLimit != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._facetLimit, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1904,6 +1916,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchRequest: SwiftProtobuf.Message, Sw
         if _storage._pageToken != rhs_storage._pageToken {return false}
         if _storage._facets != rhs_storage._facets {return false}
         if _storage._hitPageTokens != rhs_storage._hitPageTokens {return false}
+        if _storage._facetLimit != rhs_storage._facetLimit {return false}
         return true
       }
       if !storagesAreEqual {return false}

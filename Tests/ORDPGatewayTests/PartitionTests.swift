@@ -1,0 +1,175 @@
+import Foundation
+import ORDPCatalogueAPI
+import ORDPIdentityAPI
+import ORDPRPC
+import ORDPTestSupport
+import Testing
+
+/// A catalogue in two partitions behind a real gateway, next to one catalogue holding every
+/// town with the same demo data: what the gateway merges must be what the one answers.
+final class PartitionedCatalogue: Sendable {
+  static let west = ["arnsberg", "menden", "soest"]
+  static let east = ["bad-berleburg", "olpe", "iserlohn"]
+
+  let identity: IdentityProcess
+  let whole: ServiceProcess
+  let partitions: [ServiceProcess]
+  let gateway: ServiceProcess
+  let topologyFile: URL
+
+  init(gatewayArguments: [String] = []) async throws {
+    identity = try await IdentityProcess.start()
+    whole = try await ReplicaPlatform.startReplica(identity: identity, datasets: 60)
+    partitions = [
+      try await ReplicaPlatform.startReplica(identity: identity, datasets: 60, towns: Self.west),
+      try await ReplicaPlatform.startReplica(identity: identity, datasets: 60, towns: Self.east),
+    ]
+    topologyFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-topology-\(UUID().uuidString).json")
+    func list(_ items: [String]) -> String { items.map { "\"\($0)\"" }.joined(separator: ", ") }
+    try """
+    {"identity": {"replicas": ["127.0.0.1:\(identity.port)"]},
+     "catalogue": {"partitions": [
+       {"name": "west", "towns": [\(list(Self.west))], "replicas": ["127.0.0.1:\(partitions[0].port)"]},
+       {"name": "east", "towns": [\(list(Self.east))], "default": true, "replicas": ["127.0.0.1:\(partitions[1].port)"]}]},
+     "analytics": {"partitions": [{"name": "all", "default": true, "replicas": ["127.0.0.1:9"]}]}}
+    """.write(to: topologyFile, atomically: true, encoding: .utf8)
+    gateway = try await ServiceProcess.start(
+      "ordp-gateway",
+      arguments: ReplicaPlatform.identityArguments(identity) + [
+        "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
+        "--backend-server-name", "localhost",
+      ] + gatewayArguments)
+  }
+
+  func stop() {
+    for p in [gateway, whole] + partitions { p.stop(signal: SIGKILL) }
+    identity.stop()
+    try? FileManager.default.removeItem(at: topologyFile)
+  }
+
+  func client(_ process: ServiceProcess) throws -> Ordp_Catalogue_V1_Catalogue_Client {
+    Ordp_Catalogue_V1_Catalogue_Client(channel: try process.channel())
+  }
+
+  func adminToken() async throws -> String {
+    try await Ordp_Identity_V1_Identity_Client(channel: try identity.channel())
+      .login("admin", IdentityProcess.adminPassword).accessToken
+  }
+}
+
+/// Pages through a search to its end: the ids in order, the first page.
+func pageThrough(
+  _ client: Ordp_Catalogue_V1_Catalogue_Client, _ request: Ordp_Catalogue_V1_SearchRequest,
+  options: CallOptions = .defaults
+) async throws -> (ids: [String], first: Ordp_Catalogue_V1_SearchResponse) {
+  var request = request
+  var ids: [String] = []
+  var first: Ordp_Catalogue_V1_SearchResponse? = nil
+  for _ in 0..<200 {
+    let page = try await client.search(request, options: options)
+    first = first ?? page
+    ids += page.hits.map(\.dataset.id)
+    if page.nextPageToken.isEmpty { break }
+    request.pageToken = page.nextPageToken
+  }
+  return (ids, first!)
+}
+
+@Suite(.serialized) struct PartitionTests {
+  @Test func aSearchMergedFromPartitionsEqualsOneCatalogueHoldingEveryTown() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    let whole = try platform.client(platform.whole)
+    let admin = bearer(try await platform.adminToken())
+    var compared = 0
+    for query in ["", "Parken", "Verkehr Straße", "Statistik"] {
+      for sort in [Ordp_Catalogue_V1_SortOrder.relevance, .modified, .title] {
+        for pageSize: UInt32 in [7, 50] {
+          var request = Ordp_Catalogue_V1_SearchRequest()
+          request.query = query
+          request.sort = sort
+          request.pageSize = pageSize
+          request.facets = true
+          for options in [CallOptions.defaults, admin] {
+            let a = try await pageThrough(merged, request, options: options)
+            let b = try await pageThrough(whole, request, options: options)
+            #expect(a.ids == b.ids, "\(query) \(sort) \(pageSize)")
+            #expect(a.first.total == b.first.total)
+            #expect(a.first.facets == b.first.facets, "\(query) \(sort)")
+            #expect(a.first.partitions.map(\.code) == [0, 0])
+            #expect(a.first.hits.allSatisfy { $0.pageToken.isEmpty })
+            compared += a.ids.count
+          }
+        }
+      }
+    }
+    #expect(compared > 500)
+  }
+
+  @Test func writesLandInTheirTownsPartitionAndLookupsByIdFindThem() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let gateway = try platform.client(platform.gateway)
+    let admin = bearer(try await platform.adminToken())
+    var create = Ordp_Catalogue_V1_CreateDatasetRequest()
+    create.dataset.publisher = "olpe"
+    create.dataset.title = "Pegel an der Bigge"
+    create.dataset.description_p = "Wasserstände"
+    let created = try await gateway.createDataset(create, options: admin)
+    // On the east partition, not the west one.
+    let east = try platform.client(platform.partitions[1])
+    let west = try platform.client(platform.partitions[0])
+    #expect(try await east.getDataset(.with { $0.id = created.id }).title == "Pegel an der Bigge")
+    #expect(
+      await statusOf { try await west.getDataset(.with { $0.id = created.id }) }?.code == .notFound)
+    // Through the gateway: by id (asked everywhere) and by town/slug (asked where it lives).
+    #expect(try await gateway.getDataset(.with { $0.id = created.id }).id == created.id)
+    #expect(
+      try await gateway.getDataset(.with { $0.id = "olpe/\(created.slug)" }).id == created.id)
+    #expect(
+      await statusOf { try await gateway.getDataset(.with { $0.id = "0000-missing" }) }?.code
+        == .notFound)
+    let withdrawn = try await gateway.withdrawDataset(
+      .with {
+        $0.id = created.id
+        $0.baseRevision = created.revision
+      }, options: admin)
+    #expect(withdrawn.withdrawn)
+    // A town no partition names goes to the default partition (east).
+    create.dataset.publisher = "iserlohn"
+    create.dataset.title = "Neu in der Region"
+    let joined = try await gateway.createDataset(create, options: admin)
+    #expect(try await east.getDataset(.with { $0.id = joined.id }).publisher == "iserlohn")
+  }
+
+  @Test func aPartitionThatDoesNotAnswerIsNamedAndTheOthersAnswer() async throws {
+    let platform = try await PartitionedCatalogue(gatewayArguments: ["--partition-timeout", "1"])
+    defer { platform.stop() }
+    let gateway = try platform.client(platform.gateway)
+    let complete = try await gateway.search(.with { $0.pageSize = 100 })
+    let westIDs = try await platform.client(platform.partitions[0]).search(
+      .with { $0.pageSize = 100 }
+    )
+    .hits.map(\.dataset.id)
+    let pid = platform.partitions[1].process.processIdentifier
+    kill(pid, SIGSTOP)
+    defer { kill(pid, SIGCONT) }
+    let partial = try await gateway.search(.with { $0.pageSize = 100 })
+    #expect(partial.partitions.map(\.partition) == ["west", "east"])
+    #expect(partial.partitions[0].code == 0)
+    #expect(partial.partitions[1].code == UInt32(StatusCode.deadlineExceeded.rawValue))
+    #expect(partial.partitions[1].towns == PartitionedCatalogue.east.sorted())
+    #expect(partial.hits.map(\.dataset.id) == westIDs)
+    #expect(partial.total < complete.total)
+    // A lookup: found in the west; an id found nowhere that answered is not NOT_FOUND.
+    let inWest = try #require(westIDs.first)
+    #expect(try await gateway.getDataset(.with { $0.id = inWest }).id == inWest)
+    let unknown = await statusOf { try await gateway.getDataset(.with { $0.id = "0000-missing" }) }
+    #expect(unknown?.code == .unavailable)
+    #expect(
+      unknown?.message.contains("east (bad-berleburg, iserlohn, olpe") == true,
+      "\(String(describing: unknown))")
+  }
+}
