@@ -330,6 +330,7 @@ let package = Package(
       name: "ORDPGateway",
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
+        "ORDPAnalytics",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -352,6 +353,7 @@ let package = Package(
       name: "ORDPGatewayTests",
       dependencies: [
         "ORDPGateway", "ORDPRPC", "ORDPTestSupport", "ORDPCatalogueAPI", "ORDPIdentityAPI",
+        "ORDPAnalyticsAPI",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOCore", package: "swift-nio"),

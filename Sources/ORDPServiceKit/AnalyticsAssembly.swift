@@ -17,6 +17,8 @@ public enum AnalyticsAssembly {
     public var demoSensors = false
     /// The towns whose demo sensors to create (a partition's); nil for every town.
     public var demoTowns: Set<String>? = nil
+    /// When the demo data ends (microseconds since 1970); nil for now.
+    public var demoTime: Int64? = nil
     public var admission = AnalyticsService.Admission.defaults
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
@@ -38,7 +40,8 @@ public enum AnalyticsAssembly {
   ) async throws -> ServiceAssembly {
     if options.demoSensors {
       let seeded = try await DemoSensors.seed(
-        into: store, towns: options.demoTowns, now: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        into: store, towns: options.demoTowns,
+        now: options.demoTime ?? Int64(Date().timeIntervalSince1970 * 1_000_000))
       if seeded > 0 { logger.info("created \(seeded) demo datastreams with two weeks of data") }
     }
     let service = AnalyticsService(store: store, logger: logger, admission: options.admission)

@@ -10,11 +10,19 @@ public struct AnalyticsOptions: ParsableArguments {
   public var demoSensors = false
   @Option(help: "Only these towns' demo sensors, town,… (a partition's; default: every town).")
   public var demoTowns: String?
+  @Option(
+    help:
+      "Time (microseconds since 1970) the demo data ends at (default: now); replicas and partitions given the same hold the same data."
+  )
+  public var demoTime: Int64?
 
   public init() {}
 
   public func validate() throws {
     try DemoTowns.check(demoTowns)
+    if let demoTime, !(0...253_402_300_799_000_000).contains(demoTime) {
+      throw ValidationError("--demo-time must be microseconds within years 1970–9999")
+    }
     guard (1...86_400).contains(retentionInterval) else {
       throw ValidationError("--retention-interval must be in 1...86400")
     }
@@ -26,6 +34,7 @@ public struct AnalyticsOptions: ParsableArguments {
     options.retentionInterval = .seconds(retentionInterval)
     options.demoSensors = demoSensors
     options.demoTowns = demoTowns.map(DemoTowns.parse)
+    options.demoTime = demoTime
     return options
   }
 }

@@ -165,7 +165,8 @@ struct DevUp: AsyncParsableCommand {
       identityArguments + ["--identity-port", "\(started["ordp-identity"] ?? 0)"]
     }
     let layout = DevTopology(partitions: partitions, replicas: replicas)
-    // One time for every catalogue's demo data: replicas and partitions hold the same.
+    // One time for every catalogue's and analytics' demo data: replicas and partitions hold
+    // the same.
     let demoTime = Int64(Date().timeIntervalSince1970 * 1_000_000)
     let topologyFile = data.appendingPathComponent("topology.json")
     var stages: [PlatformProcesses.Stage] = [
@@ -203,7 +204,7 @@ struct DevUp: AsyncParsableCommand {
         ) { port in
           common + client(started) + member.demoTownArguments + [
             "--port", "\(port)", "--data-dir", data.appendingPathComponent(member.directory).path,
-            "--demo-sensors",
+            "--demo-sensors", "--demo-time", "\(demoTime)",
           ]
         }
       }

@@ -75,11 +75,18 @@ public struct GatewayService: RPCService {
           try await responses.write(try PartitionFanout.found(parts))
         case .scatter:
           // Decoding and merging pages are work for the global executor, not an event loop.
-          let merged = try await withTaskExecutorPreference(globalConcurrentExecutor) {
-            try await SearchScatter.run(
-              request, pool: pool, options: options, partitionTimeout: partitionTimeout)
+          let pages = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+            if method.backend == .catalogue {
+              return [
+                try await SearchScatter.run(
+                  request, pool: pool, options: options, partitionTimeout: partitionTimeout)
+              ]
+            }
+            return try await AnalyticsScatter.run(
+              descriptor, request: request, pool: pool, options: options,
+              partitionTimeout: partitionTimeout)
           }
-          try await responses.write(merged)
+          for page in pages { try await responses.write(page) }
         case .unpartitioned(let why):
           throw RPCError(.unimplemented, why)
         }

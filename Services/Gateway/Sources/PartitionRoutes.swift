@@ -91,25 +91,26 @@ public enum PartitionRoutes {
     case A.setTownRetention.path:
       return try town(decode(Ordp_Analytics_V1_SetTownRetentionRequest.self).owner)
     case A.listDatastreams.path:
-      return try streams(decode(Ordp_Analytics_V1_ListDatastreamsRequest.self).streams)
+      return try streams(decode(Ordp_Analytics_V1_ListDatastreamsRequest.self).streams) ?? .scatter
     case A.latest.path:
-      return try streams(decode(Ordp_Analytics_V1_LatestRequest.self).streams)
+      return try streams(decode(Ordp_Analytics_V1_LatestRequest.self).streams) ?? .scatter
     case A.aggregate.path:
-      return try streams(decode(Ordp_Analytics_V1_AggregateRequest.self).streams)
+      return try streams(decode(Ordp_Analytics_V1_AggregateRequest.self).streams) ?? .scatter
     case A.readObservations.path:
       return try streams(decode(Ordp_Analytics_V1_ReadObservationsRequest.self).streams)
+        ?? .unpartitioned(
+          "raw observations across the partitions of analytics: not built yet; name the towns (owners) of one partition"
+        )
     case A.ingest.path:
       return .unpartitioned("ingest into partitioned analytics: not built yet")
     default:
       return .partition(0)
     }
 
-    /// A stream selection naming towns of one partition goes there.
-    func streams(_ selector: Ordp_Analytics_V1_StreamSelector) -> Route {
+    /// A stream selection naming towns of one partition goes there; nil: every partition.
+    func streams(_ selector: Ordp_Analytics_V1_StreamSelector) -> Route? {
       if !selector.owners.isEmpty, let route = towns(selector.owners) { return route }
-      return .unpartitioned(
-        "\(method.path) across the partitions of analytics: not built yet; name the towns (owners) of one partition"
-      )
+      return nil
     }
   }
 }

@@ -457,6 +457,51 @@ void   ordp__analytics__v1__list_datastreams_request__free_unpacked
   assert(message->base.descriptor == &ordp__analytics__v1__list_datastreams_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ordp__analytics__v1__partition_status__init
+                     (Ordp__Analytics__V1__PartitionStatus         *message)
+{
+  static const Ordp__Analytics__V1__PartitionStatus init_value = ORDP__ANALYTICS__V1__PARTITION_STATUS__INIT;
+  *message = init_value;
+}
+size_t ordp__analytics__v1__partition_status__get_packed_size
+                     (const Ordp__Analytics__V1__PartitionStatus *message)
+{
+  assert(message->base.descriptor == &ordp__analytics__v1__partition_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__analytics__v1__partition_status__pack
+                     (const Ordp__Analytics__V1__PartitionStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__analytics__v1__partition_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__analytics__v1__partition_status__pack_to_buffer
+                     (const Ordp__Analytics__V1__PartitionStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__analytics__v1__partition_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Analytics__V1__PartitionStatus *
+       ordp__analytics__v1__partition_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Analytics__V1__PartitionStatus *)
+     protobuf_c_message_unpack (&ordp__analytics__v1__partition_status__descriptor,
+                                allocator, len, data);
+}
+void   ordp__analytics__v1__partition_status__free_unpacked
+                     (Ordp__Analytics__V1__PartitionStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__analytics__v1__partition_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ordp__analytics__v1__list_datastreams_response__init
                      (Ordp__Analytics__V1__ListDatastreamsResponse         *message)
 {
@@ -1947,7 +1992,84 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__list_datastreams_request__
   (ProtobufCMessageInit) ordp__analytics__v1__list_datastreams_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__list_datastreams_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__partition_status__field_descriptors[4] =
+{
+  {
+    "partition",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Analytics__V1__PartitionStatus, partition),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "towns",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Ordp__Analytics__V1__PartitionStatus, n_towns),
+    offsetof(Ordp__Analytics__V1__PartitionStatus, towns),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Analytics__V1__PartitionStatus, code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Analytics__V1__PartitionStatus, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__analytics__v1__partition_status__field_indices_by_name[] = {
+  2,   /* field[2] = code */
+  3,   /* field[3] = message */
+  0,   /* field[0] = partition */
+  1,   /* field[1] = towns */
+};
+static const ProtobufCIntRange ordp__analytics__v1__partition_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor ordp__analytics__v1__partition_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.analytics.v1.PartitionStatus",
+  "PartitionStatus",
+  "Ordp__Analytics__V1__PartitionStatus",
+  "ordp.analytics.v1",
+  sizeof(Ordp__Analytics__V1__PartitionStatus),
+  4,
+  ordp__analytics__v1__partition_status__field_descriptors,
+  ordp__analytics__v1__partition_status__field_indices_by_name,
+  1,  ordp__analytics__v1__partition_status__number_ranges,
+  (ProtobufCMessageInit) ordp__analytics__v1__partition_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__analytics__v1__list_datastreams_response__field_descriptors[3] =
 {
   {
     "datastreams",
@@ -1973,15 +2095,28 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__list_datastreams_resp
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "partitions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Analytics__V1__ListDatastreamsResponse, n_partitions),
+    offsetof(Ordp__Analytics__V1__ListDatastreamsResponse, partitions),
+    &ordp__analytics__v1__partition_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__analytics__v1__list_datastreams_response__field_indices_by_name[] = {
   0,   /* field[0] = datastreams */
   1,   /* field[1] = next_page_token */
+  2,   /* field[2] = partitions */
 };
 static const ProtobufCIntRange ordp__analytics__v1__list_datastreams_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__list_datastreams_response__descriptor =
 {
@@ -1991,7 +2126,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__list_datastreams_response_
   "Ordp__Analytics__V1__ListDatastreamsResponse",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__ListDatastreamsResponse),
-  2,
+  3,
   ordp__analytics__v1__list_datastreams_response__field_descriptors,
   ordp__analytics__v1__list_datastreams_response__field_indices_by_name,
   1,  ordp__analytics__v1__list_datastreams_response__number_ranges,
@@ -2928,7 +3063,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__aggregate_row__descriptor 
   (ProtobufCMessageInit) ordp__analytics__v1__aggregate_row__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__aggregate_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__aggregate_response__field_descriptors[3] =
 {
   {
     "rows",
@@ -2954,15 +3089,28 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__aggregate_response__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "partitions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Analytics__V1__AggregateResponse, n_partitions),
+    offsetof(Ordp__Analytics__V1__AggregateResponse, partitions),
+    &ordp__analytics__v1__partition_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__analytics__v1__aggregate_response__field_indices_by_name[] = {
+  2,   /* field[2] = partitions */
   1,   /* field[1] = relative_accuracy */
   0,   /* field[0] = rows */
 };
 static const ProtobufCIntRange ordp__analytics__v1__aggregate_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__aggregate_response__descriptor =
 {
@@ -2972,7 +3120,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__aggregate_response__descri
   "Ordp__Analytics__V1__AggregateResponse",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__AggregateResponse),
-  2,
+  3,
   ordp__analytics__v1__aggregate_response__field_descriptors,
   ordp__analytics__v1__aggregate_response__field_indices_by_name,
   1,  ordp__analytics__v1__aggregate_response__number_ranges,
@@ -3094,7 +3242,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__latest_value__descriptor =
   (ProtobufCMessageInit) ordp__analytics__v1__latest_value__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__latest_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__latest_response__field_descriptors[2] =
 {
   {
     "values",
@@ -3108,14 +3256,27 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__latest_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "partitions",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Analytics__V1__LatestResponse, n_partitions),
+    offsetof(Ordp__Analytics__V1__LatestResponse, partitions),
+    &ordp__analytics__v1__partition_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__analytics__v1__latest_response__field_indices_by_name[] = {
+  1,   /* field[1] = partitions */
   0,   /* field[0] = values */
 };
 static const ProtobufCIntRange ordp__analytics__v1__latest_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__latest_response__descriptor =
 {
@@ -3125,7 +3286,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__latest_response__descripto
   "Ordp__Analytics__V1__LatestResponse",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__LatestResponse),
-  1,
+  2,
   ordp__analytics__v1__latest_response__field_descriptors,
   ordp__analytics__v1__latest_response__field_indices_by_name,
   1,  ordp__analytics__v1__latest_response__number_ranges,

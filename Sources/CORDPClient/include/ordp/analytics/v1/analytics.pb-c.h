@@ -25,6 +25,7 @@ typedef struct Ordp__Analytics__V1__UpdateDatastreamRequest Ordp__Analytics__V1_
 typedef struct Ordp__Analytics__V1__GetDatastreamRequest Ordp__Analytics__V1__GetDatastreamRequest;
 typedef struct Ordp__Analytics__V1__StreamSelector Ordp__Analytics__V1__StreamSelector;
 typedef struct Ordp__Analytics__V1__ListDatastreamsRequest Ordp__Analytics__V1__ListDatastreamsRequest;
+typedef struct Ordp__Analytics__V1__PartitionStatus Ordp__Analytics__V1__PartitionStatus;
 typedef struct Ordp__Analytics__V1__ListDatastreamsResponse Ordp__Analytics__V1__ListDatastreamsResponse;
 typedef struct Ordp__Analytics__V1__SetTownRetentionRequest Ordp__Analytics__V1__SetTownRetentionRequest;
 typedef struct Ordp__Analytics__V1__SetTownRetentionResponse Ordp__Analytics__V1__SetTownRetentionResponse;
@@ -289,16 +290,45 @@ struct  Ordp__Analytics__V1__ListDatastreamsRequest
     , NULL, 0, (char *)protobuf_c_empty_string }
 
 
+/*
+ * How one partition answered a call the gateway spread over every partition of a service.
+ */
+struct  Ordp__Analytics__V1__PartitionStatus
+{
+  ProtobufCMessage base;
+  char *partition;
+  /*
+   * The towns it holds; empty for a default partition that holds only towns no other names.
+   */
+  size_t n_towns;
+  char **towns;
+  /*
+   * Status code (0: OK) and message.
+   */
+  uint32_t code;
+  char *message;
+};
+#define ORDP__ANALYTICS__V1__PARTITION_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__partition_status__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string }
+
+
 struct  Ordp__Analytics__V1__ListDatastreamsResponse
 {
   ProtobufCMessage base;
   size_t n_datastreams;
   Ordp__Analytics__V1__Datastream **datastreams;
   char *next_page_token;
+  /*
+   * Through the gateway over partitioned analytics: how each partition answered; the others'
+   * towns are missing from the answer.
+   */
+  size_t n_partitions;
+  Ordp__Analytics__V1__PartitionStatus **partitions;
 };
 #define ORDP__ANALYTICS__V1__LIST_DATASTREAMS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__list_datastreams_response__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Ordp__Analytics__V1__SetTownRetentionRequest
@@ -519,10 +549,16 @@ struct  Ordp__Analytics__V1__AggregateResponse
    * The quantile sketches' relative accuracy.
    */
   double relative_accuracy;
+  /*
+   * On the first page, through the gateway over partitioned analytics: how each partition
+   * answered; the rows hold those whose code is 0.
+   */
+  size_t n_partitions;
+  Ordp__Analytics__V1__PartitionStatus **partitions;
 };
 #define ORDP__ANALYTICS__V1__AGGREGATE_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__aggregate_response__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, 0,NULL }
 
 
 struct  Ordp__Analytics__V1__LatestRequest
@@ -553,10 +589,15 @@ struct  Ordp__Analytics__V1__LatestResponse
   ProtobufCMessage base;
   size_t n_values;
   Ordp__Analytics__V1__LatestValue **values;
+  /*
+   * Through the gateway over partitioned analytics: how each partition answered.
+   */
+  size_t n_partitions;
+  Ordp__Analytics__V1__PartitionStatus **partitions;
 };
 #define ORDP__ANALYTICS__V1__LATEST_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__latest_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0,NULL }
 
 
 struct  Ordp__Analytics__V1__ReadObservationsRequest
@@ -786,6 +827,25 @@ Ordp__Analytics__V1__ListDatastreamsRequest *
                       const uint8_t       *data);
 void   ordp__analytics__v1__list_datastreams_request__free_unpacked
                      (Ordp__Analytics__V1__ListDatastreamsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Ordp__Analytics__V1__PartitionStatus methods */
+void   ordp__analytics__v1__partition_status__init
+                     (Ordp__Analytics__V1__PartitionStatus         *message);
+size_t ordp__analytics__v1__partition_status__get_packed_size
+                     (const Ordp__Analytics__V1__PartitionStatus   *message);
+size_t ordp__analytics__v1__partition_status__pack
+                     (const Ordp__Analytics__V1__PartitionStatus   *message,
+                      uint8_t             *out);
+size_t ordp__analytics__v1__partition_status__pack_to_buffer
+                     (const Ordp__Analytics__V1__PartitionStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Analytics__V1__PartitionStatus *
+       ordp__analytics__v1__partition_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__analytics__v1__partition_status__free_unpacked
+                     (Ordp__Analytics__V1__PartitionStatus *message,
                       ProtobufCAllocator *allocator);
 /* Ordp__Analytics__V1__ListDatastreamsResponse methods */
 void   ordp__analytics__v1__list_datastreams_response__init
@@ -1161,6 +1221,9 @@ typedef void (*Ordp__Analytics__V1__StreamSelector_Closure)
 typedef void (*Ordp__Analytics__V1__ListDatastreamsRequest_Closure)
                  (const Ordp__Analytics__V1__ListDatastreamsRequest *message,
                   void *closure_data);
+typedef void (*Ordp__Analytics__V1__PartitionStatus_Closure)
+                 (const Ordp__Analytics__V1__PartitionStatus *message,
+                  void *closure_data);
 typedef void (*Ordp__Analytics__V1__ListDatastreamsResponse_Closure)
                  (const Ordp__Analytics__V1__ListDatastreamsResponse *message,
                   void *closure_data);
@@ -1328,6 +1391,7 @@ extern const ProtobufCMessageDescriptor ordp__analytics__v1__update_datastream_r
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__get_datastream_request__descriptor;
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__stream_selector__descriptor;
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__list_datastreams_request__descriptor;
+extern const ProtobufCMessageDescriptor ordp__analytics__v1__partition_status__descriptor;
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__list_datastreams_response__descriptor;
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__set_town_retention_request__descriptor;
 extern const ProtobufCMessageDescriptor ordp__analytics__v1__set_town_retention_response__descriptor;

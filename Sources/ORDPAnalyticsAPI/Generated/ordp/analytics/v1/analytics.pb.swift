@@ -487,6 +487,27 @@ public nonisolated struct Ordp_Analytics_V1_ListDatastreamsRequest: Sendable {
   fileprivate var _streams: Ordp_Analytics_V1_StreamSelector? = nil
 }
 
+/// How one partition answered a call the gateway spread over every partition of a service.
+public nonisolated struct Ordp_Analytics_V1_PartitionStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var partition: String = String()
+
+  /// The towns it holds; empty for a default partition that holds only towns no other names.
+  public var towns: [String] = []
+
+  /// Status code (0: OK) and message.
+  public var code: UInt32 = 0
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Ordp_Analytics_V1_ListDatastreamsResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -495,6 +516,10 @@ public nonisolated struct Ordp_Analytics_V1_ListDatastreamsResponse: Sendable {
   public var datastreams: [Ordp_Analytics_V1_Datastream] = []
 
   public var nextPageToken: String = String()
+
+  /// Through the gateway over partitioned analytics: how each partition answered; the others'
+  /// towns are missing from the answer.
+  public var partitions: [Ordp_Analytics_V1_PartitionStatus] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -853,6 +878,10 @@ public nonisolated struct Ordp_Analytics_V1_AggregateResponse: Sendable {
   /// The quantile sketches' relative accuracy.
   public var relativeAccuracy: Double = 0
 
+  /// On the first page, through the gateway over partitioned analytics: how each partition
+  /// answered; the rows hold those whose code is 0.
+  public var partitions: [Ordp_Analytics_V1_PartitionStatus] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -903,6 +932,9 @@ public nonisolated struct Ordp_Analytics_V1_LatestResponse: Sendable {
   // methods supported on all messages.
 
   public var values: [Ordp_Analytics_V1_LatestValue] = []
+
+  /// Through the gateway over partitioned analytics: how each partition answered.
+  public var partitions: [Ordp_Analytics_V1_PartitionStatus] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1415,9 +1447,54 @@ nonisolated extension Ordp_Analytics_V1_ListDatastreamsRequest: SwiftProtobuf.Me
   }
 }
 
+nonisolated extension Ordp_Analytics_V1_PartitionStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PartitionStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}partition\0\u{1}towns\0\u{1}code\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.partition) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.towns) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.code) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.partition.isEmpty {
+      try visitor.visitSingularStringField(value: self.partition, fieldNumber: 1)
+    }
+    if !self.towns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.towns, fieldNumber: 2)
+    }
+    if self.code != 0 {
+      try visitor.visitSingularUInt32Field(value: self.code, fieldNumber: 3)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Analytics_V1_PartitionStatus, rhs: Ordp_Analytics_V1_PartitionStatus) -> Bool {
+    if lhs.partition != rhs.partition {return false}
+    if lhs.towns != rhs.towns {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Ordp_Analytics_V1_ListDatastreamsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDatastreamsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}datastreams\0\u{3}next_page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}datastreams\0\u{3}next_page_token\0\u{1}partitions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1427,6 +1504,7 @@ nonisolated extension Ordp_Analytics_V1_ListDatastreamsResponse: SwiftProtobuf.M
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.datastreams) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.partitions) }()
       default: break
       }
     }
@@ -1439,12 +1517,16 @@ nonisolated extension Ordp_Analytics_V1_ListDatastreamsResponse: SwiftProtobuf.M
     if !self.nextPageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
     }
+    if !self.partitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.partitions, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Analytics_V1_ListDatastreamsResponse, rhs: Ordp_Analytics_V1_ListDatastreamsResponse) -> Bool {
     if lhs.datastreams != rhs.datastreams {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.partitions != rhs.partitions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2025,7 +2107,7 @@ nonisolated extension Ordp_Analytics_V1_AggregateRow: SwiftProtobuf.Message, Swi
 
 nonisolated extension Ordp_Analytics_V1_AggregateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AggregateResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{3}relative_accuracy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{3}relative_accuracy\0\u{1}partitions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2035,6 +2117,7 @@ nonisolated extension Ordp_Analytics_V1_AggregateResponse: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.rows) }()
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.relativeAccuracy) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.partitions) }()
       default: break
       }
     }
@@ -2047,12 +2130,16 @@ nonisolated extension Ordp_Analytics_V1_AggregateResponse: SwiftProtobuf.Message
     if self.relativeAccuracy.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.relativeAccuracy, fieldNumber: 2)
     }
+    if !self.partitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.partitions, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Analytics_V1_AggregateResponse, rhs: Ordp_Analytics_V1_AggregateResponse) -> Bool {
     if lhs.rows != rhs.rows {return false}
     if lhs.relativeAccuracy != rhs.relativeAccuracy {return false}
+    if lhs.partitions != rhs.partitions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2139,7 +2226,7 @@ nonisolated extension Ordp_Analytics_V1_LatestValue: SwiftProtobuf.Message, Swif
 
 nonisolated extension Ordp_Analytics_V1_LatestResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LatestResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}values\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}values\0\u{1}partitions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2148,6 +2235,7 @@ nonisolated extension Ordp_Analytics_V1_LatestResponse: SwiftProtobuf.Message, S
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.values) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.partitions) }()
       default: break
       }
     }
@@ -2157,11 +2245,15 @@ nonisolated extension Ordp_Analytics_V1_LatestResponse: SwiftProtobuf.Message, S
     if !self.values.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.values, fieldNumber: 1)
     }
+    if !self.partitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.partitions, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Analytics_V1_LatestResponse, rhs: Ordp_Analytics_V1_LatestResponse) -> Bool {
     if lhs.values != rhs.values {return false}
+    if lhs.partitions != rhs.partitions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,166 @@
+import Foundation
+import ORDPAnalyticsAPI
+import ORDPIdentityAPI
+import ORDPRPC
+import ORDPTestSupport
+import Testing
+
+/// Analytics in two partitions behind a real gateway, next to one analytics instance holding
+/// every town's demo sensors: the merged answers must be the one instance's.
+final class PartitionedAnalytics: Sendable {
+  let identity: IdentityProcess
+  let whole: ServiceProcess
+  let partitions: [ServiceProcess]
+  let gateway: ServiceProcess
+  let topologyFile: URL
+
+  static func startAnalytics(
+    _ identity: IdentityProcess, towns: [String]?
+  ) async throws
+    -> ServiceProcess
+  {
+    try await ServiceProcess.start(
+      "ordp-analytics",
+      arguments: ReplicaPlatform.identityArguments(identity) + [
+        "--demo-sensors", "--demo-time", "\(ReplicaPlatform.demoTime)",
+      ] + (towns.map { ["--demo-towns", $0.joined(separator: ",")] } ?? []))
+  }
+
+  init(gatewayArguments: [String] = []) async throws {
+    identity = try await IdentityProcess.start()
+    whole = try await Self.startAnalytics(identity, towns: nil)
+    partitions = [
+      try await Self.startAnalytics(identity, towns: PartitionedCatalogue.west),
+      try await Self.startAnalytics(identity, towns: PartitionedCatalogue.east),
+    ]
+    topologyFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-topology-\(UUID().uuidString).json")
+    func list(_ items: [String]) -> String { items.map { "\"\($0)\"" }.joined(separator: ", ") }
+    try """
+    {"identity": {"replicas": ["127.0.0.1:\(identity.port)"]},
+     "catalogue": {"partitions": [{"name": "all", "default": true, "replicas": ["127.0.0.1:9"]}]},
+     "analytics": {"partitions": [
+       {"name": "west", "towns": [\(list(PartitionedCatalogue.west))], "replicas": ["127.0.0.1:\(partitions[0].port)"]},
+       {"name": "east", "towns": [\(list(PartitionedCatalogue.east))], "default": true, "replicas": ["127.0.0.1:\(partitions[1].port)"]}]}}
+    """.write(to: topologyFile, atomically: true, encoding: .utf8)
+    gateway = try await ServiceProcess.start(
+      "ordp-gateway",
+      arguments: ReplicaPlatform.identityArguments(identity) + [
+        "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
+        "--backend-server-name", "localhost",
+      ] + gatewayArguments)
+  }
+
+  func stop() {
+    for p in [gateway, whole] + partitions { p.stop(signal: SIGKILL) }
+    identity.stop()
+    try? FileManager.default.removeItem(at: topologyFile)
+  }
+
+  func client(_ process: ServiceProcess) throws -> Ordp_Analytics_V1_Analytics_Client {
+    Ordp_Analytics_V1_Analytics_Client(channel: try process.channel())
+  }
+}
+
+/// Whether two aggregate values agree: equal, both NaN, or within 1e-9 relative (states merged
+/// in another order round differently in the last bits).
+func agree(_ a: Double, _ b: Double) -> Bool {
+  if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+  return a == b || abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+}
+
+@Suite(.serialized) struct AnalyticsPartitionTests {
+  @Test func mergedAnalyticsAnswersEqualOneInstanceHoldingEveryTown() async throws {
+    let platform = try await PartitionedAnalytics()
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    let whole = try platform.client(platform.whole)
+    let admin = bearer(
+      try await Ordp_Identity_V1_Identity_Client(channel: try platform.identity.channel())
+        .login("admin", IdentityProcess.adminPassword).accessToken)
+
+    for options in [CallOptions.defaults, admin] {
+      let a = try await merged.latest(.init(), options: options)
+      let b = try await whole.latest(.init(), options: options)
+      #expect(a.values == b.values)
+      #expect(a.values.count > 10)
+      #expect(a.partitions.map(\.code) == [0, 0])
+
+      // Listing in pages of 7: the same streams in the same order.
+      func listAll(_ client: Ordp_Analytics_V1_Analytics_Client) async throws -> [String] {
+        var request = Ordp_Analytics_V1_ListDatastreamsRequest()
+        request.pageSize = 7
+        var ids: [String] = []
+        for _ in 0..<100 {
+          let page = try await client.listDatastreams(request, options: options)
+          ids += page.datastreams.map(\.id)
+          if page.nextPageToken.isEmpty { break }
+          request.pageToken = page.nextPageToken
+        }
+        return ids
+      }
+      let listed = try await listAll(merged)
+      #expect(listed == (try await listAll(whole)))
+      #expect(listed.count == b.values.count)
+    }
+
+    let end = ReplicaPlatform.demoTime
+    for group in [Ordp_Analytics_V1_GroupBy.stream, .town, .observedProperty] {
+      var request = Ordp_Analytics_V1_AggregateRequest()
+      request.fromMicros = end - 14 * 86_400_000_000
+      request.toMicros = end
+      request.bucket.calendar = .day
+      request.groupBy = group
+      request.functions = [.count, .sum, .min, .max, .avg, .stddev, .first, .last, .p50, .p99]
+      func rows(
+        _ client: Ordp_Analytics_V1_Analytics_Client
+      ) async throws
+        -> [Ordp_Analytics_V1_AggregateRow]
+      {
+        try await client.aggregate(request, options: admin) { stream in
+          var rows: [Ordp_Analytics_V1_AggregateRow] = []
+          for try await page in stream { rows += page.rows }
+          return rows
+        }
+      }
+      let a = try await rows(merged)
+      let b = try await rows(whole)
+      #expect(a.count == b.count, "\(group)")
+      #expect(a.count > 20)
+      #expect(a.map(\.group) == b.map(\.group))
+      #expect(a.map(\.bucketStartMicros) == b.map(\.bucketStartMicros))
+      #expect(a.map(\.bucketEndMicros) == b.map(\.bucketEndMicros))
+      let disagreeing = zip(a, b).filter { x, y in
+        x.values.count != y.values.count || !zip(x.values, y.values).allSatisfy(agree)
+      }
+      #expect(
+        disagreeing.isEmpty, "\(group): \(disagreeing.prefix(2).map { ($0.0.values, $0.1.values) })"
+      )
+    }
+  }
+
+  @Test func aPartitionDownLeavesTheOthersAnswerWithItsStatus() async throws {
+    let platform = try await PartitionedAnalytics(gatewayArguments: ["--partition-timeout", "1"])
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    platform.partitions[1].stop(signal: SIGKILL)
+    let latest = try await merged.latest(.init())
+    #expect(latest.partitions.map(\.code) == [0, UInt32(StatusCode.unavailable.rawValue)])
+    #expect(latest.partitions[1].towns == PartitionedCatalogue.east.sorted())
+    #expect(latest.values.allSatisfy { !$0.datastreamID.contains("olpe") })
+    #expect(!latest.values.isEmpty)
+    var request = Ordp_Analytics_V1_AggregateRequest()
+    request.fromMicros = ReplicaPlatform.demoTime - 86_400_000_000
+    request.toMicros = ReplicaPlatform.demoTime
+    request.groupBy = .town
+    request.functions = [.count]
+    let first = try await merged.aggregate(request) { stream in
+      var pages: [Ordp_Analytics_V1_AggregateResponse] = []
+      for try await page in stream { pages.append(page) }
+      return pages
+    }
+    #expect(first.first?.partitions.map(\.partition) == ["west", "east"])
+    #expect(first.first?.partitions.last?.code == UInt32(StatusCode.unavailable.rawValue))
+    #expect(Set(first.flatMap(\.rows).map(\.group)).isSubset(of: Set(PartitionedCatalogue.west)))
+  }
+}
