@@ -21,6 +21,8 @@ public enum GatewayAssembly {
     /// How long a partition may take to answer a spread call before the others' answers go
     /// out without it.
     public var partitionTimeout: Duration = .seconds(5)
+    /// Token buckets per caller and method group.
+    public var rateLimits = RateLimit.defaults
 
     public init(topology: Topology, backendSecurity: ClientSecurity) {
       self.topology = topology
@@ -61,7 +63,9 @@ public enum GatewayAssembly {
       for pool in backends.pools.values { pool.metrics.attach(registry) }
     }
     assembly.interceptorsBeforeTokens = [EdgeMetadata()]
-    assembly.interceptorsAfterTokens = [EdgeScopes(methods: methods)]
+    assembly.interceptorsAfterTokens = [
+      EdgeScopes(methods: methods), EdgeRateLimit(methods: methods, limits: options.rateLimits),
+    ]
     return assembly
   }
 }

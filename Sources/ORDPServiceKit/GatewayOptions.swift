@@ -1,5 +1,5 @@
 public import ArgumentParser
-import ORDPGateway
+public import ORDPGateway
 public import ORDPRPC
 
 /// `ordp-gateway`'s own options: where the backends' replicas are and how to reach them.
@@ -35,6 +35,11 @@ public struct GatewayOptions: ParsableArguments {
       "Seconds a partition may take to answer a call spread over every partition before the answer goes out without it (naming it)."
   )
   public var partitionTimeout: Double = 5
+  @Option(
+    help: ArgumentHelp(
+      "Calls per second and burst per caller of a method group: auth, read or write (e.g. read=1000/2000; rate 0: no limit).",
+      valueName: "group=rate/burst"))
+  public var rateLimit: [String] = []
 
   public init() {}
 
@@ -54,6 +59,7 @@ public struct GatewayOptions: ParsableArguments {
     guard (1...300).contains(ejectionSeconds) else {
       throw ValidationError("--ejection-seconds must be in 1...300")
     }
+    _ = try Self.rateLimits(rateLimit)
     guard (0.05...120).contains(partitionTimeout) else {
       throw ValidationError("--partition-timeout must be in 0.05...120 seconds")
     }
@@ -63,6 +69,28 @@ public struct GatewayOptions: ParsableArguments {
     if (backendClientCert == nil) != (backendClientKey == nil) {
       throw ValidationError("give both --backend-client-cert and --backend-client-key")
     }
+  }
+
+  /// The default rate limits with the `--rate-limit` entries over them.
+  public static func rateLimits(_ entries: [String]) throws -> [MethodGroup: RateLimit] {
+    var limits = RateLimit.defaults
+    guard entries.count <= 16 else { throw ValidationError("--rate-limit: at most 16 entries") }
+    for entry in entries {
+      let parts = entry.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2, let group = MethodGroup(rawValue: String(parts[0])) else {
+        throw ValidationError(
+          "--rate-limit \"\(entry.prefix(40))\": a group is auth, read or write")
+      }
+      let numbers = parts[1].split(separator: "/")
+      guard numbers.count == 2, let rate = Double(numbers[0]), let burst = Double(numbers[1]),
+        (0...1_000_000).contains(rate), (1...1_000_000).contains(burst)
+      else {
+        throw ValidationError(
+          "--rate-limit \"\(entry.prefix(40))\": rate/burst, rate 0–1000000, burst 1–1000000")
+      }
+      limits[group] = RateLimit(rate: rate, burst: burst)
+    }
+    return limits
   }
 
   /// "host:port,host:port" as targets: 1 to 64 of them, ports 1–65535.
@@ -103,6 +131,7 @@ public struct GatewayOptions: ParsableArguments {
     options.pool.policy.baseEjection = .seconds(Int64(ejectionSeconds))
     options.pool.retryPercent = retryBudgetPercent
     options.partitionTimeout = .milliseconds(Int64(partitionTimeout * 1000))
+    options.rateLimits = try Self.rateLimits(rateLimit)
     return options
   }
 }

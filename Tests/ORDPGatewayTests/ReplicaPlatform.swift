@@ -31,6 +31,8 @@ final class ReplicaPlatform: Sendable {
       arguments: identityArguments(identity) + [
         "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
         "--backend-server-name", "localhost", "--metrics-port", "0",
+        // The load of these tests is one caller's: no rate limit in its way.
+        "--rate-limit", "read=0/1",
       ] + gatewayArguments, lines: 2)
     return ReplicaPlatform(
       identity: identity, replicas: replicas, gateway: gateway, topologyFile: topologyFile)

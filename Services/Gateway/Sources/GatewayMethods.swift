@@ -68,6 +68,12 @@ public enum GatewayMethods {
     return table
   }()
 
+  /// The methods through which a caller proves who it is (rate-limited as their own group).
+  static let authentication: Set<String> = {
+    typealias I = Ordp_Identity_V1_Identity.Method
+    return Set([I.login, I.refresh, I.exchangeApiKey, I.logout].map(\.path))
+  }()
+
   /// The methods that only read.
   static let idempotent: Set<String> = {
     typealias I = Ordp_Identity_V1_Identity.Method
