@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
     .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
     .library(name: "ORDPAnalyticsAPI", targets: ["ORDPAnalyticsAPI"]),
+    .library(name: "ORDPPlatformAPI", targets: ["ORDPPlatformAPI"]),
     .library(name: "ORDPAnalytics", targets: ["ORDPAnalytics"]),
     .executable(name: "ordp-catalogue", targets: ["ordp-catalogue"]),
     .executable(name: "ordp-analytics", targets: ["ordp-analytics"]),
@@ -330,7 +331,7 @@ let package = Package(
       name: "ORDPGateway",
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
-        "ORDPAnalytics",
+        "ORDPAnalytics", "ORDPPlatformAPI",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -353,7 +354,7 @@ let package = Package(
       name: "ORDPGatewayTests",
       dependencies: [
         "ORDPGateway", "ORDPRPC", "ORDPTestSupport", "ORDPCatalogueAPI", "ORDPIdentityAPI",
-        "ORDPAnalyticsAPI",
+        "ORDPAnalyticsAPI", "ORDPPlatformAPI",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -385,6 +386,15 @@ let package = Package(
     .target(
       name: "ORDPAnalyticsAPI",
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
+    // The Platform API: composite calls the gateway answers from the services at once.
+    .target(
+      name: "ORDPPlatformAPI",
+      dependencies: [
+        "ORDPRPC", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: strict
     ),
     // The analytics service: datastreams, block storage with rollups on SQLite, ingest, queries.
@@ -430,7 +440,7 @@ let package = Package(
       name: "ORDPIdentityTests",
       dependencies: [
         "ORDPIdentity", "ORDPAuth", "ORDPIdentityAPI", "ORDPRPC", "ORDPPKI", "ORDPTestSupport",
-        "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
+        "ORDPCatalogueAPI", "ORDPAnalyticsAPI", "ORDPPlatformAPI",
         .product(name: "JWTKit", package: "jwt-kit"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),

@@ -16,7 +16,9 @@ gen_swift() { # proto-file output-dir [ordp-options]
   local proto="$1" out="$root/$2" ordp_opts="${3:-}"
   mkdir -p "$out"
   protoc -I Protos --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
-    --swift_out="$out" --swift_opt=Visibility=Public,UseAccessLevelOnImports=true "$proto"
+    --swift_out="$out" \
+    --swift_opt=Visibility=Public,UseAccessLevelOnImports=true,ProtoPathModuleMappings=Protos/module-mappings.asciipb \
+    "$proto"
   if grep -q '^service ' "Protos/$proto"; then
     protoc -I Protos --plugin=protoc-gen-ordp="$bin/protoc-gen-ordp" \
       --ordp_out="$out" --ordp_opt="Visibility=Public${ordp_opts:+,$ordp_opts}" "$proto"
@@ -29,6 +31,7 @@ gen_swift ordp/echo/v1/echo.proto Sources/ORDPEcho/Generated
 gen_swift ordp/identity/v1/identity.proto Sources/ORDPIdentityAPI/Generated
 gen_swift ordp/catalogue/v1/catalogue.proto Sources/ORDPCatalogueAPI/Generated
 gen_swift ordp/analytics/v1/analytics.proto Sources/ORDPAnalyticsAPI/Generated
+gen_swift ordp/platform/v1/platform.proto Sources/ORDPPlatformAPI/Generated
 
 # C (protoc-c): headers go to the C client's public include/ (integrators and the Swift tests
 # that drive the C library need the message types), sources to generated/.
@@ -37,7 +40,7 @@ trap 'rm -rf "$c_tmp"' EXIT
 protoc -I Protos --c_out="$c_tmp" \
   ordp/rpc/v1/wire.proto grpc/health/v1/health.proto ordp/echo/v1/echo.proto \
   ordp/identity/v1/identity.proto ordp/catalogue/v1/catalogue.proto \
-  ordp/analytics/v1/analytics.proto
+  ordp/analytics/v1/analytics.proto ordp/platform/v1/platform.proto
 (cd "$c_tmp" && find . -name '*.pb-c.h') | while read -r f; do
   mkdir -p "$(dirname "$root/Sources/CORDPClient/include/$f")"
   cp "$c_tmp/$f" "$root/Sources/CORDPClient/include/$f"

@@ -7,7 +7,7 @@ scripts/install-deps.sh
 swift build --build-tests
 # One test target at a time: the runtime's tests use short timeouts (keepalive, idle, drain)
 # and should not compete for the 2 cores with the identity tests' server processes.
-for target in ORDPWireTests ORDPServiceKitTests ORDPRPCTests ORDPIdentityTests ORDPCatalogueTests ORDPAnalyticsTests; do
+for target in ORDPWireTests ORDPServiceKitTests ORDPRPCTests ORDPGatewayTests ORDPIdentityTests ORDPCatalogueTests ORDPAnalyticsTests; do
   swift test --skip-build --filter "^$target\."
 done
 # The frame fuzzer's replay mode: the seed corpus plus 20,000 pseudo-random inputs.

@@ -50,7 +50,8 @@ public enum GatewayAssembly {
           requestLimits: IdentityService.requestLimits
             .merging(CatalogueService.requestLimits) { a, _ in a }
             .merging(AnalyticsService.requestLimits) { a, _ in a },
-          partitionTimeout: options.partitionTimeout)
+          partitionTimeout: options.partitionTimeout),
+        PlatformService(pools: backends.pools, partitionTimeout: options.partitionTimeout),
       ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,
       verifier: identity.verifier, handlerExecution: .eventLoop,
@@ -63,8 +64,9 @@ public enum GatewayAssembly {
       for pool in backends.pools.values { pool.metrics.attach(registry) }
     }
     assembly.interceptorsBeforeTokens = [EdgeMetadata()]
+    let edge = GatewayMethods.edge
     assembly.interceptorsAfterTokens = [
-      EdgeScopes(methods: methods), EdgeRateLimit(methods: methods, limits: options.rateLimits),
+      EdgeScopes(methods: edge), EdgeRateLimit(methods: edge, limits: options.rateLimits),
     ]
     return assembly
   }

@@ -15,7 +15,10 @@ struct DevPlatform {
   let output: String
   var log: URL { dir.appendingPathComponent("dev-up.log") }
 
-  static func start() async throws -> DevPlatform {
+  /// - Parameters:
+  ///   - arguments: more options for dev up (`--partitions 2`).
+  ///   - lines: the lines it prints once every service listens.
+  static func start(arguments: [String] = [], lines: Int = 7) async throws -> DevPlatform {
     let ordp = productsDirectory.appendingPathComponent("ordp")
     try #require(
       FileManager.default.fileExists(atPath: ordp.path), "build the ordp executable first")
@@ -24,18 +27,19 @@ struct DevPlatform {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let process = Process()
     process.executableURL = ordp
-    process.arguments = [
-      "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
-      "--analytics-port", "0", "--echo-port", "0", "--data-dir", dir.path, "--pki-dir",
-      dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10", "--demo-datasets", "12",
-    ]
+    process.arguments =
+      [
+        "dev", "up", "--port", "0", "--identity-port", "0", "--catalogue-port", "0",
+        "--analytics-port", "0", "--echo-port", "0", "--data-dir", dir.path, "--pki-dir",
+        dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10", "--demo-datasets", "12",
+      ] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     let log = dir.appendingPathComponent("dev-up.log")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     process.standardError = try FileHandle(forWritingTo: log)
     try process.run()
-    let output = await readLines(pipe, count: 7)
+    let output = await readLines(pipe, count: lines)
     return DevPlatform(process: process, dir: dir, output: output)
   }
 

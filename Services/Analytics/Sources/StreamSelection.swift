@@ -12,6 +12,7 @@ enum StreamSelection {
     for (field, count) in [
       ("streams.owners", selector.owners.count),
       ("streams.observed_properties", selector.observedProperties.count),
+      ("streams.dataset_ids", selector.datasetIds.count),
     ] where count > 1000 {
       throw RPCError(.invalidArgument, "\(field): at most 1,000")
     }
@@ -43,9 +44,11 @@ enum StreamSelection {
     }
     let owners = Set(selector.owners)
     let properties = Set(selector.observedProperties)
+    let datasets = Set(selector.datasetIds)
     return candidates.filter { record in
       let stream = record.datastream
       if !owners.isEmpty && !owners.contains(stream.owner) { return false }
+      if !datasets.isEmpty && !datasets.contains(stream.datasetID) { return false }
       if !properties.isEmpty && !properties.contains(stream.observedProperty) { return false }
       if selector.hasBbox {
         let box = selector.bbox

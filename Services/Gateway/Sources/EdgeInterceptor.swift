@@ -57,16 +57,16 @@ public struct EdgeScopes: ServerInterceptor {
 
   func check(_ principal: Principal, _ context: ServerContext) throws(RPCError) {
     guard let method = methods[context.method.path], !principal.isPlatformAdmin else { return }
-    let needed: Scope?
+    let needed: [Scope]
     switch method.access {
-    case .scope(let scope): needed = scope
-    case .token: needed = nil
+    case .scope(let scope): needed = [scope]
+    case .token: needed = []
     case .anonymous:
-      needed = principal.kind == .service ? GatewayMethods.readScope[method.backend] : nil
+      needed = principal.kind == .service ? GatewayMethods.readScopes(method) : []
     }
-    if let needed, !principal.scopes.contains(needed) {
+    for scope in needed where !principal.scopes.contains(scope) {
       throw RPCError(
-        .permissionDenied, "\(context.method.path) needs scope \(needed.rawValue) in the token")
+        .permissionDenied, "\(context.method.path) needs scope \(scope.rawValue) in the token")
     }
   }
 }

@@ -2,6 +2,7 @@ import ORDPAnalyticsAPI
 public import ORDPAuth
 import ORDPCatalogueAPI
 import ORDPIdentityAPI
+import ORDPPlatformAPI
 public import ORDPRPC
 
 /// The services behind the gateway.
@@ -115,8 +116,28 @@ public enum GatewayMethods {
     }
   }
 
+  /// The composite calls the gateway answers itself (`PlatformService`): public reads of the
+  /// catalogue and analytics (a service account's token needs both read scopes).
+  public static var platform: [ProxiedMethod] {
+    Ordp_Platform_V1_Platform.Method.all.map {
+      ProxiedMethod(descriptor: $0, backend: .catalogue, access: .anonymous, idempotent: true)
+    }
+  }
+
+  /// Every method the edge checks: the proxied ones and the composite ones.
+  public static var edge: [ProxiedMethod] { all + platform }
+
+  /// The scopes a service account's token presented for the anonymous-capable read `method`
+  /// must carry.
+  static func readScopes(_ method: ProxiedMethod) -> [Scope] {
+    if method.descriptor.path.hasPrefix("/\(Ordp_Platform_V1_Platform.serviceName)/") {
+      return [.catalogueRead, .analyticsQuery]
+    }
+    return readScope[method.backend].map { [$0] } ?? []
+  }
+
   /// Paths callable without a token.
   public static var anonymousPaths: Set<String> {
-    Set(all.filter { $0.access == .anonymous }.map(\.descriptor.path))
+    Set(edge.filter { $0.access == .anonymous }.map(\.descriptor.path))
   }
 }

@@ -1851,7 +1851,7 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__get_datastream_request__de
   (ProtobufCMessageInit) ordp__analytics__v1__get_datastream_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__field_descriptors[4] =
+static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__field_descriptors[5] =
 {
   {
     "datastream_ids",
@@ -1901,17 +1901,31 @@ static const ProtobufCFieldDescriptor ordp__analytics__v1__stream_selector__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dataset_ids",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Ordp__Analytics__V1__StreamSelector, n_dataset_ids),
+    offsetof(Ordp__Analytics__V1__StreamSelector, dataset_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__analytics__v1__stream_selector__field_indices_by_name[] = {
   3,   /* field[3] = bbox */
+  4,   /* field[4] = dataset_ids */
   0,   /* field[0] = datastream_ids */
   2,   /* field[2] = observed_properties */
   1,   /* field[1] = owners */
 };
-static const ProtobufCIntRange ordp__analytics__v1__stream_selector__number_ranges[1 + 1] =
+static const ProtobufCIntRange ordp__analytics__v1__stream_selector__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 6, 4 },
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor ordp__analytics__v1__stream_selector__descriptor =
 {
@@ -1921,10 +1935,10 @@ const ProtobufCMessageDescriptor ordp__analytics__v1__stream_selector__descripto
   "Ordp__Analytics__V1__StreamSelector",
   "ordp.analytics.v1",
   sizeof(Ordp__Analytics__V1__StreamSelector),
-  4,
+  5,
   ordp__analytics__v1__stream_selector__field_descriptors,
   ordp__analytics__v1__stream_selector__field_indices_by_name,
-  1,  ordp__analytics__v1__stream_selector__number_ranges,
+  2,  ordp__analytics__v1__stream_selector__number_ranges,
   (ProtobufCMessageInit) ordp__analytics__v1__stream_selector__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

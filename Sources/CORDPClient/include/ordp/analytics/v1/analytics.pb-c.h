@@ -269,10 +269,15 @@ struct  Ordp__Analytics__V1__StreamSelector
    * When set: streams whose thing lies inside.
    */
   Ordp__Analytics__V1__BoundingBox *bbox;
+  /*
+   * Streams that belong to these catalogue datasets (`Datastream.dataset_id`).
+   */
+  size_t n_dataset_ids;
+  char **dataset_ids;
 };
 #define ORDP__ANALYTICS__V1__STREAM_SELECTOR__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__analytics__v1__stream_selector__descriptor) \
-    , 0,NULL, 0,NULL, 0,NULL, NULL }
+    , 0,NULL, 0,NULL, 0,NULL, NULL, 0,NULL }
 
 
 struct  Ordp__Analytics__V1__ListDatastreamsRequest

@@ -454,6 +454,9 @@ public nonisolated struct Ordp_Analytics_V1_StreamSelector: Sendable {
   /// Clears the value of `bbox`. Subsequent reads from it will return its default value.
   public mutating func clearBbox() {self._bbox = nil}
 
+  /// Streams that belong to these catalogue datasets (`Datastream.dataset_id`).
+  public var datasetIds: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1356,7 +1359,7 @@ nonisolated extension Ordp_Analytics_V1_GetDatastreamRequest: SwiftProtobuf.Mess
 
 nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StreamSelector"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}datastream_ids\0\u{1}owners\0\u{3}observed_properties\0\u{1}bbox\0\u{c}\u{5}\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}datastream_ids\0\u{1}owners\0\u{3}observed_properties\0\u{1}bbox\0\u{4}\u{2}dataset_ids\0\u{c}\u{5}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1368,6 +1371,7 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.owners) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.observedProperties) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._bbox) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.datasetIds) }()
       default: break
       }
     }
@@ -1390,6 +1394,9 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
     try { if let v = self._bbox {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    if !self.datasetIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.datasetIds, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1398,6 +1405,7 @@ nonisolated extension Ordp_Analytics_V1_StreamSelector: SwiftProtobuf.Message, S
     if lhs.owners != rhs.owners {return false}
     if lhs.observedProperties != rhs.observedProperties {return false}
     if lhs._bbox != rhs._bbox {return false}
+    if lhs.datasetIds != rhs.datasetIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
