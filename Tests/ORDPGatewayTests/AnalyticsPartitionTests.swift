@@ -139,6 +139,71 @@ func agree(_ a: Double, _ b: Double) -> Bool {
     }
   }
 
+  @Test func anIngestBatchIsSplitByPartitionAndAcknowledgedAsOne() async throws {
+    let platform = try await PartitionedAnalytics()
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    let admin = bearer(
+      try await Ordp_Identity_V1_Identity_Client(channel: try platform.identity.channel())
+        .login("admin", IdentityProcess.adminPassword).accessToken)
+    let time = ReplicaPlatform.demoTime + 60_000_000
+    @Sendable func series(_ id: String, _ values: [Double]) -> Ordp_Analytics_V1_Series {
+      .with {
+        $0.datastreamID = id
+        $0.timesMicros = values.indices.map { time + Int64($0) * 1_000_000 }
+        $0.results = values
+      }
+    }
+    let acks = try await merged.ingest(options: admin) { writer in
+      try await writer.write(
+        .with {
+          $0.batchID = 7
+          $0.series = [
+            series("demo-olpe-water-level", [101, 102]),  // east
+            series("demo-soest-water-level", [201]),  // west
+            series("nirgendwo", [1]),  // no partition knows it
+            .with {  // malformed: two times, one result
+              $0.datastreamID = "demo-menden-water-level"
+              $0.timesMicros = [time, time + 1]
+              $0.results = [1]
+            },
+          ]
+        })
+      try await writer.write(.with { $0.batchID = 8 })
+      try await writer.write(
+        .with {
+          $0.batchID = 9
+          $0.series = [series("demo-olpe-water-level", [101, 102])]  // a replay
+        })
+    } onResponse: { stream in
+      var acks: [Ordp_Analytics_V1_IngestAck] = []
+      for try await ack in stream { acks.append(ack) }
+      return acks
+    }
+    let byID = Dictionary(uniqueKeysWithValues: acks.map { ($0.batchID, $0) })
+    #expect(acks.count == 3)
+    let first = try #require(byID[7])
+    #expect(first.accepted == 3)
+    #expect(first.rejected == 3)
+    #expect(first.rejections.map(\.seriesIndex) == [2, 3])
+    #expect(first.rejections.map(\.reason) == [.unknownStream, .malformed])
+    #expect(byID[8]?.accepted == 0)
+    #expect(byID[9]?.duplicates == 2)
+    // Each observation is in its town's partition, and only there.
+    let east = try platform.client(platform.partitions[1])
+    let west = try platform.client(platform.partitions[0])
+    let olpe = try await east.latest(
+      .with { $0.streams.datastreamIds = ["demo-olpe-water-level"] }, options: admin)
+    #expect(olpe.values.first?.result == 102)
+    let soest = try await west.latest(
+      .with { $0.streams.datastreamIds = ["demo-soest-water-level"] }, options: admin)
+    #expect(soest.values.first?.result == 201)
+    #expect(
+      await statusOf {
+        try await west.getDatastream(.with { $0.id = "demo-olpe-water-level" }, options: admin)
+      }?.code == .notFound)
+  }
+
   @Test func aPartitionDownLeavesTheOthersAnswerWithItsStatus() async throws {
     let platform = try await PartitionedAnalytics(gatewayArguments: ["--partition-timeout", "1"])
     defer { platform.stop() }

@@ -1,4 +1,5 @@
 import NIOCore
+import ORDPAnalyticsAPI
 import ORDPCatalogueAPI
 import ORDPGateway
 import ORDPRPC
@@ -263,4 +264,40 @@ func statusOfRoute(_ body: () throws -> Route) -> RPCError? {
     _ = try body()
     return nil
   } catch let error as RPCError { return error } catch { return nil }
+}
+
+@Suite struct IngestSplitTests {
+  @Test func aBatchIsSplitByPartitionAndItsAcknowledgementsMergedBack() {
+    var batch = Ordp_Analytics_V1_IngestBatch()
+    batch.batchID = 42
+    batch.series = ["a", "b", "c", "d"].map { id in .with { $0.datastreamID = id } }
+    let partitions = [1, 0, 1, 0]
+    let parts = IngestSplit.split(batch, batchID: 7) { partitions[$0] }
+    #expect(parts.map(\.partition) == [0, 1])
+    #expect(parts.map { $0.batch.series.map(\.datastreamID) } == [["b", "d"], ["a", "c"]])
+    #expect(parts.map(\.origins) == [[1, 3], [0, 2]])
+    #expect(parts.allSatisfy { $0.batch.batchID == 7 })
+    var ack0 = Ordp_Analytics_V1_IngestAck()
+    ack0.accepted = 5
+    ack0.rejected = 1
+    ack0.rejections = [
+      .with {
+        $0.seriesIndex = 1; $0.reason = .nonFinite
+      }
+    ]  // "d"
+    var ack1 = Ordp_Analytics_V1_IngestAck()
+    ack1.duplicates = 2
+    ack1.rejected = 1
+    ack1.rejections = [
+      .with {
+        $0.seriesIndex = 0; $0.reason = .unknownStream
+      }
+    ]  // "a"
+    let merged = IngestSplit.merge(
+      clientID: 42, [(ack0, parts[0].origins), (ack1, parts[1].origins)])
+    #expect(merged.batchID == 42)
+    #expect(merged.accepted == 5 && merged.duplicates == 2 && merged.rejected == 2)
+    #expect(merged.rejections.map(\.seriesIndex) == [0, 3])
+    #expect(merged.rejections.map(\.reason) == [.unknownStream, .nonFinite])
+  }
 }

@@ -15,7 +15,7 @@ import Testing
     ([], 7), (["--partitions", "2"], 10),
   ]
 
-  @Test(arguments: 0..<1) func aDatasetOverviewHasTheDatasetItsStreamsAndItsTown(
+  @Test(arguments: 0..<2) func aDatasetOverviewHasTheDatasetItsStreamsAndItsTown(
     layout: Int
   )
     async throws

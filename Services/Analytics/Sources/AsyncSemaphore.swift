@@ -1,8 +1,9 @@
 import Synchronization
 
 /// A counting semaphore for tasks: `acquire` suspends while no permit is left. Bounds how many
-/// ingest batches of one call are in flight between reading and acknowledging.
-final class AsyncSemaphore: Sendable {
+/// ingest batches of one call are in flight between reading and acknowledging (in analytics,
+/// and in the gateway passing a call's batches on to several partitions).
+public final class AsyncSemaphore: Sendable {
   private struct State {
     var permits: Int
     var closed = false
@@ -10,10 +11,10 @@ final class AsyncSemaphore: Sendable {
   }
   private let state: Mutex<State>
 
-  init(permits: Int) { state = Mutex(State(permits: permits)) }
+  public init(permits: Int) { state = Mutex(State(permits: permits)) }
 
   /// Takes a permit; false once the semaphore is closed.
-  func acquire() async -> Bool {
+  public func acquire() async -> Bool {
     await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
       let answer = state.withLock { state -> Bool? in
         if state.closed { return false }
@@ -29,7 +30,7 @@ final class AsyncSemaphore: Sendable {
   }
 
   /// Wakes every waiter with false; later acquires return false at once.
-  func close() {
+  public func close() {
     let waiters = state.withLock { state in
       state.closed = true
       defer { state.waiters.removeAll() }
@@ -38,7 +39,7 @@ final class AsyncSemaphore: Sendable {
     for waiter in waiters { waiter.resume(returning: false) }
   }
 
-  func release() {
+  public func release() {
     let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
       if state.waiters.isEmpty {
         state.permits += 1

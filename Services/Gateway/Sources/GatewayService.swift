@@ -17,6 +17,8 @@ public struct GatewayService: RPCService {
   let requestLimits: [String: Int]
   /// How long a partition of a spread call may take before the others' answers stand alone.
   let partitionTimeout: Duration
+  /// Where the streams written through the gateway live (partitioned ingest).
+  let streamOwners = StreamOwners()
 
   public init(
     methods: [ProxiedMethod], backends: [Backend: BackendPool], requestLimits: [String: Int],
@@ -36,6 +38,7 @@ public struct GatewayService: RPCService {
       let descriptor = method.descriptor
       let idempotent = method.idempotent
       let partitionTimeout = self.partitionTimeout
+      let streamOwners = self.streamOwners
       router.registerRaw(descriptor) { requests, responses, context in
         // One attempt at most within a replica; `BackendPool` tries other replicas.
         let options = CallOptions(metadata: context.requestMetadata, maxTransparentRetries: 1)
@@ -43,6 +46,12 @@ public struct GatewayService: RPCService {
           let route = try PartitionRoutes.route(
             descriptor, request: nil, partitions: pool.partitions.count,
             partitionOf: pool.partition(ofTown:))
+          if route == .scatter {
+            try await IngestScatter.run(
+              requests: requests, responses: responses, pool: pool, owners: streamOwners,
+              options: options, partitionTimeout: partitionTimeout)
+            return
+          }
           guard case .partition(let partition) = route else {
             if case .unpartitioned(let why) = route { throw RPCError(.unimplemented, why) }
             throw RPCError(.internal, "\(descriptor.path): no route")

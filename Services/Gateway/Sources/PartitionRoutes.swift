@@ -102,7 +102,8 @@ public enum PartitionRoutes {
           "raw observations across the partitions of analytics: not built yet; name the towns (owners) of one partition"
         )
     case A.ingest.path:
-      return .unpartitioned("ingest into partitioned analytics: not built yet")
+      // Each batch split by its streams' partitions (`IngestScatter`).
+      return .scatter
     default:
       return .partition(0)
     }
