@@ -97,6 +97,34 @@ import Testing
     #expect(try await searchesOn(1) > before + 5)
   }
 
+  @Test func clientsGoOnAfterTheGatewayIsRestarted() async throws {
+    let platform = try await ReplicaPlatform.start(replicas: 1)
+    defer { platform.stop() }
+    let channel = try platform.channel()
+    defer { channel.close() }
+    let client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+    let total = try await client.search(.init()).total
+    let port = platform.gateway.port
+    platform.gateway.stop(signal: SIGKILL)
+    #expect(await statusOf { try await client.search(.init()) }?.code == .unavailable)
+    let again = try await ServiceProcess.start(
+      "ordp-gateway",
+      arguments: ReplicaPlatform.identityArguments(platform.identity) + [
+        "--topology", platform.topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
+        "--backend-server-name", "localhost", "--port", "\(port)",
+      ])
+    defer { again.stop() }
+    // The same channel connects again (after its back-off) and its calls go through.
+    var answered = 0
+    let deadline = ContinuousClock.now + .seconds(15)
+    while answered < 20, ContinuousClock.now < deadline {
+      if let r = try? await client.search(.init()), r.total == total { answered += 1 } else {
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    #expect(answered == 20)
+  }
+
   @Test func aReplicaAtItsPendingLimitIsRefusedAtOnceNotQueuedBehind() async throws {
     let platform = try await ReplicaPlatform.start(
       replicas: 1, gatewayArguments: ["--max-pending-per-replica", "2"])
