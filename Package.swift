@@ -37,6 +37,7 @@ let package = Package(
     .executable(name: "ordp-fuzz-frames", targets: ["ordp-fuzz-frames"]),
     .executable(name: "ordp-fuzz-api", targets: ["ordp-fuzz-api"]),
     .executable(name: "ordp-bench-hostile", targets: ["ordp-bench-hostile"]),
+    .executable(name: "ordp-bench-gateway", targets: ["ordp-bench-gateway"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -137,6 +138,7 @@ let package = Package(
         "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth", "ORDPRPC", "ORDPPKI", "ORDPServiceKit",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: strict
     ),
@@ -262,7 +264,7 @@ let package = Package(
     .executableTarget(
       name: "ordp-bench-rpc",
       dependencies: [
-        "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPWire",
+        "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPWire", "ORDPBenchSupport",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -286,6 +288,17 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: strict
+    ),
+    // The gateway's benchmark: direct vs gateway vs HAProxy, and the composite overview.
+    .executableTarget(
+      name: "ordp-bench-gateway",
+      dependencies: [
+        "ORDPRPC", "ORDPBenchSupport", "ORDPTestSupport", "ORDPCatalogueAPI", "ORDPIdentityAPI",
+        "ORDPAnalyticsAPI", "ORDPPlatformAPI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],
       swiftSettings: strict
     ),

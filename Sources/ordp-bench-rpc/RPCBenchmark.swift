@@ -1,3 +1,4 @@
+import ORDPBenchSupport
 import ArgumentParser
 import Foundation
 import Logging
