@@ -112,7 +112,9 @@ struct GatewayBenchmark: AsyncParsableCommand {
             }
           ]
         })
-    } onResponse: { acks in for try await _ in acks {} }
+    } onResponse: { acks in
+      for try await _ in acks {}
+    }
 
     let duration = Duration.milliseconds(Int64(seconds * 1000))
     let warm = Duration.milliseconds(Int64(warmup * 1000))
@@ -129,8 +131,12 @@ struct GatewayBenchmark: AsyncParsableCommand {
     let selector = Ordp_Analytics_V1_StreamSelector.with { $0.datasetIds = [dataset.id] }
     let end = now
     let datasetID = dataset.id
-    let catalogueP50 = try await p50 { _ = try await catalogue.getDataset(.with { $0.id = datasetID }) }
-    let identityP50 = try await p50 { _ = try await identity.getOrganisation(.with { $0.id = "soest" }) }
+    let catalogueP50 = try await p50 {
+      _ = try await catalogue.getDataset(.with { $0.id = datasetID })
+    }
+    let identityP50 = try await p50 {
+      _ = try await identity.getOrganisation(.with { $0.id = "soest" })
+    }
     let analyticsP50 = try await p50 {
       async let list = analytics.listDatastreams(.with { $0.streams = selector })
       async let latest = analytics.latest(.with { $0.streams = selector })
@@ -150,8 +156,11 @@ struct GatewayBenchmark: AsyncParsableCommand {
     }
     let slowest = max(catalogueP50, identityP50, analyticsP50)
     print()
-    print("GetDatasetOverview (one call in flight), p50 µs, each part asked alone through the gateway:")
-    print("| catalogue (GetDataset) | analytics (list, latest, 24 h at once) | identity (GetOrganisation) | overview | overview ÷ slowest part |")
+    print(
+      "GetDatasetOverview (one call in flight), p50 µs, each part asked alone through the gateway:")
+    print(
+      "| catalogue (GetDataset) | analytics (list, latest, 24 h at once) | identity (GetOrganisation) | overview | overview ÷ slowest part |"
+    )
     print("|---:|---:|---:|---:|---:|")
     print(
       String(

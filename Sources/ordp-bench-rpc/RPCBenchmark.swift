@@ -1,10 +1,10 @@
-import ORDPBenchSupport
 import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ORDPBenchSupport
 import ORDPEcho
 import ORDPPKI
 import ORDPRPC

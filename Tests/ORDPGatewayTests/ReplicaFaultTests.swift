@@ -118,7 +118,9 @@ import Testing
     var answered = 0
     let deadline = ContinuousClock.now + .seconds(15)
     while answered < 20, ContinuousClock.now < deadline {
-      if let r = try? await client.search(.init()), r.total == total { answered += 1 } else {
+      if let r = try? await client.search(.init()), r.total == total {
+        answered += 1
+      } else {
         try await Task.sleep(for: .milliseconds(100))
       }
     }
