@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The connections of an `RPCChannel`: a subchannel per target address (times
@@ -42,6 +43,9 @@ final class ConnectionPool: Sendable {
   private let state: Mutex<State>
   private let configuration: RPCChannel.Configuration
   private let group: any EventLoopGroup
+  /// The group's event loops: subchannel i connects on loop i (mod their number), so that
+  /// `connectionsPerTarget` equal to the number of loops gives each loop its connection.
+  private let loops: [any EventLoop]
   private let logger: Logger
 
   init(configuration: RPCChannel.Configuration, group: any EventLoopGroup, logger: Logger) {
@@ -52,6 +56,7 @@ final class ConnectionPool: Sendable {
     self.state = Mutex(State(subchannels: subchannels))
     self.configuration = configuration
     self.group = group
+    self.loops = Array(group.makeIterator())
     self.logger = logger
   }
 
@@ -79,11 +84,24 @@ final class ConnectionPool: Sendable {
     }
   }
 
-  /// The next ready connection round-robin but `avoiding`, advancing the cursor.
+  /// The next ready connection but `avoiding`, advancing the cursor: one on the caller's own
+  /// event loop when the caller runs on one and there is such a connection (a relay's
+  /// handler then calls and is answered without a thread hop), else round-robin.
   private static func takeReady(
     _ s: inout State, avoiding: ClientConnection?
   ) -> ClientConnection? {
     let n = s.subchannels.count
+    if n > 1, MultiThreadedEventLoopGroup.currentEventLoop != nil {
+      for i in 0..<n {
+        let index = (s.next + i) % n
+        if case .ready(let c) = s.subchannels[index].state, c.isAvailable, c !== avoiding,
+          c.eventLoop.inEventLoop
+        {
+          s.next = index + 1
+          return c
+        }
+      }
+    }
     for i in 0..<n {
       let index = (s.next + i) % n
       if case .ready(let c) = s.subchannels[index].state, c.isAvailable, c !== avoiding {
@@ -169,11 +187,12 @@ final class ConnectionPool: Sendable {
     let configuration = self.configuration
     let group = self.group
     let logger = self.logger
+    let loop = loops.isEmpty ? group.next() : loops[index % loops.count]
     // The connection attempt is driven by NIO; no Swift task outlives it.
-    let promise = group.next().makePromise(of: ClientConnection.self)
+    let promise = loop.makePromise(of: ClientConnection.self)
     promise.completeWithTask {
       try await ClientConnection.connect(
-        host: host, port: port, configuration: configuration, group: group, logger: logger
+        host: host, port: port, configuration: configuration, group: loop, logger: logger
       ) { [weak self] connection in
         self?.connectionUnavailable(connection, index: index)
       }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import NIOCore
 public import ORDPGateway
 public import ORDPRPC
 
@@ -17,7 +18,11 @@ public struct GatewayOptions: ParsableArguments {
   @Option(help: "Client private key (PEM) for the backends.") public var backendClientKey: String?
   @Flag(help: "Reach the backends without TLS (local tests only).") public var backendPlaintext =
     false
-  @Option(help: "Connections to each backend replica.") public var connectionsPerBackend = 1
+  @Option(
+    help:
+      "Connections to each backend replica (default: one per event loop thread, so a call is passed on by the thread that received it)."
+  )
+  public var connectionsPerBackend = min(16, System.coreCount)
   @Option(
     help:
       "Topology file (JSON: partitions and replicas of each service; reloaded on SIGHUP). Replaces the --*-backends lists."

@@ -11,16 +11,17 @@ import Testing
 
   @Test func aBurstIsAllowedThenCallsWaitForTheirRate() {
     var limiter = RateLimiter(limits: [.read: RateLimit(rate: 10, burst: 3)])
-    for _ in 0..<3 { #expect(limiter.take("user:a", .read, now: start) == nil) }
-    let wait = limiter.take("user:a", .read, now: start)
+    for _ in 0..<3 { #expect(limiter.take(.subject("user:a"), .read, now: start) == nil) }
+    let wait = limiter.take(.subject("user:a"), .read, now: start)
     #expect(wait == .milliseconds(100))
     // 50 ms later half a token is there: 50 ms more to wait.
-    #expect(limiter.take("user:a", .read, now: start + .milliseconds(50)) == .milliseconds(50))
-    #expect(limiter.take("user:a", .read, now: start + .milliseconds(100)) == nil)
+    #expect(
+      limiter.take(.subject("user:a"), .read, now: start + .milliseconds(50)) == .milliseconds(50))
+    #expect(limiter.take(.subject("user:a"), .read, now: start + .milliseconds(100)) == nil)
     // Refilled to the burst, not beyond.
     let later = start + .seconds(60)
-    for _ in 0..<3 { #expect(limiter.take("user:a", .read, now: later) == nil) }
-    #expect(limiter.take("user:a", .read, now: later) != nil)
+    for _ in 0..<3 { #expect(limiter.take(.subject("user:a"), .read, now: later) == nil) }
+    #expect(limiter.take(.subject("user:a"), .read, now: later) != nil)
   }
 
   @Test func callersAndGroupsHaveTheirOwnBucketsAndRateZeroIsNoLimit() {
@@ -28,26 +29,25 @@ import Testing
       .read: RateLimit(rate: 1, burst: 1), .auth: RateLimit(rate: 1, burst: 1),
       .write: RateLimit(rate: 0, burst: 1),
     ])
-    #expect(limiter.take("user:a", .read, now: start) == nil)
-    #expect(limiter.take("user:a", .read, now: start) != nil)
-    #expect(limiter.take("user:b", .read, now: start) == nil)
-    #expect(limiter.take("user:a", .auth, now: start) == nil)
-    for _ in 0..<100 { #expect(limiter.take("user:a", .write, now: start) == nil) }
+    #expect(limiter.take(.subject("user:a"), .read, now: start) == nil)
+    #expect(limiter.take(.subject("user:a"), .read, now: start) != nil)
+    #expect(limiter.take(.subject("user:b"), .read, now: start) == nil)
+    #expect(limiter.take(.subject("user:a"), .auth, now: start) == nil)
+    for _ in 0..<100 { #expect(limiter.take(.subject("user:a"), .write, now: start) == nil) }
   }
 
   @Test func manyCallersKeepTheTableBounded() {
     var limiter = RateLimiter(limits: [.read: RateLimit(rate: 1, burst: 5)], maximumCallers: 1000)
     for n in 0..<10_000 {
-      _ = limiter.take(
-        "address:10.0.\(n / 256).\(n % 256)", .read, now: start + .milliseconds(Int64(n)))
+      _ = limiter.take(.v4(UInt32(n)), .read, now: start + .milliseconds(Int64(n)))
     }
     #expect(limiter.count <= 1000)
     // A caller that just spent its burst is remembered over idle ones.
     var busy = RateLimiter(limits: [.read: RateLimit(rate: 1, burst: 2)], maximumCallers: 10)
-    _ = busy.take("user:busy", .read, now: start)
-    _ = busy.take("user:busy", .read, now: start)
-    for n in 0..<50 { _ = busy.take("user:\(n)", .read, now: start) }
-    #expect(busy.take("user:busy", .read, now: start) != nil)
+    _ = busy.take(.subject("user:busy"), .read, now: start)
+    _ = busy.take(.subject("user:busy"), .read, now: start)
+    for n in 0..<50 { _ = busy.take(.subject("user:\(n)"), .read, now: start) }
+    #expect(busy.take(.subject("user:busy"), .read, now: start) != nil)
   }
 }
 

@@ -23,7 +23,8 @@ public final class BackendPool: Sendable {
 
   public struct Options: Sendable {
     public var security: ClientSecurity
-    public var connectionsPerReplica = 1
+    /// One per event loop thread: each loop passes its calls on over its own connection.
+    public var connectionsPerReplica = min(16, System.coreCount)
     public var policy = BalancingPolicy()
     public var retryPercent = 20
     public var retryMinimumConcurrency = 3

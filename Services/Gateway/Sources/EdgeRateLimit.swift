@@ -50,13 +50,19 @@ public final class EdgeRateLimit: ServerInterceptor {
 
   func check(_ context: ServerContext, _ principal: Principal?) throws(RPCError) {
     guard let group = groups[context.method.path] else { return }
-    let caller: String
+    let caller: Caller
     if let principal {
-      caller = principal.subject
-    } else if let ip = context.remoteAddress?.ipAddress {
-      caller = "address:" + ip
+      caller = .subject(principal.subject)
     } else {
-      caller = "anonymous"
+      switch context.remoteAddress {
+      case .v4(let a): caller = .v4(a.address.sin_addr.s_addr)
+      case .v6(let a):
+        caller = .v6(
+          withUnsafeBytes(of: a.address.sin6_addr) { bytes in
+            bytes.reduce(into: [UInt8]()) { $0.append($1) }
+          })
+      default: caller = .anonymous
+      }
     }
     let now = self.now()
     guard let wait = limiter.withLock({ $0.take(caller, group, now: now) }) else { return }

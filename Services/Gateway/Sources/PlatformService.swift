@@ -76,10 +76,17 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
     }
     let options = Self.options(context)
     // "<town>/<slug>" names the town: fetched beside the dataset. A bare id: the dataset's
-    // streams are asked for at once (they name the dataset by id).
+    // streams are asked for at once (they name the dataset by id), and the towns are listed
+    // at once (the dataset then names its publisher among them; a town not listed — one that
+    // left — is fetched after).
     let town = id.firstIndex(of: "/").map { String(id[..<$0]) }
     async let datasetPart = Self.outcome { try await self.dataset(id, options) }
     async let earlyTown = Self.outcome(if: town) { try await self.organisation($0, options) }
+    async let allTowns = Self.outcome(if: town == nil ? "" : nil) { _ in
+      try await self.call(
+        .identity, I.listOrganisations, Ordp_Identity_V1_ListOrganisationsRequest(), options,
+        as: Ordp_Identity_V1_ListOrganisationsResponse.self)[0].organisations
+    }
     async let earlyStreams = Self.outcome(if: town == nil ? id : nil) {
       try await self.streams($0, options)
     }
@@ -90,14 +97,16 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
     case .failure(let e): overview.datasetStatus = Self.status(e)
     }
     let dataset = try? found.get()
-    async let lateTown = Self.outcome(if: town == nil ? dataset?.publisher : nil) {
+    let listed = (try? await allTowns?.get())?.first { $0.id == dataset?.publisher }
+    async let lateTown = Self.outcome(if: town == nil && listed == nil ? dataset?.publisher : nil) {
       try await self.organisation($0, options)
     }
     async let lateStreams = Self.outcome(if: town != nil ? dataset?.id : nil) {
       try await self.streams($0, options)
     }
     let (town1, town2) = await (earlyTown, lateTown)
-    switch town1 ?? town2 {
+    let fromList: Result<Ordp_Identity_V1_Organisation, any Error>? = listed.map(Result.success)
+    switch town1 ?? fromList ?? town2 {
     case .success(let o): overview.publisher = o
     case .failure(let e): overview.publisherStatus = Self.status(e)
     case nil:

@@ -10,6 +10,15 @@ public enum MethodGroup: String, Sendable, CaseIterable, Hashable {
   case write
 }
 
+/// Who a rate limit counts: a token's subject, or the address of an anonymous caller (its
+/// bytes: no formatting per call).
+public enum Caller: Hashable, Sendable {
+  case subject(String)
+  case v4(UInt32)
+  case v6([UInt8])
+  case anonymous
+}
+
 /// A token bucket's size: `rate` tokens a second, at most `burst` saved up.
 public struct RateLimit: Sendable, Equatable {
   public var rate: Double
@@ -33,7 +42,7 @@ public struct RateLimit: Sendable, Equatable {
 /// would not), down to half.
 public struct RateLimiter: Sendable {
   struct Key: Hashable {
-    var caller: String
+    var caller: Caller
     var group: MethodGroup
   }
   struct Bucket {
@@ -55,7 +64,7 @@ public struct RateLimiter: Sendable {
   /// Takes a token for one call of `caller` in `group`: nil when it may go ahead, else how
   /// long until a token is there.
   public mutating func take(
-    _ caller: String, _ group: MethodGroup, now: NIODeadline
+    _ caller: Caller, _ group: MethodGroup, now: NIODeadline
   ) -> TimeAmount? {
     guard let limit = limits[group], limit.rate > 0 else { return nil }
     let key = Key(caller: caller, group: group)

@@ -87,30 +87,49 @@ public struct ReplicaBalancer<Key: Hashable & Sendable>: Sendable {
     _ partition: [Key], now: NIODeadline, excluding: [Key] = [], connected: (Key) -> Bool,
     random: inout some RandomNumberGenerator
   ) -> Pick {
-    var open: [Key] = []
-    for key in partition where !excluding.contains(key) {
-      if replicas[key, default: Replica()].outstanding < policy.maximumPending { open.append(key) }
+    // Each replica's tier, without allocating: 0 excluded or at its limit, 1 open, 2 usable
+    // (not ejected, not known down), 3 ready (usable and connected).
+    let chosen: Key? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: partition.count) {
+      tiers in
+      var counts = (open: 0, usable: 0, ready: 0)
+      for (i, key) in partition.enumerated() {
+        var tier: UInt8 = 0
+        if !excluding.contains(key), (replicas[key]?.outstanding ?? 0) < policy.maximumPending {
+          tier = 1
+          if !isEjected(key, now: now), replicas[key]?.health != .notServing {
+            tier = connected(key) ? 3 : 2
+          }
+        }
+        tiers[i] = tier
+        if tier >= 1 { counts.open += 1 }
+        if tier >= 2 { counts.usable += 1 }
+        if tier == 3 { counts.ready += 1 }
+      }
+      let (least, count): (UInt8, Int) =
+        counts.ready > 0
+        ? (3, counts.ready) : counts.usable > 0 ? (2, counts.usable) : (1, counts.open)
+      guard count > 0 else { return nil }
+      /// The `n`th replica (from 0) of the chosen tier or better.
+      func member(_ n: Int) -> Key {
+        var seen = 0
+        for i in 0..<partition.count where tiers[i] >= least {
+          if seen == n { return partition[i] }
+          seen += 1
+        }
+        return partition[0]
+      }
+      if count == 1 { return member(0) }
+      let a = Int.random(in: 0..<count, using: &random)
+      var b = Int.random(in: 0..<(count - 1), using: &random)
+      if b >= a { b += 1 }
+      let (x, y) = (member(a), member(b))
+      return (replicas[y]?.outstanding ?? 0) < (replicas[x]?.outstanding ?? 0) ? y : x
     }
-    if open.isEmpty {
+    guard let chosen else {
       return partition.allSatisfy { excluding.contains($0) } ? .none : .overloaded
     }
-    let usable = open.filter { !isEjected($0, now: now) && replicas[$0]?.health != .notServing }
-    let ready = usable.filter { connected($0) }
-    let tier = !ready.isEmpty ? ready : !usable.isEmpty ? usable : open
-    let chosen = leastOfTwo(tier, &random)
     replicas[chosen, default: Replica()].outstanding += 1
     return .replica(chosen)
-  }
-
-  private func leastOfTwo(_ candidates: [Key], _ random: inout some RandomNumberGenerator) -> Key {
-    if candidates.count == 1 { return candidates[0] }
-    let a = Int.random(in: 0..<candidates.count, using: &random)
-    var b = Int.random(in: 0..<(candidates.count - 1), using: &random)
-    if b >= a { b += 1 }
-    let (x, y) = (candidates[a], candidates[b])
-    let ox = replicas[x]?.outstanding ?? 0
-    let oy = replicas[y]?.outstanding ?? 0
-    return oy < ox ? y : x
   }
 
   /// A call on `key`, a replica of `partition`, ended with `outcome`.
