@@ -8,7 +8,8 @@ scripts/generate.sh "$out"
 status=0
 for dir in Sources/ORDPWire/Generated Sources/ORDPRPC/Generated Sources/ORDPEcho/Generated \
   Sources/ORDPIdentityAPI/Generated Sources/ORDPCatalogueAPI/Generated \
-  Sources/ORDPAnalyticsAPI/Generated Sources/CORDPClient/generated; do
+  Sources/ORDPAnalyticsAPI/Generated Sources/ORDPPlatformAPI/Generated \
+  Sources/CORDPClient/generated; do
   if ! diff -r "$out/$dir" "$dir" >/dev/null; then
     echo "generated code is stale in $dir: run scripts/generate.sh and commit" >&2
     diff -r "$out/$dir" "$dir" | head -20 >&2
