@@ -43,12 +43,8 @@ final class PartitionedAnalytics: Sendable {
        {"name": "west", "towns": [\(list(PartitionedCatalogue.west))], "replicas": ["127.0.0.1:\(partitions[0].port)"]},
        {"name": "east", "towns": [\(list(PartitionedCatalogue.east))], "default": true, "replicas": ["127.0.0.1:\(partitions[1].port)"]}]}}
     """.write(to: topologyFile, atomically: true, encoding: .utf8)
-    gateway = try await ServiceProcess.start(
-      "ordp-gateway",
-      arguments: ReplicaPlatform.identityArguments(identity) + [
-        "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
-        "--backend-server-name", "localhost",
-      ] + gatewayArguments)
+    gateway = try await ReplicaPlatform.startGateway(
+      identity: identity, topology: topologyFile, arguments: gatewayArguments)
   }
 
   func stop() {

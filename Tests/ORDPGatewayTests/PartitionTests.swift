@@ -34,12 +34,8 @@ final class PartitionedCatalogue: Sendable {
        {"name": "east", "towns": [\(list(Self.east))], "default": true, "replicas": ["127.0.0.1:\(partitions[1].port)"]}]},
      "analytics": {"partitions": [{"name": "all", "default": true, "replicas": ["127.0.0.1:9"]}]}}
     """.write(to: topologyFile, atomically: true, encoding: .utf8)
-    gateway = try await ServiceProcess.start(
-      "ordp-gateway",
-      arguments: ReplicaPlatform.identityArguments(identity) + [
-        "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
-        "--backend-server-name", "localhost",
-      ] + gatewayArguments)
+    gateway = try await ReplicaPlatform.startGateway(
+      identity: identity, topology: topologyFile, arguments: gatewayArguments)
   }
 
   func stop() {

@@ -107,12 +107,9 @@ import Testing
     let port = platform.gateway.port
     platform.gateway.stop(signal: SIGKILL)
     #expect(await statusOf { try await client.search(.init()) }?.code == .unavailable)
-    let again = try await ServiceProcess.start(
-      "ordp-gateway",
-      arguments: ReplicaPlatform.identityArguments(platform.identity) + [
-        "--topology", platform.topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
-        "--backend-server-name", "localhost", "--port", "\(port)",
-      ])
+    let again = try await ReplicaPlatform.startGateway(
+      identity: platform.identity, topology: platform.topologyFile,
+      arguments: ["--port", "\(port)"])
     defer { again.stop() }
     // The same channel connects again (after its back-off) and its calls go through.
     var answered = 0

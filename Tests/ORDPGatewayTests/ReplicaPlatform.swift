@@ -26,11 +26,10 @@ final class ReplicaPlatform: Sendable {
       "ordp-topology-\(UUID().uuidString).json")
     try topology(identity: identity, catalogue: replicas.map(\.port)).write(
       to: topologyFile, atomically: true, encoding: .utf8)
-    let gateway = try await ServiceProcess.start(
-      "ordp-gateway",
-      arguments: identityArguments(identity) + [
-        "--topology", topologyFile.path, "--backend-ca", IdentityPKI.path("ca.pem"),
-        "--backend-server-name", "localhost", "--metrics-port", "0",
+    let gateway = try await startGateway(
+      identity: identity, topology: topologyFile,
+      arguments: [
+        "--metrics-port", "0",
         // The load of these tests is one caller's: no rate limit in its way.
         "--rate-limit", "read=0/1",
       ] + gatewayArguments, lines: 2)
@@ -46,6 +45,18 @@ final class ReplicaPlatform: Sendable {
     self.replicas = Mutex(replicas)
     self.gateway = gateway
     self.topologyFile = topologyFile
+  }
+
+  /// An `ordp-gateway` process reading `topology`, reaching the backends over TLS.
+  static func startGateway(
+    identity: IdentityProcess, topology: URL, arguments: [String], lines: Int = 1
+  ) async throws -> ServiceProcess {
+    try await ServiceProcess.start(
+      "ordp-gateway",
+      arguments: identityArguments(identity) + [
+        "--topology", topology.path, "--backend-ca", IdentityPKI.path("ca.pem"),
+        "--backend-server-name", "localhost",
+      ] + arguments, lines: lines)
   }
 
   static func identityArguments(_ identity: IdentityProcess) -> [String] {

@@ -27,13 +27,40 @@ enum BackendCalls {
         }
       }
     case .find:
-      let parts = await PartitionFanout.spread(
-        pool, idempotent: true, timeout: partitionTimeout, options: options
-      ) { _, channel, options in
-        try await channel.unaryRaw(method, request: request, options: options)
-      }
-      return [try PartitionFanout.found(parts)]
+      return [
+        try await find(
+          method, request: request, pool: pool, idempotent: true, options: options,
+          partitionTimeout: partitionTimeout)
+      ]
     case .scatter:
+      return try await scatter(
+        method, request: request, pool: pool, options: options, partitionTimeout: partitionTimeout)
+    case .unpartitioned(let why):
+      throw RPCError(.unimplemented, why)
+    }
+  }
+
+  /// A unary call by id asked of every partition (`Route.find`): the answer of the one that
+  /// has what it names.
+  static func find(
+    _ method: MethodDescriptor, request: ByteBuffer, pool: BackendPool, idempotent: Bool,
+    options: CallOptions, partitionTimeout: Duration
+  ) async throws -> ByteBuffer {
+    let parts = await PartitionFanout.spread(
+      pool, idempotent: idempotent, timeout: partitionTimeout, options: options
+    ) { _, channel, options in
+      try await channel.unaryRaw(method, request: request, options: options)
+    }
+    return try PartitionFanout.found(parts)
+  }
+
+  /// A read spread over every partition and merged (`Route.scatter`): the answer's pages.
+  /// Decoding and merging are work for the global executor, not an event loop.
+  static func scatter(
+    _ method: MethodDescriptor, request: ByteBuffer, pool: BackendPool, options: CallOptions,
+    partitionTimeout: Duration
+  ) async throws -> [ByteBuffer] {
+    try await withTaskExecutorPreference(globalConcurrentExecutor) {
       if pool.backend == .catalogue {
         return [
           try await SearchScatter.run(
@@ -43,8 +70,6 @@ enum BackendCalls {
       return try await AnalyticsScatter.run(
         method, request: request, pool: pool, options: options,
         partitionTimeout: partitionTimeout)
-    case .unpartitioned(let why):
-      throw RPCError(.unimplemented, why)
     }
   }
 }

@@ -76,26 +76,17 @@ public struct GatewayService: RPCService {
               onResponse: attempt.committed)
           }
         case .find:
-          let parts = await PartitionFanout.spread(
-            pool, idempotent: idempotent, timeout: partitionTimeout, options: options
-          ) { _, channel, options in
-            try await channel.unaryRaw(descriptor, request: request, options: options)
-          }
-          try await responses.write(try PartitionFanout.found(parts))
+          try await responses.write(
+            try await BackendCalls.find(
+              descriptor, request: request, pool: pool, idempotent: idempotent, options: options,
+              partitionTimeout: partitionTimeout))
         case .scatter:
-          // Decoding and merging pages are work for the global executor, not an event loop.
-          let pages = try await withTaskExecutorPreference(globalConcurrentExecutor) {
-            if method.backend == .catalogue {
-              return [
-                try await SearchScatter.run(
-                  request, pool: pool, options: options, partitionTimeout: partitionTimeout)
-              ]
-            }
-            return try await AnalyticsScatter.run(
-              descriptor, request: request, pool: pool, options: options,
-              partitionTimeout: partitionTimeout)
+          for page in try await BackendCalls.scatter(
+            descriptor, request: request, pool: pool, options: options,
+            partitionTimeout: partitionTimeout)
+          {
+            try await responses.write(page)
           }
-          for page in pages { try await responses.write(page) }
         case .unpartitioned(let why):
           throw RPCError(.unimplemented, why)
         }
