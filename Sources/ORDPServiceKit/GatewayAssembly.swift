@@ -23,6 +23,8 @@ public enum GatewayAssembly {
     public var partitionTimeout: Duration = .seconds(5)
     /// Token buckets per caller and method group.
     public var rateLimits = RateLimit.defaults
+    /// Hedge unary reads after this percentile of their recent latencies; nil: no hedging.
+    public var hedgeAfterPercentile: Double? = nil
 
     public init(topology: Topology, backendSecurity: ClientSecurity) {
       self.topology = topology
@@ -50,7 +52,8 @@ public enum GatewayAssembly {
           requestLimits: IdentityService.requestLimits
             .merging(CatalogueService.requestLimits) { a, _ in a }
             .merging(AnalyticsService.requestLimits) { a, _ in a },
-          partitionTimeout: options.partitionTimeout),
+          partitionTimeout: options.partitionTimeout,
+          hedgeAfterPercentile: options.hedgeAfterPercentile),
         PlatformService(pools: backends.pools, partitionTimeout: options.partitionTimeout),
       ],
       healthNames: [], anonymousMethods: GatewayMethods.anonymousPaths,

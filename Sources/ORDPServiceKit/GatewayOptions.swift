@@ -45,6 +45,11 @@ public struct GatewayOptions: ParsableArguments {
       "Calls per second and burst per caller of a method group: auth, read or write (e.g. read=1000/2000; rate 0: no limit).",
       valueName: "group=rate/burst"))
   public var rateLimit: [String] = []
+  @Option(
+    help:
+      "Hedge unary reads: when no answer came within this percentile of the method's recent latencies (e.g. 95), ask a second replica too; the first answer wins. Off by default."
+  )
+  public var hedgeAfterPercentile: Double?
 
   public init() {}
 
@@ -65,6 +70,9 @@ public struct GatewayOptions: ParsableArguments {
       throw ValidationError("--ejection-seconds must be in 1...300")
     }
     _ = try Self.rateLimits(rateLimit)
+    if let p = hedgeAfterPercentile, !(50...99.9).contains(p) {
+      throw ValidationError("--hedge-after-percentile must be in 50...99.9")
+    }
     guard (0.05...120).contains(partitionTimeout) else {
       throw ValidationError("--partition-timeout must be in 0.05...120 seconds")
     }
@@ -137,6 +145,7 @@ public struct GatewayOptions: ParsableArguments {
     options.pool.retryPercent = retryBudgetPercent
     options.partitionTimeout = .milliseconds(Int64(partitionTimeout * 1000))
     options.rateLimits = try Self.rateLimits(rateLimit)
+    options.hedgeAfterPercentile = hedgeAfterPercentile
     return options
   }
 }

@@ -189,3 +189,17 @@ struct SeededRandom: RandomNumberGenerator {
     #expect(budget.retrying == 20)
   }
 }
+
+@Suite struct LatencyTrackerTests {
+  @Test func theDelayIsTheRecentPercentileOnceEnoughCallsWereSeen() {
+    let tracker = LatencyTracker(percentile: 90)
+    for n in 1...49 { tracker.record(nanoseconds: Int64(n) * 1000) }
+    #expect(tracker.delay == nil)
+    tracker.record(nanoseconds: 50_000)
+    // 50 samples of 1…50 µs: the 90th percentile is the one at index ⌈0.9 × 49⌉ = 45.
+    #expect(tracker.delay == .microseconds(46))
+    // The window moves: 512 slow calls later only they count.
+    for _ in 0..<512 { tracker.record(nanoseconds: 9_000_000) }
+    #expect(tracker.delay == .milliseconds(9))
+  }
+}

@@ -97,6 +97,49 @@ import Testing
     #expect(try await searchesOn(1) > before + 5)
   }
 
+  /// Two replicas, one of them stopped (SIGSTOP: connected and "serving", but silent): a read
+  /// sent to it is answered by the other once the hedging delay has passed; without hedging it
+  /// waits for its deadline. Reads one after the other, so the retry budget never decides.
+  @Test(arguments: [true, false]) func hedgedReadsGetAroundASilentReplica(
+    hedging: Bool
+  )
+    async throws
+  {
+    let platform = try await ReplicaPlatform.start(
+      replicas: 2, gatewayArguments: hedging ? ["--hedge-after-percentile", "95"] : [])
+    defer { platform.stop() }
+    let channel = try platform.channel()
+    defer { channel.close() }
+    let client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+    let id = try await client.search(.with { $0.pageSize = 1 }).hits[0].dataset.id
+    // Enough answers for the method's latency percentile.
+    for _ in 0..<80 { _ = try await client.getDataset(.with { $0.id = id }) }
+    let pid = platform.replica(1).process.processIdentifier
+    kill(pid, SIGSTOP)
+    defer { kill(pid, SIGCONT) }
+    // Each read goes to either replica (neither has a call outstanding once a hedge won and
+    // cancelled the other attempt): 20 of them reach the silent one all but surely.
+    var outcomes: [StatusCode?] = []
+    for _ in 0..<20 {
+      let outcome = await statusOf {
+        try await client.getDataset(.with { $0.id = id }, options: .init(timeout: .seconds(1)))
+      }?.code
+      outcomes.append(outcome)
+      if outcome != nil { break }
+    }
+    if hedging {
+      #expect(outcomes.count == 20 && outcomes.allSatisfy { $0 == nil }, "\(outcomes)")
+      let hedges =
+        metric(
+          try await platform.gateway.metrics(), #"ordp_gateway_hedges_total{backend="catalogue"}"#)
+        ?? 0
+      #expect(hedges >= 1)
+    } else {
+      // The replica that stopped answering holds the read it got until its deadline.
+      #expect(outcomes.last == .deadlineExceeded, "\(outcomes)")
+    }
+  }
+
   @Test func clientsGoOnAfterTheGatewayIsRestarted() async throws {
     let platform = try await ReplicaPlatform.start(replicas: 1)
     defer { platform.stop() }

@@ -16,6 +16,12 @@ public final class BackendPool: Sendable {
   /// What one call needs to know about its attempts.
   public final class Attempt: Sendable {
     private let sentResponse = Atomic<Bool>(false)
+    private let replicas = Mutex<[Key]>([])
+    /// The replicas this call was tried on, in order.
+    var triedOn: [Key] { replicas.withLock { $0 } }
+    func tried(_ key: Key) { replicas.withLock { $0.append(key) } }
+    public init() {}
+
     /// The call passed a response on to its caller: it can no longer be tried elsewhere.
     public func committed() { sentResponse.store(true, ordering: .relaxed) }
     var isCommitted: Bool { sentResponse.load(ordering: .relaxed) }
@@ -112,13 +118,12 @@ public final class BackendPool: Sendable {
   /// Runs `body` on a replica of partition `partition`, as described above. `idempotent`:
   /// the method only reads, so a failed attempt that sent nothing back may be tried again.
   public func call<Result: Sendable>(
-    partition: Int, idempotent: Bool,
-    _ body: (RPCChannel, Attempt) async throws -> Result
+    partition: Int, idempotent: Bool, excluding avoided: [Key] = [],
+    attempt: Attempt = Attempt(), _ body: (RPCChannel, Attempt) async throws -> Result
   ) async throws -> Result {
-    let attempt = Attempt()
     state.withLock { $0.budget.callStarted() }
     defer { state.withLock { $0.budget.callEnded() } }
-    var excluding: [Key] = []
+    var excluding: [Key] = avoided
     var lastError: RPCError? = nil
     for number in 0..<max(1, options.maximumAttempts) {
       let (pick, replicas, name) = state.withLock { s -> (Picked, [Key], String) in
@@ -149,6 +154,7 @@ public final class BackendPool: Sendable {
         throw lastError ?? RPCError(.unavailable, "\(backend.rawValue) has no such partition")
       }
       metrics.outstanding(key, delta: 1)
+      attempt.tried(key)
       let retried = number > 0
       do {
         let result = try await body(channel, attempt)
@@ -169,6 +175,48 @@ public final class BackendPool: Sendable {
       }
     }
     throw lastError ?? RPCError(.unavailable, "\(backend.rawValue): no attempt made")
+  }
+
+  /// A unary read with hedging: when no answer came within `after`, a second attempt goes to
+  /// another replica (within the retry budget, counted as a retry); the first answer wins and
+  /// the other attempt is cancelled. When both fail, the first attempt's error.
+  public func hedged(
+    partition: Int, after: Duration,
+    _ body: @escaping @Sendable (RPCChannel) async throws -> ByteBuffer
+  ) async throws -> ByteBuffer {
+    let first = Attempt()
+    return try await withThrowingTaskGroup(of: (primary: Bool, ByteBuffer?, (any Error)?).self) {
+      group in
+      group.addTask {
+        do {
+          let answer = try await self.call(partition: partition, idempotent: true, attempt: first) {
+            channel, _ in try await body(channel)
+          }
+          return (true, answer, nil)
+        } catch { return (true, nil, error) }
+      }
+      group.addTask {
+        try await Task.sleep(for: after)
+        guard self.state.withLock({ $0.budget.tryRetry() }) else { return (false, nil, nil) }
+        defer { self.state.withLock { $0.budget.retryEnded() } }
+        self.metrics.hedged()
+        do {
+          let answer = try await self.call(
+            partition: partition, idempotent: true, excluding: first.triedOn
+          ) { channel, _ in try await body(channel) }
+          return (false, answer, nil)
+        } catch { return (false, nil, error) }
+      }
+      var primaryError: (any Error)? = nil
+      while let result = try await group.next() {
+        if let answer = result.1 {
+          group.cancelAll()
+          return answer
+        }
+        if result.primary { primaryError = result.2 }
+      }
+      throw primaryError ?? RPCError(.unavailable, "\(backend.rawValue): no answer")
+    }
   }
 
   private enum Picked {

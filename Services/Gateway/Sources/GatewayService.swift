@@ -1,3 +1,4 @@
+import NIOCore
 public import ORDPRPC
 
 /// The gateway's one service: every public method of identity, the catalogue and analytics,
@@ -19,15 +20,23 @@ public struct GatewayService: RPCService {
   let partitionTimeout: Duration
   /// Where the streams written through the gateway live (partitioned ingest).
   let streamOwners = StreamOwners()
+  /// Hedging of unary reads: each method's recent latencies; nil when hedging is off.
+  let latencies: [String: LatencyTracker]?
 
   public init(
     methods: [ProxiedMethod], backends: [Backend: BackendPool], requestLimits: [String: Int],
-    partitionTimeout: Duration = .seconds(5)
+    partitionTimeout: Duration = .seconds(5), hedgeAfterPercentile: Double? = nil
   ) {
     self.methods = methods
     self.backends = backends
     self.requestLimits = requestLimits
     self.partitionTimeout = partitionTimeout
+    self.latencies = hedgeAfterPercentile.map { p in
+      Dictionary(
+        methods.filter { $0.idempotent && $0.descriptor.kind == .unary }.map {
+          ($0.descriptor.path, LatencyTracker(percentile: p))
+        }, uniquingKeysWith: { a, _ in a })
+    }
   }
 
   public var maximumRequestBytes: [String: Int] { requestLimits }
@@ -39,6 +48,7 @@ public struct GatewayService: RPCService {
       let idempotent = method.idempotent
       let partitionTimeout = self.partitionTimeout
       let streamOwners = self.streamOwners
+      let latency = latencies?[descriptor.path]
       router.registerRaw(descriptor) { requests, responses, context in
         // One attempt at most within a replica; `BackendPool` tries other replicas.
         let options = CallOptions(metadata: context.requestMetadata, maxTransparentRetries: 1)
@@ -69,6 +79,26 @@ public struct GatewayService: RPCService {
           descriptor, request: request, partitions: pool.partitions.count,
           partitionOf: pool.partition(ofTown:))
         {
+        case .partition(let partition) where latency != nil:
+          // A hedged read: timed, and sent to a second replica once the method's percentile
+          // has passed without an answer.
+          let start = ContinuousClock.now
+          let body: @Sendable (RPCChannel) async throws -> ByteBuffer = { channel in
+            try await channel.unaryRaw(descriptor, request: request, options: options)
+          }
+          let answer =
+            if let delay = latency?.delay {
+              try await pool.hedged(partition: partition, after: delay, body)
+            } else {
+              try await pool.call(partition: partition, idempotent: true) { channel, _ in
+                try await body(channel)
+              }
+            }
+          let elapsed = ContinuousClock.now - start
+          latency?.record(
+            nanoseconds: elapsed.components.seconds * 1_000_000_000
+              + elapsed.components.attoseconds / 1_000_000_000)
+          try await responses.write(answer)
         case .partition(let partition):
           try await pool.call(partition: partition, idempotent: idempotent) { channel, attempt in
             try await RPCRelay.forward(

@@ -19,6 +19,7 @@ public final class ReplicaMetrics: Sendable {
     /// Replicas the topology names (a dropped one finishing its calls gets no series again).
     var known: Set<BackendPool.Key> = []
     var retries: Counter? = nil
+    var hedges: Counter? = nil
   }
 
   private let backend: Backend
@@ -40,6 +41,10 @@ public final class ReplicaMetrics: Sendable {
       s.registry = registry
       s.retries = registry.makeCounter(
         descriptor: Self.name("retries", "total", "Calls tried again on another replica."),
+        labels: [("backend", backend.rawValue)])
+      s.hedges = registry.makeCounter(
+        descriptor: Self.name(
+          "hedges", "total", "Second attempts of reads sent after the hedging delay."),
         labels: [("backend", backend.rawValue)])
     }
   }
@@ -78,6 +83,7 @@ public final class ReplicaMetrics: Sendable {
   }
   func ejected(_ key: BackendPool.Key) { series(key)?.ejections.increment() }
   func retried() { state.withLock { $0.retries }?.increment() }
+  func hedged() { state.withLock { $0.hedges }?.increment() }
 
   /// Drops the series of replicas the topology no longer names.
   func keepOnly(_ keys: Set<BackendPool.Key>) {
