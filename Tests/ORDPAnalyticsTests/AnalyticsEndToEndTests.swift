@@ -255,6 +255,10 @@ import Testing
       ),
       (await aggregate { $0.streams.datastreamIds = ["missing"] }, .notFound, "datastream missing"),
       (await aggregate { $0.functions = [.avg, .unspecified] }, .invalidArgument, "functions[1]:"),
+      (
+        await aggregate { $0.streams.datasetIds = (0...1000).map { "dataset-\($0)" } },
+        .invalidArgument, "streams.dataset_ids:"
+      ),
     ]
     for (error, code, prefix) in cases {
       #expect(

@@ -238,6 +238,26 @@ import Testing
     let bad = await statusOf { try await platform.client.search(request) }
     #expect(bad?.code == .invalidArgument && bad?.message.hasPrefix("page_token:") == true)
     request.pageToken = ""
+    // facet_limit beyond 1000 is refused; at 1000, and with page tokens per hit, a page answers.
+    request.facetLimit = UInt32.max
+    let tooMany = await statusOf { try await platform.client.search(request) }
+    #expect(
+      tooMany?.code == .invalidArgument && tooMany?.message.hasPrefix("facet_limit:") == true)
+    request.facetLimit = 1000
+    request.facets = true
+    request.hitPageTokens = true
+    let withTokens = try await platform.client.search(request)
+    #expect(withTokens.hits.allSatisfy { !$0.pageToken.isEmpty })
+    // A hit's page token continues right after it.
+    var after = request
+    after.pageToken = withTokens.hits[0].pageToken
+    after.hitPageTokens = false
+    #expect(
+      try await platform.client.search(after).hits.first?.dataset.id
+        == withTokens.hits.dropFirst().first?.dataset.id)
+    request.facetLimit = 0
+    request.facets = false
+    request.hitPageTokens = false
     request.query = "Muell"
     request.sort = .title
     let byTitle = try await platform.client.search(request)

@@ -85,6 +85,19 @@ import Testing
     #expect(missing.datastreams.isEmpty)
     let invalid = await statusOf { try await composite.getDatasetOverview(.init()) }
     #expect(invalid?.code == .invalidArgument)
+    let long = await statusOf {
+      try await composite.getDatasetOverview(
+        .with { $0.datasetID = String(repeating: "ä", count: 200) })
+    }
+    #expect(long?.code == .invalidArgument)
+    // Beyond the method's request limit (1 KiB): refused from the frame header.
+    let huge = await statusOf {
+      try await composite.getDatasetOverview(
+        .with { $0.datasetID = String(repeating: "x", count: 4096) })
+    }
+    #expect(huge?.code == .resourceExhausted)
+    // The composite calls stay reachable: the gateway is alive and answering.
+    #expect(try await composite.getRegionSummary(.init()).towns.count == 6)
   }
 
   @Test(arguments: 0..<2) func theRegionSummaryCountsEachTownsDataAsTheServicesDo(
