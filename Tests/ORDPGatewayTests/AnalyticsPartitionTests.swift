@@ -65,6 +65,32 @@ func agree(_ a: Double, _ b: Double) -> Bool {
   return a == b || abs(a - b) <= 1e-9 * max(abs(a), abs(b))
 }
 
+/// Every observation of a raw read from `request`, flattened (stream, time, result, quality),
+/// and its pages' sizes and cursors.
+func readAll(
+  _ client: Ordp_Analytics_V1_Analytics_Client,
+  _ request: Ordp_Analytics_V1_ReadObservationsRequest,
+  options: CallOptions = .defaults
+) async throws -> (observations: [String], pages: [(count: Int, cursor: String)]) {
+  try await client.readObservations(request, options: options) { stream in
+    var observations: [String] = []
+    var pages: [(count: Int, cursor: String)] = []
+    for try await page in stream {
+      var count = 0
+      for series in page.series {
+        for i in series.timesMicros.indices {
+          observations.append(
+            "\(series.datastreamID) \(series.timesMicros[i]) \(series.results[i]) \(series.qualities.isEmpty ? 0 : series.qualities[i])"
+          )
+        }
+        count += series.timesMicros.count
+      }
+      pages.append((count, page.cursor))
+    }
+    return (observations, pages)
+  }
+}
+
 @Suite(.serialized) struct AnalyticsPartitionTests {
   @Test func mergedAnalyticsAnswersEqualOneInstanceHoldingEveryTown() async throws {
     let platform = try await PartitionedAnalytics()
@@ -133,6 +159,38 @@ func agree(_ a: Double, _ b: Double) -> Bool {
         disagreeing.isEmpty, "\(group): \(disagreeing.prefix(2).map { ($0.0.values, $0.1.values) })"
       )
     }
+  }
+
+  @Test func aRawReadMergedFromPartitionsEqualsOneInstanceAndResumesByItsCursor() async throws {
+    let platform = try await PartitionedAnalytics()
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    let whole = try platform.client(platform.whole)
+    var request = Ordp_Analytics_V1_ReadObservationsRequest()
+    request.fromMicros = ReplicaPlatform.demoTime - 2 * 86_400_000_000
+    request.toMicros = ReplicaPlatform.demoTime
+    request.pageSize = 997
+    let a = try await readAll(merged, request)
+    let b = try await readAll(whole, request)
+    // Both partitions' streams, in one instance's order (by stream id, then time).
+    #expect(a.observations.count > 3 * 997)
+    #expect(a.observations == b.observations)
+    #expect(a.observations.contains { $0.contains("olpe") })
+    #expect(a.observations.contains { $0.contains("soest") })
+    #expect(a.pages.dropLast().allSatisfy { $0.count == 997 && !$0.cursor.isEmpty })
+    #expect(a.pages.last?.cursor == "")
+    #expect(a.pages.map(\.cursor) == b.pages.map(\.cursor))
+    // Resumed after the third page: exactly the rest.
+    request.cursor = a.pages[2].cursor
+    let rest = try await readAll(merged, request)
+    #expect(rest.observations == Array(a.observations.dropFirst(3 * 997)))
+    // A selection of one partition's towns goes there alone; a bad cursor is the caller's.
+    request.cursor = ""
+    request.streams.owners = ["olpe"]
+    let olpe = try await readAll(merged, request).observations
+    #expect(!olpe.isEmpty && olpe.allSatisfy { $0.hasPrefix("demo-olpe-") })
+    request.cursor = "not-a-cursor"
+    #expect(await statusOf { try await readAll(merged, request) }?.code == .invalidArgument)
   }
 
   @Test func anIngestBatchIsSplitByPartitionAndAcknowledgedAsOne() async throws {
@@ -223,5 +281,11 @@ func agree(_ a: Double, _ b: Double) -> Bool {
     #expect(first.first?.partitions.map(\.partition) == ["west", "east"])
     #expect(first.first?.partitions.last?.code == UInt32(StatusCode.unavailable.rawValue))
     #expect(Set(first.flatMap(\.rows).map(\.group)).isSubset(of: Set(PartitionedCatalogue.west)))
+    // A raw read has no place for a partition's status: it fails, naming the partition.
+    var read = Ordp_Analytics_V1_ReadObservationsRequest()
+    read.fromMicros = ReplicaPlatform.demoTime - 86_400_000_000
+    let failed = await statusOf { try await readAll(merged, read) }
+    #expect(failed?.code == .unavailable)
+    #expect(failed?.message.contains("east") == true, "\(String(describing: failed))")
   }
 }

@@ -140,6 +140,121 @@ func pageThrough(
     #expect(try await east.getDataset(.with { $0.id = joined.id }).publisher == "iserlohn")
   }
 
+  @Test(.enabled(if: RDFCheck.available, "needs Python with rdflib (scripts/install-deps.sh)"))
+  func theRegionsExportJoinedFromPartitionsIsOneCataloguesGraph() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let admin = bearer(try await platform.adminToken())
+    func export(
+      _ client: Ordp_Catalogue_V1_Catalogue_Client, _ format: Ordp_Catalogue_V1_ExportFormat,
+      options: CallOptions
+    ) async throws -> Data {
+      try await client.export(.with { $0.format = format }, options: options) { chunks in
+        var data = Data()
+        for try await chunk in chunks { data += chunk.data }
+        return data
+      }
+    }
+    let merged = try platform.client(platform.gateway)
+    let whole = try platform.client(platform.whole)
+    for options in [CallOptions.defaults, admin] {
+      let report = try RDFCheck.check([
+        ("turtle", try await export(whole, .turtle, options: options)),
+        ("turtle", try await export(merged, .turtle, options: options)),
+        ("json-ld", try await export(merged, .jsonLd, options: options)),
+      ])
+      // Blank nodes and all: the same graph as one catalogue holding every town.
+      #expect(report.isomorphic, "\(report.triples)")
+      #expect(report.triples[0] == report.triples[1] && report.triples[0] == report.triples[2])
+      #expect(report.catalogues.count == 1)
+      #expect(report.datasets.count > 50)
+    }
+    // A part out of range is refused by a partition.
+    let outOfRange = await statusOf {
+      try await platform.client(platform.partitions[0]).export(
+        .with {
+          $0.part = 3
+          $0.partCount = 2
+        }
+      ) { chunks in for try await _ in chunks {} }
+    }
+    #expect(outOfRange?.code == .invalidArgument)
+  }
+
+  @Test func theChangeFeedMergedFromPartitionsMissesNothingAndResumesByCursor() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let admin = bearer(try await platform.adminToken())
+    let merged = try platform.client(platform.gateway)
+    func feed(
+      _ client: Ordp_Catalogue_V1_Catalogue_Client,
+      _ request: Ordp_Catalogue_V1_WatchChangesRequest = .init()
+    ) async throws -> [Ordp_Catalogue_V1_Change] {
+      try await client.watchChanges(request, options: admin) { stream in
+        var changes: [Ordp_Catalogue_V1_Change] = []
+        for try await change in stream { changes.append(change) }
+        return changes
+      }
+    }
+    /// Each partition's changes in order, by the town of their dataset.
+    func byPartition(_ changes: [Ordp_Catalogue_V1_Change]) -> [[String]] {
+      [PartitionedCatalogue.west, PartitionedCatalogue.east].map { towns in
+        changes.filter { towns.contains($0.dataset.publisher) }.map {
+          "\($0.position) \($0.datasetID) \($0.revision) \($0.action)"
+        }
+      }
+    }
+    let all = try await feed(merged)
+    let own = [
+      try await feed(try platform.client(platform.partitions[0])),
+      try await feed(try platform.client(platform.partitions[1])),
+    ]
+    #expect(all.count == own[0].count + own[1].count)
+    #expect(all.count > 50)
+    #expect(byPartition(all) == [byPartition(own[0])[0], byPartition(own[1])[1]])
+    #expect(all.allSatisfy { !$0.cursor.isEmpty })
+    // Resumed after the 20th change: exactly those after it.
+    let rest = try await feed(merged, .with { $0.afterCursor = all[19].cursor })
+    #expect(byPartition(rest) == byPartition(Array(all.dropFirst(20))))
+    // Positions of one partition do not resume a merged feed; forged cursors are refused.
+    for bad in [
+      Ordp_Catalogue_V1_WatchChangesRequest.with { $0.afterPosition = 5 },
+      .with { $0.afterCursor = "w1.e30K" + String(repeating: "A", count: 13_000) },
+      .with { $0.afterCursor = "w1." + Data(#"{"north": 3}"#.utf8).base64EncodedString() },
+      .with { $0.afterCursor = "w1." + Data(#"{"west": -3}"#.utf8).base64EncodedString() },
+    ] {
+      let status = await statusOf { try await feed(merged, bad) }
+      #expect(status?.code == .invalidArgument, "\(String(describing: status))")
+    }
+    // Followed: new changes of both partitions arrive, each with its cursor.
+    let last = try #require(all.last?.cursor)
+    let followed = Task {
+      var options = admin
+      options.timeout = .seconds(20)
+      return try await merged.watchChanges(
+        .with {
+          $0.afterCursor = last
+          $0.follow = true
+        }, options: options
+      ) { stream in
+        var titles: [String] = []
+        for try await change in stream {
+          titles.append(change.dataset.title)
+          if titles.count == 2 { break }
+        }
+        return titles.sorted()
+      }
+    }
+    for (town, title) in [("olpe", "Pegel an der Bigge"), ("soest", "Wochenmarkt")] {
+      var create = Ordp_Catalogue_V1_CreateDatasetRequest()
+      create.dataset.publisher = town
+      create.dataset.title = title
+      create.dataset.description_p = "Neu"
+      _ = try await merged.createDataset(create, options: admin)
+    }
+    #expect(try await followed.value == ["Pegel an der Bigge", "Wochenmarkt"])
+  }
+
   @Test func aPartitionThatDoesNotAnswerIsNamedAndTheOthersAnswer() async throws {
     let platform = try await PartitionedCatalogue(gatewayArguments: ["--partition-timeout", "1"])
     defer { platform.stop() }

@@ -93,28 +93,3 @@ extension AnalyticsService {
     try await responses.write(page)
   }
 }
-
-/// Where a raw read resumes: after `time` in `stream`. On the wire: base64 of "1:<time>:<id>".
-struct ObservationCursor: Equatable {
-  var stream: String
-  var time: Int64
-
-  init(stream: String, time: Int64) {
-    self.stream = stream
-    self.time = time
-  }
-
-  init?(_ token: String) throws(RPCError) {
-    if token.isEmpty { return nil }
-    guard token.utf8.count <= 400, let data = Data(base64Encoded: token),
-      let text = String(data: data, encoding: .utf8)
-    else { throw RPCError(.invalidArgument, "cursor: not a cursor of this service") }
-    let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0] == "1", let time = Int64(parts[1]), !parts[2].isEmpty else {
-      throw RPCError(.invalidArgument, "cursor: not a cursor of this service")
-    }
-    self.init(stream: String(parts[2]), time: time)
-  }
-
-  var token: String { Data("1:\(time):\(stream)".utf8).base64EncodedString() }
-}

@@ -36,11 +36,22 @@ extension CatalogueService {
     case .UNRECOGNIZED(let value):
       throw RPCError(.invalidArgument, "format: \(value) is not a known export format")
     }
+    // A part of a document a gateway joins from several partitions: only the first part
+    // begins it, only the last ends it, blank nodes labelled per part.
+    guard request.partCount <= 1000, request.part <= request.partCount,
+      (request.part == 0) == (request.partCount == 0)
+    else {
+      throw RPCError(
+        .invalidArgument, "part, part_count: need 1 ≤ part ≤ part_count ≤ 1000, or both 0")
+    }
+    let begins = request.part <= 1
+    let ends = request.part == request.partCount
     let position = try await store.latestPosition()
     var mapping = DCATMapping(baseIRI: baseIRI, publisherNames: await publisherNames())
+    if request.part > 0 { mapping.blankPrefix = "p\(request.part)b" }
     let catalogue = mapping.catalogueIRI(publisher: publisher)
-    var buffer = format.header()
-    var nodeCount = 0
+    var buffer = begins ? format.header() : ""
+    var nodeCount = begins ? 0 : 1
     func append(_ node: RDFNode) {
       buffer += format.node(node, first: nodeCount == 0)
       nodeCount += 1
@@ -52,7 +63,7 @@ extension CatalogueService {
       buffer = ""
       try await responses.write(chunk)
     }
-    append(mapping.catalogue(publisher: publisher))
+    if begins { append(mapping.catalogue(publisher: publisher)) }
     var after = ""
     while true {
       try Task.checkCancellation()
@@ -68,7 +79,7 @@ extension CatalogueService {
       guard let next = page.nextAfterID else { break }
       after = next
     }
-    buffer += format.footer()
+    if ends { buffer += format.footer() }
     try await flush(force: true)
   }
 }

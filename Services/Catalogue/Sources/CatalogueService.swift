@@ -233,6 +233,12 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     guard var position = Int64(exactly: request.afterPosition) else {
       throw RPCError(.invalidArgument, "after_position: must be at most 2^63 - 1")
     }
+    guard request.afterCursor.isEmpty else {
+      throw RPCError(
+        .invalidArgument,
+        "after_cursor: a cursor of the gateway's merged feed over several partitions; this catalogue has one feed: resume with after_position"
+      )
+    }
     while !Task.isCancelled {
       // A follower stays for hours: its token is checked again before every page, so a
       // logout, a revoked key or a lowered role ends the stream.

@@ -1,4 +1,6 @@
 import NIOCore
+import ORDPAnalyticsAPI
+import ORDPCatalogueAPI
 import ORDPRPC
 
 /// Calls the gateway makes itself (the composite Platform calls): routed as a caller's call
@@ -33,8 +35,11 @@ enum BackendCalls {
           partitionTimeout: partitionTimeout)
       ]
     case .scatter:
-      return try await scatter(
-        method, request: request, pool: pool, options: options, partitionTimeout: partitionTimeout)
+      var pages: [ByteBuffer] = []
+      try await scatter(
+        method, request: request, pool: pool, options: options, partitionTimeout: partitionTimeout
+      ) { pages.append($0) }
+      return pages
     case .unpartitioned(let why):
       throw RPCError(.unimplemented, why)
     }
@@ -54,22 +59,34 @@ enum BackendCalls {
     return try PartitionFanout.found(parts)
   }
 
-  /// A read spread over every partition and merged (`Route.scatter`): the answer's pages.
-  /// Decoding and merging are work for the global executor, not an event loop.
+  /// A read spread over every partition and merged (`Route.scatter`): the answer's pages,
+  /// given to `write` as they are ready. Decoding and merging are work for the global
+  /// executor, not an event loop.
   static func scatter(
     _ method: MethodDescriptor, request: ByteBuffer, pool: BackendPool, options: CallOptions,
-    partitionTimeout: Duration
-  ) async throws -> [ByteBuffer] {
+    partitionTimeout: Duration, write: (ByteBuffer) async throws -> Void
+  ) async throws {
     try await withTaskExecutorPreference(globalConcurrentExecutor) {
-      if pool.backend == .catalogue {
-        return [
+      switch method.path {
+      case Ordp_Catalogue_V1_Catalogue.Method.search.path:
+        try await write(
           try await SearchScatter.run(
-            request, pool: pool, options: options, partitionTimeout: partitionTimeout)
-        ]
+            request, pool: pool, options: options, partitionTimeout: partitionTimeout))
+      case Ordp_Catalogue_V1_Catalogue.Method.watchChanges.path:
+        try await WatchScatter.run(request, pool: pool, options: options, write: write)
+      case Ordp_Catalogue_V1_Catalogue.Method.export.path:
+        try await ExportScatter.run(request, pool: pool, options: options, write: write)
+      case Ordp_Analytics_V1_Analytics.Method.readObservations.path:
+        try await ObservationScatter.run(
+          request, pool: pool, options: options, partitionTimeout: partitionTimeout, write: write)
+      default:
+        for page in try await AnalyticsScatter.run(
+          method, request: request, pool: pool, options: options,
+          partitionTimeout: partitionTimeout)
+        {
+          try await write(page)
+        }
       }
-      return try await AnalyticsScatter.run(
-        method, request: request, pool: pool, options: options,
-        partitionTimeout: partitionTimeout)
     }
   }
 }

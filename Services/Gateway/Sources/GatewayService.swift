@@ -111,12 +111,10 @@ public struct GatewayService: RPCService {
               descriptor, request: request, pool: pool, idempotent: idempotent, options: options,
               partitionTimeout: partitionTimeout))
         case .scatter:
-          for page in try await BackendCalls.scatter(
+          try await BackendCalls.scatter(
             descriptor, request: request, pool: pool, options: options,
-            partitionTimeout: partitionTimeout)
-          {
-            try await responses.write(page)
-          }
+            partitionTimeout: partitionTimeout
+          ) { try await responses.write($0) }
         case .unpartitioned(let why):
           throw RPCError(.unimplemented, why)
         }

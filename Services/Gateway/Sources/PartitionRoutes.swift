@@ -74,11 +74,10 @@ public enum PartitionRoutes {
       return towns(try decode(Ordp_Catalogue_V1_SearchRequest.self).publishers) ?? .scatter
     case C.export.path:
       let publisher = try decode(Ordp_Catalogue_V1_ExportRequest.self).publisher
-      return publisher.isEmpty
-        ? .unpartitioned("an export of every town: export each town (publisher) on its own")
-        : try town(publisher)
+      return publisher.isEmpty ? .scatter : try town(publisher)
     case C.watchChanges.path:
-      return .unpartitioned("the change feed of a partitioned catalogue: not built yet")
+      _ = try decode(Ordp_Catalogue_V1_WatchChangesRequest.self)
+      return .scatter
     case C.importCkan.path:
       return .unpartitioned("a CKAN import into a partitioned catalogue: not built yet")
     case A.createDatastream.path:
@@ -97,10 +96,7 @@ public enum PartitionRoutes {
     case A.aggregate.path:
       return try streams(decode(Ordp_Analytics_V1_AggregateRequest.self).streams) ?? .scatter
     case A.readObservations.path:
-      return try streams(decode(Ordp_Analytics_V1_ReadObservationsRequest.self).streams)
-        ?? .unpartitioned(
-          "raw observations across the partitions of analytics: not built yet; name the towns (owners) of one partition"
-        )
+      return try streams(decode(Ordp_Analytics_V1_ReadObservationsRequest.self).streams) ?? .scatter
     case A.ingest.path:
       // Each batch split by its streams' partitions (`IngestScatter`).
       return .scatter

@@ -3,12 +3,15 @@ public import ORDPCatalogueAPI
 
 /// Maps catalogue datasets onto DCAT-AP.de as `RDFNode`s: the catalogue, each dataset with its
 /// distributions, contact point, location, period and checksums, and each publisher once.
-/// Blank nodes are numbered per document, so one mapping serves one export. I/O-free.
+/// Blank nodes are numbered per document (with `blankPrefix` per part of a document joined
+/// from several), so one mapping serves one export. I/O-free.
 public struct DCATMapping: Sendable {
   /// The IRIs of datasets, distributions and organisations start with this ("https://…/").
   public let baseIRI: String
   /// Display names of publishers by organisation id (the id stands in for a missing one).
   public let publisherNames: [String: String]
+  /// Starts every blank node's label: "b", or one per part of a document joined from parts.
+  public var blankPrefix = "b"
   private var blankCount = 0
   private var publishersSeen = Set<String>()
 
@@ -103,7 +106,7 @@ public struct DCATMapping: Sendable {
 
   mutating func blank() -> RDFTerm {
     blankCount += 1
-    return .blank("b\(blankCount)")
+    return .blank("\(blankPrefix)\(blankCount)")
   }
 
   mutating func contact(

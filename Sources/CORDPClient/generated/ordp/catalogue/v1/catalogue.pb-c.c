@@ -2983,7 +2983,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__search_response__descripto
   (ProtobufCMessageInit) ordp__catalogue__v1__search_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__watch_changes_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__watch_changes_request__field_descriptors[3] =
 {
   {
     "after_position",
@@ -3009,15 +3009,28 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__watch_changes_request
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "after_cursor",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__WatchChangesRequest, after_cursor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__watch_changes_request__field_indices_by_name[] = {
+  2,   /* field[2] = after_cursor */
   0,   /* field[0] = after_position */
   1,   /* field[1] = follow */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__watch_changes_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__watch_changes_request__descriptor =
 {
@@ -3027,14 +3040,14 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__watch_changes_request__des
   "Ordp__Catalogue__V1__WatchChangesRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__WatchChangesRequest),
-  2,
+  3,
   ordp__catalogue__v1__watch_changes_request__field_descriptors,
   ordp__catalogue__v1__watch_changes_request__field_indices_by_name,
   1,  ordp__catalogue__v1__watch_changes_request__number_ranges,
   (ProtobufCMessageInit) ordp__catalogue__v1__watch_changes_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__change__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__change__field_descriptors[7] =
 {
   {
     "position",
@@ -3108,10 +3121,23 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__change__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cursor",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__Change, cursor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__change__field_indices_by_name[] = {
   3,   /* field[3] = action */
   4,   /* field[4] = at_micros */
+  6,   /* field[6] = cursor */
   5,   /* field[5] = dataset */
   1,   /* field[1] = dataset_id */
   0,   /* field[0] = position */
@@ -3120,7 +3146,7 @@ static const unsigned ordp__catalogue__v1__change__field_indices_by_name[] = {
 static const ProtobufCIntRange ordp__catalogue__v1__change__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__change__descriptor =
 {
@@ -3130,14 +3156,14 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__change__descriptor =
   "Ordp__Catalogue__V1__Change",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__Change),
-  6,
+  7,
   ordp__catalogue__v1__change__field_descriptors,
   ordp__catalogue__v1__change__field_indices_by_name,
   1,  ordp__catalogue__v1__change__number_ranges,
   (ProtobufCMessageInit) ordp__catalogue__v1__change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__export_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor ordp__catalogue__v1__export_request__field_descriptors[4] =
 {
   {
     "format",
@@ -3163,15 +3189,41 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__export_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "part",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ExportRequest, part),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "part_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Catalogue__V1__ExportRequest, part_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__catalogue__v1__export_request__field_indices_by_name[] = {
   0,   /* field[0] = format */
+  2,   /* field[2] = part */
+  3,   /* field[3] = part_count */
   1,   /* field[1] = publisher */
 };
 static const ProtobufCIntRange ordp__catalogue__v1__export_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ordp__catalogue__v1__export_request__descriptor =
 {
@@ -3181,7 +3233,7 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__export_request__descriptor
   "Ordp__Catalogue__V1__ExportRequest",
   "ordp.catalogue.v1",
   sizeof(Ordp__Catalogue__V1__ExportRequest),
-  2,
+  4,
   ordp__catalogue__v1__export_request__field_descriptors,
   ordp__catalogue__v1__export_request__field_indices_by_name,
   1,  ordp__catalogue__v1__export_request__number_ranges,

@@ -546,10 +546,16 @@ struct  Ordp__Catalogue__V1__WatchChangesRequest
    * Keep the stream open and send new changes as they commit.
    */
   protobuf_c_boolean follow;
+  /*
+   * Through the gateway over a partitioned catalogue, which has one feed per partition:
+   * resume after the `cursor` of the last change received (instead of `after_position`).
+   * Empty: from `after_position` (which must then be 0 there). At most 12 KiB.
+   */
+  char *after_cursor;
 };
 #define ORDP__CATALOGUE__V1__WATCH_CHANGES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__watch_changes_request__descriptor) \
-    , 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Catalogue__V1__Change
@@ -568,10 +574,18 @@ struct  Ordp__Catalogue__V1__Change
   char *action;
   int64_t at_micros;
   Ordp__Catalogue__V1__Dataset *dataset;
+  /*
+   * Through the gateway over a partitioned catalogue: where the merged feed stands in every
+   * partition after this change (resume with it as `after_cursor`). `position` is then the
+   * position in the change's own partition: increasing per partition, not across the feed;
+   * changes of one partition come in their order, those of different partitions as they
+   * arrive. Empty from a single catalogue.
+   */
+  char *cursor;
 };
 #define ORDP__CATALOGUE__V1__CHANGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__change__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, NULL }
+    , 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Catalogue__V1__ExportRequest
@@ -582,10 +596,19 @@ struct  Ordp__Catalogue__V1__ExportRequest
    * Only this town's datasets; empty for the whole catalogue (what the caller may see).
    */
   char *publisher;
+  /*
+   * Set by the gateway over a partitioned catalogue, which joins one document from each
+   * partition's part in turn: part `part` of `part_count` (from 1; 0 and 0: the whole
+   * document). Only the first part begins the document (its header and the catalogue), only
+   * the last ends it, and blank nodes are labelled per part, so the parts' concatenation is
+   * one document. At most 1000 parts.
+   */
+  uint32_t part;
+  uint32_t part_count;
 };
 #define ORDP__CATALOGUE__V1__EXPORT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__catalogue__v1__export_request__descriptor) \
-    , ORDP__CATALOGUE__V1__EXPORT_FORMAT__EXPORT_FORMAT_TURTLE, (char *)protobuf_c_empty_string }
+    , ORDP__CATALOGUE__V1__EXPORT_FORMAT__EXPORT_FORMAT_TURTLE, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Ordp__Catalogue__V1__ExportChunk

@@ -801,6 +801,11 @@ public nonisolated struct Ordp_Catalogue_V1_WatchChangesRequest: Sendable {
   /// Keep the stream open and send new changes as they commit.
   public var follow: Bool = false
 
+  /// Through the gateway over a partitioned catalogue, which has one feed per partition:
+  /// resume after the `cursor` of the last change received (instead of `after_position`).
+  /// Empty: from `after_position` (which must then be 0 there). At most 12 KiB.
+  public var afterCursor: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -833,6 +838,13 @@ public nonisolated struct Ordp_Catalogue_V1_Change: Sendable {
   /// Clears the value of `dataset`. Subsequent reads from it will return its default value.
   public mutating func clearDataset() {self._dataset = nil}
 
+  /// Through the gateway over a partitioned catalogue: where the merged feed stands in every
+  /// partition after this change (resume with it as `after_cursor`). `position` is then the
+  /// position in the change's own partition: increasing per partition, not across the feed;
+  /// changes of one partition come in their order, those of different partitions as they
+  /// arrive. Empty from a single catalogue.
+  public var cursor: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -849,6 +861,15 @@ public nonisolated struct Ordp_Catalogue_V1_ExportRequest: Sendable {
 
   /// Only this town's datasets; empty for the whole catalogue (what the caller may see).
   public var publisher: String = String()
+
+  /// Set by the gateway over a partitioned catalogue, which joins one document from each
+  /// partition's part in turn: part `part` of `part_count` (from 1; 0 and 0: the whole
+  /// document). Only the first part begins the document (its header and the catalogue), only
+  /// the last ends it, and blank nodes are labelled per part, so the parts' concatenation is
+  /// one document. At most 1000 parts.
+  public var part: UInt32 = 0
+
+  public var partCount: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2147,7 +2168,7 @@ nonisolated extension Ordp_Catalogue_V1_SearchResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Ordp_Catalogue_V1_WatchChangesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchChangesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_position\0\u{1}follow\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_position\0\u{1}follow\0\u{3}after_cursor\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2157,6 +2178,7 @@ nonisolated extension Ordp_Catalogue_V1_WatchChangesRequest: SwiftProtobuf.Messa
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.afterPosition) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.follow) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.afterCursor) }()
       default: break
       }
     }
@@ -2169,12 +2191,16 @@ nonisolated extension Ordp_Catalogue_V1_WatchChangesRequest: SwiftProtobuf.Messa
     if self.follow != false {
       try visitor.visitSingularBoolField(value: self.follow, fieldNumber: 2)
     }
+    if !self.afterCursor.isEmpty {
+      try visitor.visitSingularStringField(value: self.afterCursor, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Catalogue_V1_WatchChangesRequest, rhs: Ordp_Catalogue_V1_WatchChangesRequest) -> Bool {
     if lhs.afterPosition != rhs.afterPosition {return false}
     if lhs.follow != rhs.follow {return false}
+    if lhs.afterCursor != rhs.afterCursor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2182,7 +2208,7 @@ nonisolated extension Ordp_Catalogue_V1_WatchChangesRequest: SwiftProtobuf.Messa
 
 nonisolated extension Ordp_Catalogue_V1_Change: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Change"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{3}dataset_id\0\u{1}revision\0\u{1}action\0\u{3}at_micros\0\u{1}dataset\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{3}dataset_id\0\u{1}revision\0\u{1}action\0\u{3}at_micros\0\u{1}dataset\0\u{1}cursor\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2196,6 +2222,7 @@ nonisolated extension Ordp_Catalogue_V1_Change: SwiftProtobuf.Message, SwiftProt
       case 4: try { try decoder.decodeSingularStringField(value: &self.action) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.atMicros) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._dataset) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.cursor) }()
       default: break
       }
     }
@@ -2224,6 +2251,9 @@ nonisolated extension Ordp_Catalogue_V1_Change: SwiftProtobuf.Message, SwiftProt
     try { if let v = self._dataset {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    if !self.cursor.isEmpty {
+      try visitor.visitSingularStringField(value: self.cursor, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2234,6 +2264,7 @@ nonisolated extension Ordp_Catalogue_V1_Change: SwiftProtobuf.Message, SwiftProt
     if lhs.action != rhs.action {return false}
     if lhs.atMicros != rhs.atMicros {return false}
     if lhs._dataset != rhs._dataset {return false}
+    if lhs.cursor != rhs.cursor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2241,7 +2272,7 @@ nonisolated extension Ordp_Catalogue_V1_Change: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Ordp_Catalogue_V1_ExportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ExportRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}publisher\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}publisher\0\u{1}part\0\u{3}part_count\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2251,6 +2282,8 @@ nonisolated extension Ordp_Catalogue_V1_ExportRequest: SwiftProtobuf.Message, Sw
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularEnumField(value: &self.format) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.publisher) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.part) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.partCount) }()
       default: break
       }
     }
@@ -2263,12 +2296,20 @@ nonisolated extension Ordp_Catalogue_V1_ExportRequest: SwiftProtobuf.Message, Sw
     if !self.publisher.isEmpty {
       try visitor.visitSingularStringField(value: self.publisher, fieldNumber: 2)
     }
+    if self.part != 0 {
+      try visitor.visitSingularUInt32Field(value: self.part, fieldNumber: 3)
+    }
+    if self.partCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.partCount, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ordp_Catalogue_V1_ExportRequest, rhs: Ordp_Catalogue_V1_ExportRequest) -> Bool {
     if lhs.format != rhs.format {return false}
     if lhs.publisher != rhs.publisher {return false}
+    if lhs.part != rhs.part {return false}
+    if lhs.partCount != rhs.partCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
