@@ -344,7 +344,7 @@ let package = Package(
       name: "ORDPGateway",
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
-        "ORDPAnalytics", "ORDPPlatformAPI",
+        "ORDPAnalytics", "ORDPCatalogue", "ORDPPlatformAPI",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),

@@ -255,6 +255,67 @@ func pageThrough(
     #expect(try await followed.value == ["Pegel an der Bigge", "Wochenmarkt"])
   }
 
+  @Test func aCKANImportSendsEachDocumentToItsTownsPartition() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let admin = bearer(try await platform.adminToken())
+    let gateway = try platform.client(platform.gateway)
+    func package(_ id: Int, organisation: String?) -> String {
+      let org = organisation.map { #", "organization": {"name": "\#($0)"}"# } ?? ""
+      return #"""
+        {"id": "gw-import-\#(id)", "name": "gw-import-\#(id)", "title": "Import \#(id)",
+         "notes": "Aus einem CKAN", "license_id": "dl-by-de/2.0"\#(org)}
+        """#
+    }
+    // Towns by organisation (west, east), by the request's publisher (west), a document that
+    // names no town (to the first partition, which says why), one of a joining town (the
+    // default partition) — 500 in all, so that the west answers in two commits (of 200 at most).
+    var documents: [Ordp_Catalogue_V1_ImportCkanRequest] = []
+    for i in 0..<500 {
+      var request = Ordp_Catalogue_V1_ImportCkanRequest()
+      switch i % 5 {
+      case 0: request.ckanJson = package(i, organisation: "soest")
+      case 1: request.ckanJson = package(i, organisation: "Olpe")
+      case 2:
+        request.ckanJson = package(i, organisation: nil)
+        request.publisher = "menden"
+      case 3: request.ckanJson = "{ not json"
+      default: request.ckanJson = package(i, organisation: "iserlohn")
+      }
+      documents.append(request)
+    }
+    let all = documents
+    func importAll() async throws -> [Ordp_Catalogue_V1_ImportResult] {
+      try await gateway.importCkan(options: admin) { writer in
+        for document in all { try await writer.write(document) }
+      }
+    }
+    let results = try await importAll()
+    #expect(results.map(\.index).sorted() == (0..<500).map(UInt32.init))
+    let byIndex = Dictionary(uniqueKeysWithValues: results.map { ($0.index, $0) })
+    let west = try platform.client(platform.partitions[0])
+    let east = try platform.client(platform.partitions[1])
+    for i in 0..<500 {
+      let result = try #require(byIndex[UInt32(i)])
+      if i % 5 == 3 {
+        #expect(result.outcome == .rejected && result.reason.contains("not JSON"), "\(result)")
+        continue
+      }
+      #expect(result.outcome == .created, "\(i): \(result)")
+      #expect(result.ckanID == "gw-import-\(i)")
+      let home = i % 5 == 0 || i % 5 == 2 ? west : east
+      let other = i % 5 == 0 || i % 5 == 2 ? east : west
+      #expect(try await home.getDataset(.with { $0.id = result.datasetID }).title == "Import \(i)")
+      #expect(
+        await statusOf { try await other.getDataset(.with { $0.id = result.datasetID }) }?.code
+          == .notFound)
+    }
+    // Imported again: every document unchanged, none created twice.
+    let again = try await importAll()
+    #expect(again.filter { $0.outcome == .unchanged }.count == 400)
+    #expect(again.filter { $0.outcome == .created }.isEmpty)
+  }
+
   @Test func aPartitionThatDoesNotAnswerIsNamedAndTheOthersAnswer() async throws {
     let platform = try await PartitionedCatalogue(gatewayArguments: ["--partition-timeout", "1"])
     defer { platform.stop() }

@@ -101,6 +101,19 @@ public enum CKANMapper {
     return (ckanID, dataset)
   }
 
+  /// The town a document is imported into, as `ImportCkan` decides it: the request's
+  /// publisher when it names one, else the CKAN organisation's; nil when neither says (the
+  /// import then rejects the document with its reason). Used by the gateway to route a
+  /// document to its town's partition.
+  public static func town(json: String, publisher: String) -> String? {
+    if !publisher.isEmpty { return publisher }
+    guard json.utf8.count <= 4 << 20, let data = json.data(using: .utf8),
+      var package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    else { return nil }
+    if let result = package["result"] as? [String: Any] { package = result }
+    return publisherID(package)
+  }
+
   // MARK: Fields
 
   static func publisherID(_ package: [String: Any]) -> String? {

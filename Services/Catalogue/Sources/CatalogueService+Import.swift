@@ -6,7 +6,7 @@ public import ORDPRPC
 extension CatalogueService {
   /// Documents one ImportCkan call takes at most (its results are numbered with 32 bits, and
   /// a region's portal has tens of thousands).
-  static let maximumImportDocuments = 1_000_000
+  public static let maximumImportDocuments = 1_000_000
 
   /// Imports CKAN `package_show` documents: idempotent by the town's CKAN id (created,
   /// updated, unchanged), a bad document rejected with its reason without stopping the others.

@@ -40,8 +40,6 @@ enum BackendCalls {
         method, request: request, pool: pool, options: options, partitionTimeout: partitionTimeout
       ) { pages.append($0) }
       return pages
-    case .unpartitioned(let why):
-      throw RPCError(.unimplemented, why)
     }
   }
 

@@ -56,6 +56,11 @@ public struct GatewayService: RPCService {
           let route = try PartitionRoutes.route(
             descriptor, request: nil, partitions: pool.partitions.count,
             partitionOf: pool.partition(ofTown:))
+          if route == .scatter, pool.backend == .catalogue {
+            try await ImportScatter.run(
+              requests: requests, responses: responses, pool: pool, options: options)
+            return
+          }
           if route == .scatter {
             try await IngestScatter.run(
               requests: requests, responses: responses, pool: pool, owners: streamOwners,
@@ -63,7 +68,6 @@ public struct GatewayService: RPCService {
             return
           }
           guard case .partition(let partition) = route else {
-            if case .unpartitioned(let why) = route { throw RPCError(.unimplemented, why) }
             throw RPCError(.internal, "\(descriptor.path): no route")
           }
           try await pool.call(partition: partition, idempotent: false) { channel, attempt in
@@ -115,8 +119,6 @@ public struct GatewayService: RPCService {
             descriptor, request: request, pool: pool, options: options,
             partitionTimeout: partitionTimeout
           ) { try await responses.write($0) }
-        case .unpartitioned(let why):
-          throw RPCError(.unimplemented, why)
         }
       }
     }

@@ -14,8 +14,6 @@ public enum Route: Sendable, Equatable {
   case find
   /// Every partition, the answers merged (cross-town reads).
   case scatter
-  /// Not routed across partitions (yet): the call must name one town.
-  case unpartitioned(String)
 }
 
 /// Decides the route of a call from its request — decoded only when the service has more
@@ -79,7 +77,8 @@ public enum PartitionRoutes {
       _ = try decode(Ordp_Catalogue_V1_WatchChangesRequest.self)
       return .scatter
     case C.importCkan.path:
-      return .unpartitioned("a CKAN import into a partitioned catalogue: not built yet")
+      // Each document sent to its town's partition (`ImportScatter`).
+      return .scatter
     case A.createDatastream.path:
       return try town(decode(Ordp_Analytics_V1_CreateDatastreamRequest.self).datastream.owner)
     case A.updateDatastream.path:
