@@ -105,7 +105,8 @@ enum ImportScatter {
         }
       }
       for await (partition, outgoing) in commands {
-        let name = pool.partitions.indices.contains(partition) ? pool.partitions[partition].name : ""
+        let partitions = pool.partitions
+        let name = partitions.indices.contains(partition) ? partitions[partition].name : ""
         group.addTask {
           do {
             try await pool.call(partition: partition, idempotent: false) { channel, attempt in
