@@ -193,6 +193,55 @@ func readAll(
     #expect(await statusOf { try await readAll(merged, request) }?.code == .invalidArgument)
   }
 
+  @Test func aSelectionByStreamIDsAsksThePartitionsThatHoldThem() async throws {
+    let platform = try await PartitionedAnalytics()
+    defer { platform.stop() }
+    let merged = try platform.client(platform.gateway)
+    let whole = try platform.client(platform.whole)
+    let all = try await whole.latest(.init()).values.map(\.datastreamID)
+    let olpe = all.filter { $0.hasPrefix("demo-olpe-") }
+    let soest = all.filter { $0.hasPrefix("demo-soest-") }
+    try #require(!olpe.isEmpty && !soest.isEmpty)
+    let end = ReplicaPlatform.demoTime
+    // Both partitions' streams, one partition's, in the caller's order with a repeat.
+    for ids in [[soest[0], olpe[0]] + Array(olpe.dropFirst()) + [soest[0]], soest] {
+      let selector = Ordp_Analytics_V1_StreamSelector.with { $0.datastreamIds = ids }
+      let a = try await merged.latest(.with { $0.streams = selector })
+      let b = try await whole.latest(.with { $0.streams = selector })
+      #expect(a.values == b.values)
+      #expect(a.values.count == Set(ids).count)
+      let listA = try await merged.listDatastreams(.with { $0.streams = selector })
+      let listB = try await whole.listDatastreams(.with { $0.streams = selector })
+      #expect(listA.datastreams.map(\.id) == listB.datastreams.map(\.id))
+      var aggregate = Ordp_Analytics_V1_AggregateRequest()
+      aggregate.streams = selector
+      aggregate.fromMicros = end - 86_400_000_000
+      aggregate.toMicros = end
+      aggregate.functions = [.count, .avg]
+      func rows(_ client: Ordp_Analytics_V1_Analytics_Client) async throws -> [String] {
+        try await client.aggregate(aggregate) { stream in
+          var rows: [String] = []
+          for try await page in stream { rows += page.rows.map { "\($0.group) \($0.values)" } }
+          return rows
+        }
+      }
+      #expect(try await rows(merged) == (try await rows(whole)))
+      var read = Ordp_Analytics_V1_ReadObservationsRequest()
+      read.streams = selector
+      read.fromMicros = end - 86_400_000_000
+      read.pageSize = 100
+      let readA = try await readAll(merged, read).observations
+      #expect(!readA.isEmpty)
+      #expect(readA == (try await readAll(whole, read).observations))
+    }
+    // An id no partition holds: NOT_FOUND, as from one instance.
+    let missing = Ordp_Analytics_V1_LatestRequest.with {
+      $0.streams.datastreamIds = [olpe[0], "no-such-stream"]
+    }
+    #expect(await statusOf { try await merged.latest(missing) }?.code == .notFound)
+    #expect(await statusOf { try await whole.latest(missing) }?.code == .notFound)
+  }
+
   @Test func anIngestBatchIsSplitByPartitionAndAcknowledgedAsOne() async throws {
     let platform = try await PartitionedAnalytics()
     defer { platform.stop() }

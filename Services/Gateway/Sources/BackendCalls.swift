@@ -74,12 +74,41 @@ enum BackendCalls {
         try await WatchScatter.run(request, pool: pool, options: options, write: write)
       case Ordp_Catalogue_V1_Catalogue.Method.export.path:
         try await ExportScatter.run(request, pool: pool, options: options, write: write)
-      case Ordp_Analytics_V1_Analytics.Method.readObservations.path:
-        try await ObservationScatter.run(
-          request, pool: pool, options: options, partitionTimeout: partitionTimeout, write: write)
       default:
+        // Analytics: a selection by stream id goes to the partitions holding those streams.
+        var only: [Int: [String]]? = nil
+        let ids = try AnalyticsScatter.selectedIDs(method, request)
+        if !ids.isEmpty {
+          let split = try await SelectionByID.split(
+            ids, pool: pool, owners: pool.streamOwners, options: options,
+            timeout: partitionTimeout)
+          if split.count == 1, let partition = split.keys.first {
+            try await pool.call(partition: partition, idempotent: true) { channel, attempt in
+              if method.kind == .unary {
+                try await write(
+                  try await channel.unaryRaw(method, request: request, options: options))
+                return
+              }
+              try await channel.serverStreamingRaw(method, request: request, options: options) {
+                pages in
+                for try await page in pages {
+                  attempt.committed()
+                  try await write(page)
+                }
+              }
+            }
+            return
+          }
+          only = split
+        }
+        if method.path == Ordp_Analytics_V1_Analytics.Method.readObservations.path {
+          try await ObservationScatter.run(
+            request, pool: pool, only: only, options: options, partitionTimeout: partitionTimeout,
+            write: write)
+          return
+        }
         for page in try await AnalyticsScatter.run(
-          method, request: request, pool: pool, options: options,
+          method, request: request, pool: pool, only: only, options: options,
           partitionTimeout: partitionTimeout)
         {
           try await write(page)

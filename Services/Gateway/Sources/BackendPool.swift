@@ -54,6 +54,9 @@ public final class BackendPool: Sendable {
   }
 
   public let backend: Backend
+  /// Where the datastreams of this service live (analytics over partitions: ingest and
+  /// selections by stream id).
+  let streamOwners = StreamOwners()
   /// The health service name its replicas report (`ordp.catalogue.v1.Catalogue`).
   public let healthName: String
   let options: Options

@@ -18,8 +18,6 @@ public struct GatewayService: RPCService {
   let requestLimits: [String: Int]
   /// How long a partition of a spread call may take before the others' answers stand alone.
   let partitionTimeout: Duration
-  /// Where the streams written through the gateway live (partitioned ingest).
-  let streamOwners = StreamOwners()
   /// Hedging of unary reads: each method's recent latencies; nil when hedging is off.
   let latencies: [String: LatencyTracker]?
 
@@ -47,7 +45,6 @@ public struct GatewayService: RPCService {
       let descriptor = method.descriptor
       let idempotent = method.idempotent
       let partitionTimeout = self.partitionTimeout
-      let streamOwners = self.streamOwners
       let latency = latencies?[descriptor.path]
       router.registerRaw(descriptor) { requests, responses, context in
         // One attempt at most within a replica; `BackendPool` tries other replicas.
@@ -63,7 +60,7 @@ public struct GatewayService: RPCService {
           }
           if route == .scatter {
             try await IngestScatter.run(
-              requests: requests, responses: responses, pool: pool, owners: streamOwners,
+              requests: requests, responses: responses, pool: pool, owners: pool.streamOwners,
               options: options, partitionTimeout: partitionTimeout)
             return
           }

@@ -9,9 +9,11 @@ import ORDPRPC
 /// without it would silently leave its streams out; the caller resumes with the last page's
 /// cursor.
 enum ObservationScatter {
+  /// `only`: a selection by stream id split by partition (`SelectionByID`) — only those
+  /// partitions are read, each for its own streams.
   static func run(
-    _ request: ByteBuffer, pool: BackendPool, options: CallOptions, partitionTimeout: Duration,
-    write: (ByteBuffer) async throws -> Void
+    _ request: ByteBuffer, pool: BackendPool, only: [Int: [String]]?, options: CallOptions,
+    partitionTimeout: Duration, write: (ByteBuffer) async throws -> Void
   ) async throws {
     let method = Ordp_Analytics_V1_Analytics.Method.readObservations
     // Decoded before, by `PartitionRoutes`.
@@ -22,21 +24,24 @@ enum ObservationScatter {
     }
     // Checked here so that a bad cursor is the caller's error, not every partition's.
     _ = try ObservationCursor(read.cursor)
-    let partitions = pool.partitions
-    var merge = ObservationMerge(
-      partitions: partitions.count, pageSize: pageSize, cursor: read.cursor)
+    let all = pool.partitions
+    // The merge's sources: the partitions read, by their index in the pool.
+    let sources = all.indices.filter { only?[$0] != nil || only == nil }
+    var merge = ObservationMerge(partitions: sources.count, pageSize: pageSize, cursor: read.cursor)
     while let step = merge.next() {
       switch step {
       case .page(let page, _):
         try await write(try AnalyticsScatter.encode(page))
       case .fetch(let fetches):
-        let cursors = Dictionary(uniqueKeysWithValues: fetches.map { ($0.partition, $0.cursor) })
-        let asked = fetches.map { partitions[$0.partition] }
+        let cursors = Dictionary(
+          uniqueKeysWithValues: fetches.map { (sources[$0.partition], $0.cursor) })
+        let asked = fetches.map { all[sources[$0.partition]] }
         let parts = await PartitionFanout.spread(
           pool, over: asked, idempotent: true, timeout: partitionTimeout, options: options
         ) { index, channel, options in
           var own = read
           own.cursor = cursors[index] ?? read.cursor
+          if let only { own.streams.datastreamIds = only[index] ?? [] }
           own.pageSize = UInt32(pageSize)
           let bytes = try AnalyticsScatter.encode(own)
           // The partition's first page; leaving the stream ends the call there.
