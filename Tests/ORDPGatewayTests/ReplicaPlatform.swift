@@ -15,13 +15,15 @@ final class ReplicaPlatform: Sendable {
   let topologyFile: URL
 
   static func start(
-    replicas count: Int, gatewayArguments: [String] = []
+    replicas count: Int, datasets: Int = 10, gatewayArguments: [String] = []
   ) async throws
     -> ReplicaPlatform
   {
     let identity = try await IdentityProcess.start()
     var replicas: [ServiceProcess] = []
-    for _ in 0..<count { replicas.append(try await startReplica(identity: identity)) }
+    for _ in 0..<count {
+      replicas.append(try await startReplica(identity: identity, datasets: datasets))
+    }
     let topologyFile = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ordp-topology-\(UUID().uuidString).json")
     try topology(identity: identity, catalogue: replicas.map(\.port)).write(
