@@ -8,6 +8,11 @@ public struct CallOptions: Sendable {
   /// How often a call that was not processed (refused, or above a GOAWAY's last stream id)
   /// is retried on another connection. Only calls with a single request message are retried.
   public var maxTransparentRetries: Int
+  /// Receives the response's headers as they arrive and, when the call ends OK, its trailers
+  /// (a proxy gives its own call's `ServerContext.response`, so that a backend's response
+  /// metadata reaches its caller; a client reads them after the call). A failed call's
+  /// trailers come with its `RPCError`.
+  public var responseMetadata: ResponseMetadata?
 
   public init(
     timeout: Duration? = nil, metadata: Metadata = Metadata(), maxTransparentRetries: Int = 3

@@ -20,6 +20,8 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
   @exclusivity(unchecked) private var connection: ClientConnectionHandler?
   @exclusivity(unchecked) private(set) var singleResponse: ByteBuffer?
   private(set) var responseHeaders = Metadata()
+  /// Where the response headers and an OK end's trailers go too (`CallOptions.responseMetadata`).
+  @exclusivity(unchecked) var responseMetadata: ResponseMetadata?
   @exclusivity(unchecked) private var responseCount = 0
   @exclusivity(unchecked) private var done = false
   /// Why the call failed, once it did (read after `firstEventPromise` or `ended()`).
@@ -81,6 +83,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
 
   func receiveHeaders(_ metadata: Metadata) {
     responseHeaders = metadata
+    responseMetadata?.add(headers: metadata)
     firstEventPromise?.succeed()
   }
 
@@ -113,6 +116,7 @@ final class ClientCall: @unchecked Sendable, FlowControlledSender {
     done = true
     connection = nil
     deadlineTimer?.cancel()
+    responseMetadata?.add(trailers: status.metadata)
     responses?.finish()
     failPendingSends(RPCError(.cancelled, "call already ended"))
     firstEventPromise?.succeed()

@@ -103,10 +103,12 @@ extension RPCChannel {
         // A connection is ready: start the call without an async step in between.
         connection = ready
         call = Self.startCall(
-          .unary, head: head, request: request, deadline: deadline, on: connection)
+          .unary, head: head, request: request, deadline: deadline,
+          sink: options.responseMetadata, on: connection)
       } else {
         (call, connection) = try await startCall(
-          .unary, head: head, request: request, deadline: deadline, avoiding: refusedBy)
+          .unary, head: head, request: request, deadline: deadline,
+          sink: options.responseMetadata, avoiding: refusedBy)
       }
       do {
         _ = try await withTaskCancellationHandler {
@@ -134,7 +136,8 @@ extension RPCChannel {
     var refusedBy: ClientConnection? = nil
     while true {
       let (call, connection) = try await startCall(
-        .serverStreaming, head: head, request: request, deadline: deadline, avoiding: refusedBy)
+        .serverStreaming, head: head, request: request, deadline: deadline,
+        sink: options.responseMetadata, avoiding: refusedBy)
       try await withTaskCancellationHandler {
         try await call.firstEventPromise!.futureResult.get()
       } onCancel: {
@@ -175,7 +178,8 @@ extension RPCChannel {
   ) async throws -> Result {
     let (head, deadline) = try makeHead(method, options)
     let kind = method.kind
-    let (call, _) = try await startCall(kind, head: head, request: nil, deadline: deadline)
+    let (call, _) = try await startCall(
+      kind, head: head, request: nil, deadline: deadline, sink: options.responseMetadata)
     let writer: any MessageSink = call
     return try await withTaskCancellationHandler {
       try await withThrowingTaskGroup(of: Void.self) { group in
@@ -250,21 +254,23 @@ extension RPCChannel {
   /// Starts a call on a connection the pool picks (not `avoiding` when it has another).
   private func startCall(
     _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?,
-    avoiding: ClientConnection? = nil
+    sink: ResponseMetadata?, avoiding: ClientConnection? = nil
   ) async throws -> (ClientCall, ClientConnection) {
     let connection = try await pool.pick(deadline: deadline, avoiding: avoiding)
     return (
-      Self.startCall(kind, head: head, request: request, deadline: deadline, on: connection),
+      Self.startCall(
+        kind, head: head, request: request, deadline: deadline, sink: sink, on: connection),
       connection
     )
   }
 
   private static func startCall(
     _ kind: RPCKind, head: [UInt8], request: [UInt8]?, deadline: NIODeadline?,
-    on connection: ClientConnection
+    sink: ResponseMetadata?, on connection: ClientConnection
   ) -> ClientCall {
     let call = ClientCall(
       kind: kind, head: head, singleRequest: request, loop: connection.eventLoop)
+    call.responseMetadata = sink
     // A caller on the connection's loop starts the call right here (no closure, no hop).
     if connection.eventLoop.inEventLoop {
       Self.begin(call, on: connection, deadline: deadline)

@@ -6,7 +6,7 @@ public final class ResponseMetadata: Sendable {
   /// Set once anything was added: most calls add nothing, and reading then takes no lock.
   private let touched = Atomic<Bool>(false)
 
-  init() {}
+  public init() {}
 
   /// Adds a response header (sent before the first response message).
   public func addHeader(_ key: String, _ value: String) {
@@ -17,6 +17,20 @@ public final class ResponseMetadata: Sendable {
   /// Adds a trailer (sent with the status).
   public func addTrailer(_ key: String, _ value: String) {
     state.withLock { $0.trailers.add(key, value) }
+    touched.store(true, ordering: .releasing)
+  }
+
+  /// Adds another call's response headers (binary values included).
+  func add(headers: Metadata) {
+    guard !headers.entries.isEmpty else { return }
+    state.withLock { $0.headers.add(contentsOf: headers) }
+    touched.store(true, ordering: .releasing)
+  }
+
+  /// Adds another call's trailers.
+  func add(trailers: Metadata) {
+    guard !trailers.entries.isEmpty else { return }
+    state.withLock { $0.trailers.add(contentsOf: trailers) }
     touched.store(true, ordering: .releasing)
   }
 

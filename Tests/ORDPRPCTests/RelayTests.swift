@@ -77,6 +77,42 @@ import Testing
     }
   }
 
+  /// Adds a response header and a trailer to every call.
+  struct AddsResponseMetadata: ServerInterceptor {
+    func intercept(
+      context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
+    ) async throws {
+      context.response.addHeader("x-backend", "Soest")
+      context.response.addTrailer("x-backend-done", "yes")
+      try await next(context)
+    }
+  }
+
+  @Test func theBackendsResponseHeadersAndTrailersReachTheCaller() async throws {
+    try await withRelay(backendInterceptors: [AddsResponseMetadata()]) { client in
+      for kind in ["unary", "server streaming", "bidirectional"] {
+        var options = CallOptions()
+        let seen = ResponseMetadata()
+        options.responseMetadata = seen
+        switch kind {
+        case "unary": _ = try await client.get(echoRequest("Menden"), options: options)
+        case "server streaming":
+          try await client.expand(echoRequest("Olpe", repeat: 3), options: options) { stream in
+            for try await _ in stream {}
+          }
+        default:
+          try await client.update(options: options) { writer in
+            try await writer.write(echoRequest("Arnsberg"))
+          } onResponse: { stream in
+            for try await _ in stream {}
+          }
+        }
+        #expect(seen.headers["x-backend"] == "Soest", "\(kind)")
+        #expect(seen.trailers["x-backend-done"] == "yes", "\(kind)")
+      }
+    }
+  }
+
   @Test func theCallersDeadlineBindsTheBackendCall() async throws {
     let seen = ContextRecorder()
     try await withRelay(backendInterceptors: [seen]) { client in

@@ -17,9 +17,10 @@ public struct EchoRelay: RPCService {
       router.registerRaw(method) { [backend, metadata] requests, responses, context in
         var forwarded = context.requestMetadata
         forwarded.add(contentsOf: metadata)
+        var options = CallOptions(metadata: forwarded)
+        options.responseMetadata = context.response
         try await RPCRelay.forward(
-          method, requests: requests, responses: responses, to: backend,
-          options: CallOptions(metadata: forwarded))
+          method, requests: requests, responses: responses, to: backend, options: options)
       }
     }
   }

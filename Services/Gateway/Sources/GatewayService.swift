@@ -49,6 +49,10 @@ public struct GatewayService: RPCService {
       router.registerRaw(descriptor) { requests, responses, context in
         // One attempt at most within a replica; `BackendPool` tries other replicas.
         let options = CallOptions(metadata: context.requestMetadata, maxTransparentRetries: 1)
+        // A call passed on to one partition: the backend's response headers and trailers
+        // reach the caller.
+        var relayed = options
+        relayed.responseMetadata = context.response
         guard descriptor.kind.hasSingleRequest else {
           let route = try PartitionRoutes.route(
             descriptor, request: nil, partitions: pool.partitions.count,
@@ -70,7 +74,7 @@ public struct GatewayService: RPCService {
           try await pool.call(partition: partition, idempotent: false) { channel, attempt in
             attempt.committed()  // the requests are read as they are passed on: one attempt
             try await RPCRelay.forward(
-              descriptor, requests: requests, responses: responses, to: channel, options: options)
+              descriptor, requests: requests, responses: responses, to: channel, options: relayed)
           }
           return
         }
@@ -103,7 +107,7 @@ public struct GatewayService: RPCService {
         case .partition(let partition):
           try await pool.call(partition: partition, idempotent: idempotent) { channel, attempt in
             try await RPCRelay.forward(
-              descriptor, request: request, responses: responses, to: channel, options: options,
+              descriptor, request: request, responses: responses, to: channel, options: relayed,
               onResponse: attempt.committed)
           }
         case .find:
