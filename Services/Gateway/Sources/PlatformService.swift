@@ -18,6 +18,7 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
   let pools: [Backend: BackendPool]
   let partitionTimeout: Duration
   let now: @Sendable () -> Date
+  let townCache = TownCache()
 
   public init(
     pools: [Backend: BackendPool], partitionTimeout: Duration,
@@ -53,6 +54,15 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
     }
   }
 
+  /// The region's towns (`TownCache`: identity is asked at most every 10 seconds).
+  func towns(_ options: CallOptions) async throws -> [Ordp_Identity_V1_Organisation] {
+    try await townCache.towns {
+      try await self.call(
+        .identity, I.listOrganisations, Ordp_Identity_V1_ListOrganisationsRequest(), options,
+        as: Ordp_Identity_V1_ListOrganisationsResponse.self)[0].organisations
+    }
+  }
+
   static func status(_ error: any Error) -> Ordp_Platform_V1_PartStatus {
     var status = Ordp_Platform_V1_PartStatus()
     let rpc = (error as? RPCError) ?? RPCError(.internal, "internal error")
@@ -83,9 +93,7 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
     async let datasetPart = Self.outcome { try await self.dataset(id, options) }
     async let earlyTown = Self.outcome(if: town) { try await self.organisation($0, options) }
     async let allTowns = Self.outcome(if: town == nil ? "" : nil) { _ in
-      try await self.call(
-        .identity, I.listOrganisations, Ordp_Identity_V1_ListOrganisationsRequest(), options,
-        as: Ordp_Identity_V1_ListOrganisationsResponse.self)[0].organisations
+      try await self.towns(options)
     }
     async let earlyStreams = Self.outcome(if: town == nil ? id : nil) {
       try await self.streams($0, options)
@@ -203,11 +211,7 @@ public final class PlatformService: Ordp_Platform_V1_Platform_ServiceProtocol {
     request: Ordp_Platform_V1_GetRegionSummaryRequest, context: ServerContext
   ) async throws -> Ordp_Platform_V1_RegionSummary {
     let options = Self.options(context)
-    async let towns = Self.outcome {
-      try await self.call(
-        .identity, I.listOrganisations, Ordp_Identity_V1_ListOrganisationsRequest(), options,
-        as: Ordp_Identity_V1_ListOrganisationsResponse.self)[0].organisations
-    }
+    async let towns = Self.outcome { try await self.towns(options) }
     async let datasets = Self.outcome { try await self.datasetsPerTown(options) }
     async let streams = Self.outcome { try await self.streamsPerTown(options) }
     async let observations = Self.outcome { try await self.observationsPerTown(options) }
