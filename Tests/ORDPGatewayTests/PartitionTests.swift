@@ -316,6 +316,71 @@ func pageThrough(
     #expect(again.filter { $0.outcome == .created }.isEmpty)
   }
 
+  @Test func streamsOverAPartitionThatIsDownFailNamingIt() async throws {
+    let platform = try await PartitionedCatalogue()
+    defer { platform.stop() }
+    let admin = bearer(try await platform.adminToken())
+    let gateway = try platform.client(platform.gateway)
+    // A gateway whose topology holds the west only, with no default partition.
+    let westOnly = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ordp-topology-\(UUID().uuidString).json")
+    defer { try? FileManager.default.removeItem(at: westOnly) }
+    try """
+    {"identity": {"replicas": ["127.0.0.1:\(platform.identity.port)"]},
+     "catalogue": {"partitions": [
+       {"name": "west", "towns": ["soest"], "replicas": ["127.0.0.1:\(platform.partitions[0].port)"]},
+       {"name": "menden", "towns": ["menden"], "replicas": ["127.0.0.1:\(platform.partitions[0].port)"]}]},
+     "analytics": {"partitions": [{"name": "all", "default": true, "replicas": ["127.0.0.1:9"]}]}}
+    """.write(to: westOnly, atomically: true, encoding: .utf8)
+    let narrow = try await ReplicaPlatform.startGateway(
+      identity: platform.identity, topology: westOnly, arguments: [])
+    defer { narrow.stop(signal: SIGKILL) }
+    let results = try await platform.client(narrow).importCkan(options: admin) { writer in
+      try await writer.write(
+        .with {
+          $0.ckanJson = #"{"id": "x-1", "title": "Pegel", "notes": "Wasserstände"}"#
+          $0.publisher = "olpe"
+        })
+    }
+    #expect(results.count == 1)
+    #expect(results.first?.outcome == .rejected)
+    #expect(results.first?.reason.contains("no partition holds town \"olpe\"") == true)
+
+    // The east partition killed: the merged feed, the region's export and an import into it
+    // fail naming it — never a feed, document or import silently without its towns.
+    platform.partitions[1].stop(signal: SIGKILL)
+    let feed = await statusOf {
+      try await gateway.watchChanges(.init(), options: admin) { stream in
+        for try await _ in stream {}
+      }
+    }
+    #expect(
+      feed?.code == .unavailable && feed?.message.contains("east") == true,
+      "\(String(describing: feed))")
+    var exported = 0
+    let export = await statusOf {
+      try await gateway.export(.init()) { chunks in
+        for try await chunk in chunks { exported += chunk.data.count }
+      }
+    }
+    #expect(
+      export?.code == .unavailable && export?.message.contains("east") == true,
+      "\(String(describing: export))")
+    #expect(exported > 0)  // the west's part came first
+    let imported = await statusOf {
+      try await gateway.importCkan(options: admin) { writer in
+        try await writer.write(
+          .with {
+            $0.ckanJson = #"{"id": "x-2", "title": "Pegel", "notes": "Wasserstände"}"#
+            $0.publisher = "olpe"
+          })
+      }
+    }
+    #expect(
+      imported?.code == .unavailable && imported?.message.contains("east") == true,
+      "\(String(describing: imported))")
+  }
+
   @Test func aPartitionThatDoesNotAnswerIsNamedAndTheOthersAnswer() async throws {
     let platform = try await PartitionedCatalogue(gatewayArguments: ["--partition-timeout", "1"])
     defer { platform.stop() }
