@@ -65,9 +65,10 @@ struct ObservationMergeTests {
       case .page(let page, _): pages.append(page)
       case .fetch(let fetches):
         for fetch in fetches {
-          merge.received(
+          let received = merge.received(
             try firstPage(partitions[fetch.partition], cursor: fetch.cursor, size: size),
             from: fetch.partition)
+          #expect(received)
         }
       }
     }
@@ -118,5 +119,33 @@ struct ObservationMergeTests {
     #expect(pages.count == 1)
     #expect(pages.first?.series.isEmpty == true)
     #expect(pages.first?.cursor == "")
+  }
+
+  @Test func aPageNoServiceWouldSendIsRefused() {
+    var merge = ObservationMerge(partitions: 2, pageSize: 10, cursor: "")
+    guard case .fetch(let fetches)? = merge.next() else {
+      Issue.record("the merge did not ask the partitions first")
+      return
+    }
+    #expect(fetches.map(\.partition) == [0, 1])
+    // Empty but with a cursor: asking again from there would never end.
+    let emptyWithCursor = merge.received(.with { $0.cursor = "MTo1OmE=" }, from: 0)
+    #expect(!emptyWithCursor)
+    // Columns that disagree.
+    let bad = Ordp_Analytics_V1_ObservationPage.with {
+      $0.series = [
+        .with {
+          $0.datastreamID = "a"
+          $0.timesMicros = [1, 2]
+          $0.results = [1]
+        }
+      ]
+    }
+    let disagreeing = merge.received(bad, from: 1)
+    #expect(!disagreeing)
+    let unknownPartition = merge.received(.init(), from: 7)
+    #expect(!unknownPartition)
+    let last = merge.received(.init(), from: 0)
+    #expect(last)
   }
 }

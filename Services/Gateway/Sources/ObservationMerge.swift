@@ -46,14 +46,26 @@ public struct ObservationMerge: Sendable {
     self.sources = Array(repeating: Source(next: cursor), count: partitions)
   }
 
-  /// Partition `partition`'s page, fetched as `next()` asked.
-  public mutating func received(_ page: Ordp_Analytics_V1_ObservationPage, from partition: Int) {
-    guard sources.indices.contains(partition) else { return }
+  /// Partition `partition`'s page, fetched as `next()` asked. False when the page cannot be a
+  /// page of the service's: empty but not its last (asking again from the same place would
+  /// never end), or with a series whose columns disagree.
+  public mutating func received(
+    _ page: Ordp_Analytics_V1_ObservationPage, from partition: Int
+  ) -> Bool {
+    guard sources.indices.contains(partition) else { return false }
     // Empty series carry nothing to merge.
-    sources[partition].page = page.series.filter { !$0.timesMicros.isEmpty }
+    let series = page.series.filter { !$0.timesMicros.isEmpty }
+    guard !series.isEmpty || page.cursor.isEmpty,
+      series.allSatisfy({
+        $0.results.count == $0.timesMicros.count
+          && ($0.qualities.isEmpty || $0.qualities.count == $0.timesMicros.count)
+      })
+    else { return false }
+    sources[partition].page = series
     sources[partition].series = 0
     sources[partition].offset = 0
     sources[partition].next = page.cursor.isEmpty ? nil : page.cursor
+    return true
   }
 
   /// The next step; after a `.page(_, last: true)` there is none (nil).
@@ -114,9 +126,7 @@ public struct ObservationMerge: Sendable {
       out.series[last].qualities = Array(repeating: 0, count: before)
     }
     out.series[last].timesMicros += head.timesMicros[range]
-    out.series[last].results +=
-      head.results.count == head.timesMicros.count
-      ? Array(head.results[range]) : Array(repeating: .nan, count: count)
+    out.series[last].results += head.results[range]
     if qualities {
       out.series[last].qualities += head.qualities[range]
     } else if !out.series[last].qualities.isEmpty {

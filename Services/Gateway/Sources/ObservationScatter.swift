@@ -55,7 +55,13 @@ enum ObservationScatter {
         }
         for (fetch, part) in zip(fetches, parts) {
           switch part.result {
-          case .success(let page): merge.received(page, from: fetch.partition)
+          case .success(let page):
+            guard merge.received(page, from: fetch.partition) else {
+              throw RPCError(
+                .internal,
+                "analytics partition \(part.partition.name) answered a raw read with a page that is not one"
+              )
+            }
           case .failure(let error) where PartitionFanout.isPartitionFailure(error.code):
             throw RPCError(
               .unavailable,
