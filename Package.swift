@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "ORDPIdentityAPI", targets: ["ORDPIdentityAPI"]),
     .library(name: "ORDPAuth", targets: ["ORDPAuth"]),
     .library(name: "ORDPIdentity", targets: ["ORDPIdentity"]),
+    .library(name: "ORDPPartitionAPI", targets: ["ORDPPartitionAPI"]),
     .library(name: "ORDPCatalogueAPI", targets: ["ORDPCatalogueAPI"]),
     .library(name: "ORDPCatalogue", targets: ["ORDPCatalogue"]),
     .library(name: "ORDPAnalyticsAPI", targets: ["ORDPAnalyticsAPI"]),
@@ -104,10 +105,18 @@ let package = Package(
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: strict
     ),
+    // Messages the catalogue's and analytics' APIs share (generated): a partition's status.
+    .target(
+      name: "ORDPPartitionAPI",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: strict
+    ),
     // Messages, server protocol and client of ordp.catalogue.v1 (generated).
     .target(
       name: "ORDPCatalogueAPI",
-      dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      dependencies: [
+        "ORDPRPC", "ORDPPartitionAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: strict
     ),
     // The catalogue service: DCAT-AP.de datasets, revisions, search, change feed; SQLite.
@@ -344,7 +353,7 @@ let package = Package(
       name: "ORDPGateway",
       dependencies: [
         "ORDPRPC", "ORDPAuth", "ORDPIdentityAPI", "ORDPCatalogueAPI", "ORDPAnalyticsAPI",
-        "ORDPAnalytics", "ORDPCatalogue", "ORDPPlatformAPI",
+        "ORDPAnalytics", "ORDPCatalogue", "ORDPPartitionAPI", "ORDPPlatformAPI",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -398,7 +407,9 @@ let package = Package(
     // Analytics' API: generated messages, server protocol and client.
     .target(
       name: "ORDPAnalyticsAPI",
-      dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      dependencies: [
+        "ORDPRPC", "ORDPPartitionAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: strict
     ),
     // The Platform API: composite calls the gateway answers from the services at once.

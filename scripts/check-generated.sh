@@ -7,6 +7,7 @@ trap 'rm -rf "$out"' EXIT
 scripts/generate.sh "$out"
 status=0
 for dir in Sources/ORDPWire/Generated Sources/ORDPRPC/Generated Sources/ORDPEcho/Generated \
+  Sources/ORDPPartitionAPI/Generated \
   Sources/ORDPIdentityAPI/Generated Sources/ORDPCatalogueAPI/Generated \
   Sources/ORDPAnalyticsAPI/Generated Sources/ORDPPlatformAPI/Generated \
   Sources/CORDPClient/generated; do

@@ -28,6 +28,7 @@ gen_swift() { # proto-file output-dir [ordp-options]
 gen_swift ordp/rpc/v1/wire.proto Sources/ORDPWire/Generated
 gen_swift grpc/health/v1/health.proto Sources/ORDPRPC/Generated ImportRuntime=false
 gen_swift ordp/echo/v1/echo.proto Sources/ORDPEcho/Generated
+gen_swift ordp/partition/v1/partition.proto Sources/ORDPPartitionAPI/Generated
 gen_swift ordp/identity/v1/identity.proto Sources/ORDPIdentityAPI/Generated
 gen_swift ordp/catalogue/v1/catalogue.proto Sources/ORDPCatalogueAPI/Generated
 gen_swift ordp/analytics/v1/analytics.proto Sources/ORDPAnalyticsAPI/Generated
@@ -39,7 +40,7 @@ c_tmp="$(mktemp -d)"
 trap 'rm -rf "$c_tmp"' EXIT
 protoc -I Protos --c_out="$c_tmp" \
   ordp/rpc/v1/wire.proto grpc/health/v1/health.proto ordp/echo/v1/echo.proto \
-  ordp/identity/v1/identity.proto ordp/catalogue/v1/catalogue.proto \
+  ordp/partition/v1/partition.proto ordp/identity/v1/identity.proto ordp/catalogue/v1/catalogue.proto \
   ordp/analytics/v1/analytics.proto ordp/platform/v1/platform.proto
 (cd "$c_tmp" && find . -name '*.pb-c.h') | while read -r f; do
   mkdir -p "$(dirname "$root/Sources/CORDPClient/include/$f")"

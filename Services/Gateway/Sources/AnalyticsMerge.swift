@@ -1,48 +1,19 @@
 import Foundation
 import ORDPAnalytics
 public import ORDPAnalyticsAPI
+public import ORDPPartitionAPI
 import ORDPRPC
 
 /// Merges the answers of several analytics partitions into what one analytics instance over
 /// all their data answers — I/O-free; `AnalyticsScatter` asks the partitions.
 public enum AnalyticsMerge {
-  /// The status list of a spread call, and the answers of the partitions that gave one;
-  /// UNAVAILABLE when none did.
-  static func statuses<Value>(
-    _ parts: [PartitionFanout.Part<Value>], what: String
-  ) throws -> ([Ordp_Analytics_V1_PartitionStatus], [(name: String, value: Value)]) {
-    var statuses: [Ordp_Analytics_V1_PartitionStatus] = []
-    var answered: [(name: String, value: Value)] = []
-    for part in parts {
-      var status = Ordp_Analytics_V1_PartitionStatus()
-      status.partition = part.partition.name
-      status.towns = part.partition.towns.sorted()
-      switch part.result {
-      case .success(let value): answered.append((part.partition.name, value))
-      case .failure(let error):
-        status.code = UInt32(error.code.rawValue)
-        status.message = error.message
-      }
-      statuses.append(status)
-    }
-    if answered.isEmpty, !parts.isEmpty {
-      let reasons = parts.compactMap { part -> String? in
-        if case .failure(let e) = part.result { return "\(part.partition.name): \(e.message)" }
-        return nil
-      }
-      throw RPCError(
-        .unavailable, "no \(what) partition answered: \(reasons.joined(separator: "; "))")
-    }
-    return (statuses, answered)
-  }
-
   // MARK: - Latest
 
   /// Every partition's latest values, ordered by stream id (as one instance orders them).
   public static func latest(
     _ parts: [PartitionFanout.Part<Ordp_Analytics_V1_LatestResponse>]
   ) throws -> Ordp_Analytics_V1_LatestResponse {
-    let (statuses, answered) = try statuses(parts, what: "analytics")
+    let (statuses, answered) = try PartitionFanout.statuses(parts, what: "analytics")
     var response = Ordp_Analytics_V1_LatestResponse()
     response.values = answered.flatMap(\.value.values).sorted {
       $0.datastreamID.utf8.lexicographicallyPrecedes($1.datastreamID.utf8)
@@ -88,7 +59,7 @@ public enum AnalyticsMerge {
     _ parts: [PartitionFanout.Part<Ordp_Analytics_V1_ListDatastreamsResponse>],
     all: [String], cursor: ListCursor, size: Int
   ) throws -> Ordp_Analytics_V1_ListDatastreamsResponse {
-    let (statuses, answered) = try statuses(parts, what: "analytics")
+    let (statuses, answered) = try PartitionFanout.statuses(parts, what: "analytics")
     var heads = [Int](repeating: 0, count: answered.count)
     var taken: [Ordp_Analytics_V1_Datastream] = []
     while taken.count < size {
@@ -167,7 +138,7 @@ public enum AnalyticsMerge {
     /// the first page carries the accuracy and `statuses`.
     public func pages(
       functions: [Ordp_Analytics_V1_AggregateFunction], partial: Bool, pageRows: Int,
-      statuses: [Ordp_Analytics_V1_PartitionStatus]
+      statuses: [Ordp_Partition_V1_PartitionStatus]
     ) -> [Ordp_Analytics_V1_AggregateResponse] {
       var pages: [Ordp_Analytics_V1_AggregateResponse] = []
       var page = Ordp_Analytics_V1_AggregateResponse()

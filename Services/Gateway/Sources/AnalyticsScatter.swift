@@ -106,7 +106,7 @@ enum AnalyticsScatter {
       for part in parts {
         if case .failure(let e) = part.result, e.code == .resourceExhausted { throw e }
       }
-      let (statuses, answered) = try AnalyticsMerge.statuses(parts, what: "analytics")
+      let (statuses, answered) = try PartitionFanout.statuses(parts, what: "analytics")
       var rows = AnalyticsMerge.AggregateRows()
       for (_, pages) in answered { try rows.add(pages) }
       return try rows.pages(

@@ -1,4 +1,5 @@
 public import NIOCore
+import ORDPPartitionAPI
 public import ORDPRPC
 
 /// Calls spread over every partition of a service: each partition's answer or failure, in
@@ -102,5 +103,35 @@ public enum PartitionFanout {
       return towns.isEmpty ? "towns no partition names" : towns + ", others"
     }
     return towns
+  }
+
+  /// The status list of a spread call, and the answers of the partitions that gave one;
+  /// UNAVAILABLE when none did.
+  static func statuses<Value>(
+    _ parts: [PartitionFanout.Part<Value>], what: String
+  ) throws -> ([Ordp_Partition_V1_PartitionStatus], [(name: String, value: Value)]) {
+    var statuses: [Ordp_Partition_V1_PartitionStatus] = []
+    var answered: [(name: String, value: Value)] = []
+    for part in parts {
+      var status = Ordp_Partition_V1_PartitionStatus()
+      status.partition = part.partition.name
+      status.towns = part.partition.towns.sorted()
+      switch part.result {
+      case .success(let value): answered.append((part.partition.name, value))
+      case .failure(let error):
+        status.code = UInt32(error.code.rawValue)
+        status.message = error.message
+      }
+      statuses.append(status)
+    }
+    if answered.isEmpty, !parts.isEmpty {
+      let reasons = parts.compactMap { part -> String? in
+        if case .failure(let e) = part.result { return "\(part.partition.name): \(e.message)" }
+        return nil
+      }
+      throw RPCError(
+        .unavailable, "no \(what) partition answered: \(reasons.joined(separator: "; "))")
+    }
+    return (statuses, answered)
   }
 }

@@ -71,28 +71,11 @@ public enum SearchMerge {
     sort: Ordp_Catalogue_V1_SortOrder, facets facetLimit: Int?
   ) throws -> Ordp_Catalogue_V1_SearchResponse {
     var response = Ordp_Catalogue_V1_SearchResponse()
-    var answered: [(name: String, page: Ordp_Catalogue_V1_SearchResponse)] = []
-    for page in pages {
-      var status = Ordp_Catalogue_V1_PartitionStatus()
-      status.partition = page.partition.name
-      status.towns = page.partition.towns.sorted()
-      switch page.result {
-      case .success(let r):
-        answered.append((page.partition.name, r))
-      case .failure(let error):
-        status.code = UInt32(error.code.rawValue)
-        status.message = error.message
-      }
-      response.partitions.append(status)
-    }
-    if answered.isEmpty, !pages.isEmpty {
-      let reasons = pages.compactMap { page -> String? in
-        if case .failure(let e) = page.result { return "\(page.partition.name): \(e.message)" }
-        return nil
-      }
-      throw RPCError(
-        .unavailable, "no catalogue partition answered: \(reasons.joined(separator: "; "))")
-    }
+    let (statuses, answeredParts) = try PartitionFanout.statuses(
+      pages.map { PartitionFanout.Part(partition: $0.partition, result: $0.result) },
+      what: "catalogue")
+    response.partitions = statuses
+    let answered = answeredParts.map { (name: $0.name, page: $0.value) }
 
     // K-way merge: each partition's hits are in order already.
     var heads = [Int](repeating: 0, count: answered.count)

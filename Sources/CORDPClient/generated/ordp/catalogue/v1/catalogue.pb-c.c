@@ -817,51 +817,6 @@ void   ordp__catalogue__v1__facet__free_unpacked
   assert(message->base.descriptor == &ordp__catalogue__v1__facet__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   ordp__catalogue__v1__partition_status__init
-                     (Ordp__Catalogue__V1__PartitionStatus         *message)
-{
-  static const Ordp__Catalogue__V1__PartitionStatus init_value = ORDP__CATALOGUE__V1__PARTITION_STATUS__INIT;
-  *message = init_value;
-}
-size_t ordp__catalogue__v1__partition_status__get_packed_size
-                     (const Ordp__Catalogue__V1__PartitionStatus *message)
-{
-  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t ordp__catalogue__v1__partition_status__pack
-                     (const Ordp__Catalogue__V1__PartitionStatus *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t ordp__catalogue__v1__partition_status__pack_to_buffer
-                     (const Ordp__Catalogue__V1__PartitionStatus *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Ordp__Catalogue__V1__PartitionStatus *
-       ordp__catalogue__v1__partition_status__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Ordp__Catalogue__V1__PartitionStatus *)
-     protobuf_c_message_unpack (&ordp__catalogue__v1__partition_status__descriptor,
-                                allocator, len, data);
-}
-void   ordp__catalogue__v1__partition_status__free_unpacked
-                     (Ordp__Catalogue__V1__PartitionStatus *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &ordp__catalogue__v1__partition_status__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
 void   ordp__catalogue__v1__search_response__init
                      (Ordp__Catalogue__V1__SearchResponse         *message)
 {
@@ -2803,83 +2758,6 @@ const ProtobufCMessageDescriptor ordp__catalogue__v1__facet__descriptor =
   (ProtobufCMessageInit) ordp__catalogue__v1__facet__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__catalogue__v1__partition_status__field_descriptors[4] =
-{
-  {
-    "partition",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Catalogue__V1__PartitionStatus, partition),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "towns",
-    2,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_STRING,
-    offsetof(Ordp__Catalogue__V1__PartitionStatus, n_towns),
-    offsetof(Ordp__Catalogue__V1__PartitionStatus, towns),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "code",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Catalogue__V1__PartitionStatus, code),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "message",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Ordp__Catalogue__V1__PartitionStatus, message),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned ordp__catalogue__v1__partition_status__field_indices_by_name[] = {
-  2,   /* field[2] = code */
-  3,   /* field[3] = message */
-  0,   /* field[0] = partition */
-  1,   /* field[1] = towns */
-};
-static const ProtobufCIntRange ordp__catalogue__v1__partition_status__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 4 }
-};
-const ProtobufCMessageDescriptor ordp__catalogue__v1__partition_status__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "ordp.catalogue.v1.PartitionStatus",
-  "PartitionStatus",
-  "Ordp__Catalogue__V1__PartitionStatus",
-  "ordp.catalogue.v1",
-  sizeof(Ordp__Catalogue__V1__PartitionStatus),
-  4,
-  ordp__catalogue__v1__partition_status__field_descriptors,
-  ordp__catalogue__v1__partition_status__field_indices_by_name,
-  1,  ordp__catalogue__v1__partition_status__number_ranges,
-  (ProtobufCMessageInit) ordp__catalogue__v1__partition_status__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
 static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_response__field_descriptors[6] =
 {
   {
@@ -2949,7 +2827,7 @@ static const ProtobufCFieldDescriptor ordp__catalogue__v1__search_response__fiel
     PROTOBUF_C_TYPE_MESSAGE,
     offsetof(Ordp__Catalogue__V1__SearchResponse, n_partitions),
     offsetof(Ordp__Catalogue__V1__SearchResponse, partitions),
-    &ordp__catalogue__v1__partition_status__descriptor,
+    &ordp__partition__v1__partition_status__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
