@@ -4,6 +4,8 @@ public import Histogram
 /// What one row measured.
 public struct LoadResult: Sendable {
   public var calls: Int
+  /// Calls made, warm-up included.
+  public var allCalls: Int
   public var seconds: Double
   public var histogram: Histogram<UInt64>
   /// Process CPU time (user, system) per call, warm-up included, in µs.
@@ -70,7 +72,7 @@ public enum LoadRunner {
       Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     let allCalls = Double(max(1, results.1))
     return LoadResult(
-      calls: results.0, seconds: seconds, histogram: results.2,
+      calls: results.0, allCalls: results.1, seconds: seconds, histogram: results.2,
       userMicrosPerCall: usage.user / allCalls, systemMicrosPerCall: usage.system / allCalls)
   }
 }
@@ -86,6 +88,21 @@ public struct ProcessCPU: Sendable {
     return ProcessCPU(
       user: Double(usage.ru_utime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec),
       system: Double(usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_stime.tv_usec))
+  }
+
+  /// Another process's CPU time so far (user and system, every thread), from
+  /// `/proc/<pid>/stat` in clock ticks; nil where that cannot be read.
+  public static func of(pid: Int32) -> ProcessCPU? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After the command name: state is field 3, utime 14 and stime 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
+      return nil
+    }
+    let tick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+    return ProcessCPU(user: user * tick, system: system * tick)
   }
 
   public static func - (a: ProcessCPU, b: ProcessCPU) -> ProcessCPU {

@@ -34,44 +34,78 @@ struct GatewayBenchmark: AsyncParsableCommand {
       RPCChannel(
         host: "127.0.0.1", port: port, security: .tls(trustRoots: ca, serverHostname: "localhost"))
     }
-    var targets: [(String, RPCChannel)] = [
-      ("direct", channel(platform.catalogue.port)), ("gateway", channel(platform.gateway.port)),
+    var targets: [(String, RPCChannel, Int32?)] = [
+      ("direct", channel(platform.catalogue.port), nil),
+      (
+        "gateway", channel(platform.gateway.port),
+        platform.gateway.process.processIdentifier
+      ),
     ]
-    if let port = platform.haproxyPort { targets.append(("HAProxy", channel(port))) }
-    defer { for (_, c) in targets { c.close() } }
+    if let port = platform.haproxyPort, let haproxy = platform.haproxy {
+      targets.append(("HAProxy", channel(port), haproxy.processIdentifier))
+    }
+    defer { for (_, c, _) in targets { c.close() } }
 
     let direct = Ordp_Catalogue_V1_Catalogue_Client(channel: targets[0].1)
     let id = try await direct.search(.with { $0.pageSize = 1 }).hits[0].dataset.id
     let request = Ordp_Catalogue_V1_GetDatasetRequest.with { $0.id = id }
     let levels = inFlight.split(separator: ",").compactMap { Int($0) }
+    let catalogue = platform.catalogue.process.processIdentifier
     print("ORDP gateway benchmark: GetDataset (one public dataset, \(datasets) in the catalogue),")
-    print("TLS on every hop, one connection per client; \(rounds) rounds of \(seconds) s, median.")
+    print("TLS on every hop, one connection per client; \(rounds) rounds of \(seconds) s. Each")
+    print("round measures every path in turn (the order rotating), so that the machine's drift")
+    print("falls on all paths alike; a row is the path's median round by calls/s, its hop the")
+    print("median of the rounds' differences to direct. CPU per call (warm-up included, from")
+    print("/proc) of the relay and of the catalogue behind it.")
     if platform.haproxy == nil { print("HAProxy is not installed: its rows are left out.") }
     print()
-    print("| path | in flight | calls/s | p50 µs | p99 µs | hop p50 +µs | vs direct |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+      "| path | in flight | calls/s | p50 µs | p99 µs | hop p50 +µs | vs direct | relay CPU µs/call | catalogue CPU µs/call |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     for level in levels {
-      var rows: [(String, LoadResult)] = []
-      for (name, channel) in targets {
-        let client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
-        var results: [LoadResult] = []
-        for _ in 0..<rounds {
-          results.append(
-            try await LoadRunner.measure(
-              inFlight: level, duration: .milliseconds(Int64(seconds * 1000)),
-              warmup: .milliseconds(Int64(warmup * 1000)), executor: nil
-            ) { _ = try await client.getDataset(request) })
+      var results = Array(repeating: [LoadResult](), count: targets.count)
+      var relayCPU = Array(repeating: [Double](), count: targets.count)
+      var backendCPU = Array(repeating: [Double](), count: targets.count)
+      var hops = Array(repeating: [Double](), count: targets.count)
+      for round in 0..<rounds {
+        var p50s = Array(repeating: 0.0, count: targets.count)
+        for step in 0..<targets.count {
+          let index = (round + step) % targets.count
+          let (_, channel, relay) = targets[index]
+          let client = Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
+          let relayBefore = relay.flatMap { ProcessCPU.of(pid: $0) }
+          let backendBefore = ProcessCPU.of(pid: catalogue)
+          let result = try await LoadRunner.measure(
+            inFlight: level, duration: .milliseconds(Int64(seconds * 1000)),
+            warmup: .milliseconds(Int64(warmup * 1000)), executor: nil
+          ) { _ = try await client.getDataset(request) }
+          let calls = Double(max(1, result.allCalls))
+          if let before = relayBefore, let after = relay.flatMap({ ProcessCPU.of(pid: $0) }) {
+            let used = after - before
+            relayCPU[index].append((used.user + used.system) / calls)
+          }
+          if let before = backendBefore, let after = ProcessCPU.of(pid: catalogue) {
+            let used = after - before
+            backendCPU[index].append((used.user + used.system) / calls)
+          }
+          results[index].append(result)
+          p50s[index] = result.p50Micros
         }
-        rows.append((name, results.sorted { $0.callsPerSecond < $1.callsPerSecond }[rounds / 2]))
+        for index in targets.indices { hops[index].append(p50s[index] - p50s[0]) }
       }
-      let base = rows[0].1
-      for (name, r) in rows {
+      let rows = results.map { $0.sorted { $0.callsPerSecond < $1.callsPerSecond }[rounds / 2] }
+      for (index, (name, _, _)) in targets.enumerated() {
+        let r = rows[index]
         print(
           String(
-            format: "| %@ | %d | %.0f | %.0f | %.0f | %@ | %.2f |", name, level, r.callsPerSecond,
-            r.p50Micros, r.p99Micros,
-            name == "direct" ? "–" : String(format: "%.0f", r.p50Micros - base.p50Micros),
-            r.callsPerSecond / base.callsPerSecond))
+            format: "| %@ | %d | %.0f | %.0f | %.0f | %@ | %.2f | %@ | %.0f |", name, level,
+            r.callsPerSecond, r.p50Micros, r.p99Micros,
+            index == 0 ? "–" : String(format: "%.0f", median(hops[index])),
+            r.callsPerSecond / rows[0].callsPerSecond,
+            relayCPU[index].isEmpty ? "–" : String(format: "%.1f", median(relayCPU[index])),
+            backendCPU[index].isEmpty ? 0 : median(backendCPU[index])))
       }
     }
     try await overview(targets[1].1)

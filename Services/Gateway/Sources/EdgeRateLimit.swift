@@ -12,6 +12,8 @@ public final class EdgeRateLimit: ServerInterceptor {
   /// Marks a call counted at its HEADERS already.
   struct Counted: Sendable {}
 
+  /// The group of each method whose group has a limit (an unlimited method costs no look-up
+  /// of its caller).
   let groups: [String: MethodGroup]
   let limiter: Mutex<RateLimiter>
   let now: @Sendable () -> NIODeadline
@@ -21,7 +23,9 @@ public final class EdgeRateLimit: ServerInterceptor {
     now: @escaping @Sendable () -> NIODeadline = { .now() }
   ) {
     groups = Dictionary(
-      methods.map { ($0.descriptor.path, Self.group(of: $0)) }, uniquingKeysWith: { a, _ in a })
+      methods.map { ($0.descriptor.path, Self.group(of: $0)) }
+        .filter { (limits[$0.1]?.rate ?? 0) > 0 },
+      uniquingKeysWith: { a, _ in a })
     limiter = Mutex(RateLimiter(limits: limits))
     self.now = now
   }
@@ -32,6 +36,7 @@ public final class EdgeRateLimit: ServerInterceptor {
   }
 
   public func admit(_ context: inout ServerContext) throws(RPCError) {
+    guard groups[context.method.path] != nil else { return }
     // Decidable now: a token verified before, or no token at all.
     let principal = context.attributes[Principal.self]
     guard principal != nil || context.requestMetadata["authorization"] == nil else { return }
@@ -42,7 +47,7 @@ public final class EdgeRateLimit: ServerInterceptor {
   public func intercept(
     context: ServerContext, next: @Sendable (ServerContext) async throws -> Void
   ) async throws {
-    if context.attributes[Counted.self] == nil {
+    if context.attributes[Counted.self] == nil, groups[context.method.path] != nil {
       try check(context, context.attributes[Principal.self])
     }
     try await next(context)
