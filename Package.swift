@@ -105,6 +105,8 @@ let package = Package(
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: strict
     ),
+    // The region's towns and their districts, for demo data.
+    .target(name: "ORDPRegion", swiftSettings: strict),
     // Messages the catalogue's and analytics' APIs share (generated): a partition's status.
     .target(
       name: "ORDPPartitionAPI",
@@ -123,7 +125,7 @@ let package = Package(
     .target(
       name: "ORDPCatalogue",
       dependencies: [
-        "ORDPRPC", "ORDPCatalogueAPI", "ORDPAuth",
+        "ORDPRPC", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRegion",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
@@ -263,7 +265,7 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
         "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPServiceKit",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ORDPRegion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -425,7 +427,7 @@ let package = Package(
     .target(
       name: "ORDPAnalytics",
       dependencies: [
-        "ORDPAnalyticsAPI", "ORDPRPC", "ORDPAuth",
+        "ORDPAnalyticsAPI", "ORDPRPC", "ORDPAuth", "ORDPRegion",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
@@ -446,7 +448,7 @@ let package = Package(
       name: "ORDPAnalyticsTests",
       dependencies: [
         "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
-        "ORDPIdentityAPI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "ORDPIdentityAPI", "ORDPRegion", .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict
@@ -455,7 +457,7 @@ let package = Package(
       name: "ORDPCatalogueTests",
       dependencies: [
         "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
-        "ORDPIdentityAPI", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "ORDPIdentityAPI", "ORDPRegion", .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strict

@@ -19,6 +19,8 @@ public enum AnalyticsAssembly {
     public var demoTowns: Set<String>? = nil
     /// When the demo data ends (microseconds since 1970); nil for now.
     public var demoTime: Int64? = nil
+    /// Feed the demo sensors live (`DemoFeed`).
+    public var demoFeed = false
     public var admission = AnalyticsService.Admission.defaults
 
     public init(dataDirectory: URL) { self.dataDirectory = dataDirectory }
@@ -49,12 +51,17 @@ public enum AnalyticsAssembly {
     let sweeper = RetentionSweeperService(
       sweeper: RetentionSweeper(service: service, logger: logger),
       interval: options.retentionInterval)
+    var background: [any Service] = identity.background + [sweeper]
+    if options.demoFeed {
+      background.append(
+        DemoFeedService(feed: DemoFeed(service: service, towns: options.demoTowns, logger: logger)))
+    }
     return ServiceAssembly(
       name: "ordp-analytics", defaultPort: defaultPort, services: [service],
       healthNames: [Ordp_Analytics_V1_Analytics.serviceName],
       anonymousMethods: AnalyticsService.anonymousMethods, verifier: identity.verifier,
       handlerExecution: AnalyticsService.handlerExecution,
-      background: identity.background + [sweeper], shutdown: { identity.close() })
+      background: background, shutdown: { identity.close() })
   }
 }
 
@@ -65,5 +72,16 @@ public struct RetentionSweeperService: Service {
 
   public func run() async throws {
     await cancelWhenGracefulShutdown { await sweeper.run(every: interval) }
+  }
+}
+
+/// Runs the demo sensors' live feed while the server runs, looking every 15 seconds.
+struct DemoFeedService: Service {
+  let feed: DemoFeed
+
+  func run() async throws {
+    await cancelWhenGracefulShutdown {
+      await feed.run(every: .seconds(15)) { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+    }
   }
 }

@@ -15,6 +15,11 @@ public struct AnalyticsOptions: ParsableArguments {
       "Time (microseconds since 1970) the demo data ends at (default: now); replicas and partitions given the same hold the same data."
   )
   public var demoTime: Int64?
+  @Flag(
+    help:
+      "Keep writing the demo sensors' observations on every 5-minute mark, first filling the gap since the last (ordp dev up)."
+  )
+  public var demoFeed = false
 
   public init() {}
 
@@ -35,6 +40,7 @@ public struct AnalyticsOptions: ParsableArguments {
     options.demoSensors = demoSensors
     options.demoTowns = demoTowns.map(DemoTowns.parse)
     options.demoTime = demoTime
+    options.demoFeed = demoFeed
     return options
   }
 }

@@ -1,10 +1,12 @@
+import ORDPRegion
+
 /// How `ordp dev up --partitions N --replicas M` lays the platform out: the demo towns spread
 /// over N partitions of the catalogue and of analytics (the last partition also the default,
 /// for towns that join later), each partition M processes with their own storage; the
 /// topology file the gateway reads.
 struct DevTopology {
   /// The demo towns, in the order they are spread.
-  static let towns = ["arnsberg", "bad-berleburg", "menden", "olpe", "soest", "iserlohn"]
+  static let towns = DemoRegion.towns.map(\.id)
 
   let partitions: Int
   let replicas: Int

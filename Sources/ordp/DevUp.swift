@@ -204,7 +204,7 @@ struct DevUp: AsyncParsableCommand {
         ) { port in
           common + client(started) + member.demoTownArguments + [
             "--port", "\(port)", "--data-dir", data.appendingPathComponent(member.directory).path,
-            "--demo-sensors", "--demo-time", "\(demoTime)",
+            "--demo-sensors", "--demo-time", "\(demoTime)", "--demo-feed",
           ]
         }
       }

@@ -149,7 +149,7 @@ struct DevPlatform {
     let analytics = Ordp_Analytics_V1_Analytics_Client(channel: analyticsChannel)
     let open = try await analytics.latest(.init())
     let all = try await analytics.latest(.init(), options: bearer(editor.accessToken))
-    #expect(open.values.count == 15 && all.values.count == 20)
+    #expect(open.values.count == 22 && all.values.count == 28)
     let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
     #expect(all.values.allSatisfy { now - $0.timeMicros < 600_000_000 })
   }
@@ -226,9 +226,9 @@ struct DevPlatform {
     #expect(exported > 0)
 
     // Analytics: public and internal sensors, a bidirectional ingest.
-    #expect(try await analytics.latest(.init()).values.count == 15)
+    #expect(try await analytics.latest(.init()).values.count == 22)
     #expect(
-      try await analytics.latest(.init(), options: bearer(editor.accessToken)).values.count == 20)
+      try await analytics.latest(.init(), options: bearer(editor.accessToken)).values.count == 28)
     let stream = try await analytics.createDatastream(
       .with {
         $0.datastream.owner = "soest"

@@ -1,5 +1,6 @@
 import Foundation
 public import ORDPCatalogueAPI
+import ORDPRegion
 import ORDPWire
 
 /// A synthetic catalogue of the region (our own invented data, free to use): German titles,
@@ -8,10 +9,9 @@ import ORDPWire
 /// data of `ordp dev up` and the catalogue benchmark.
 public struct SyntheticCatalogue: Sendable {
   /// Town id with its centre (longitude, latitude).
-  public static let towns: [(id: String, lon: Double, lat: Double)] = [
-    ("arnsberg", 8.06, 51.40), ("bad-berleburg", 8.39, 51.05), ("menden", 7.80, 51.44),
-    ("olpe", 7.84, 51.03), ("soest", 8.11, 51.57), ("iserlohn", 7.70, 51.38),
-  ]
+  public static let towns: [(id: String, lon: Double, lat: Double)] = DemoRegion.towns.map {
+    ($0.id, $0.longitude, $0.latitude)
+  }
   static let topics: [(title: String, theme: String, keywords: [String], formats: [String])] = [
     ("Parkplätze und Parkhäuser", "TRAN", ["Parken", "Verkehr", "Auslastung"], ["CSV", "JSON"]),
     ("Radverkehrszählung", "TRAN", ["Fahrrad", "Zählstelle", "Verkehr"], ["CSV", "JSON"]),
@@ -46,10 +46,6 @@ public struct SyntheticCatalogue: Sendable {
     ("Notfallapotheken", "HEAL", ["Apotheke", "Gesundheit", "Notdienst"], ["JSON", "CSV"]),
     ("Breitbandausbau", "TECH", ["Breitband", "Internet", "Glasfaser"], ["WMS", "CSV"]),
   ]
-  static let districts = [
-    "Innenstadt", "Altstadt", "Nord", "Süd", "Ost", "West", "Bahnhof", "Neheim", "Hüsten",
-    "Lendringsen", "Rhode", "Ampen", "Letmathe", "Elspe", "Raumland", "Oberstadt",
-  ]
   static let extraKeywords = [
     "Open Data", "Smart City", "Sensor", "Echtzeit", "Karte", "Jahresbericht", "Quartal",
     "Stadtwerke", "Bürgerservice", "Klimaschutz", "Mobilität", "Barrierefreiheit", "Tourismus",
@@ -79,7 +75,9 @@ public struct SyntheticCatalogue: Sendable {
     var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     let town = Self.towns[index % Self.towns.count]
     let topic = Self.topics[random.below(Self.topics.count)]
-    let district = Self.districts[random.below(Self.districts.count)]
+    // A district of the dataset's own town.
+    let districts = DemoRegion.towns[index % DemoRegion.towns.count].districts
+    let district = districts[random.below(districts.count)]
     let year = 2015 + random.below(11)
     var dataset = Ordp_Catalogue_V1_Dataset()
     dataset.publisher = town.id
