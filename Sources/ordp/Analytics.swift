@@ -6,13 +6,11 @@ import ORDPRPC
 /// `ordp streams`: the datastreams the caller may see.
 struct Streams: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "List analytics datastreams (public ones; more with --token-file).")
+    abstract: "List analytics datastreams (public ones; more when logged in).")
 
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "Only these towns (repeatable).") var town: [String] = []
   @Option(help: "Only this observed property (repeatable), e.g. co2.") var property: [String] = []
-  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
-    String?
 
   func run() async throws {
     let channel = try connection.channel()
@@ -25,7 +23,7 @@ struct Streams: AsyncParsableCommand {
     do {
       repeat {
         let page = try await client.listDatastreams(
-          request, options: try options(connection, tokenFile: tokenFile))
+          request, options: try await connection.authorizedOptions(channel))
         for stream in page.datastreams {
           print(
             "\(stream.id)\t\(stream.owner)\t\(stream.observedProperty) [\(stream.unit)]\t\(stream.name)"
@@ -34,8 +32,7 @@ struct Streams: AsyncParsableCommand {
         request.pageToken = page.nextPageToken
       } while !request.pageToken.isEmpty
     } catch let error as RPCError {
-      print("error: \(error)")
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
 }
@@ -57,8 +54,6 @@ struct Aggregate: AsyncParsableCommand {
     help: "Functions, comma-separated: count,sum,min,max,avg,first,last,stddev,p50,p90,p95,p99.")
   var functions = "count,avg,p95"
   @Option(help: "Group by stream, town or property.") var groupBy = "stream"
-  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
-    String?
 
   func run() async throws {
     var request = Ordp_Analytics_V1_AggregateRequest()
@@ -101,7 +96,8 @@ struct Aggregate: AsyncParsableCommand {
     let formatter = ISO8601DateFormatter()
     print((["group", "bucket start"] + wanted).joined(separator: "\t"))
     do {
-      try await client.aggregate(request, options: try options(connection, tokenFile: tokenFile)) {
+      try await client.aggregate(request, options: try await connection.authorizedOptions(channel))
+      {
         pages in
         for try await page in pages {
           for row in page.rows {
@@ -113,8 +109,7 @@ struct Aggregate: AsyncParsableCommand {
         }
       }
     } catch let error as RPCError {
-      print("error: \(error)")
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
 }

@@ -6,7 +6,7 @@ import ORDPRPC
 /// `ordp search`: searches the catalogue and prints one line per hit, then the facets.
 struct Search: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Search the catalogue (public datasets; more with --token).")
+    abstract: "Search the catalogue (public datasets; more when logged in).")
 
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "Words to find (folded: \"Strasse\" finds \"Straße\").") var words: [String] =
@@ -16,8 +16,6 @@ struct Search: AsyncParsableCommand {
   @Option(help: "Order: relevance, modified or title.") var sort = "relevance"
   @Option(help: "Hits per page.") var pageSize = 10
   @Option(help: "Page token printed by the previous page.") var pageToken = ""
-  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
-    String?
 
   func run() async throws {
     var request = Ordp_Catalogue_V1_SearchRequest()
@@ -37,7 +35,7 @@ struct Search: AsyncParsableCommand {
     defer { channel.close() }
     do {
       let response = try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel)
-        .search(request, options: try options(connection, tokenFile: tokenFile))
+        .search(request, options: try await connection.authorizedOptions(channel))
       print("\(response.total) datasets (feed position \(response.position))")
       for hit in response.hits {
         print("\(hit.dataset.publisher)/\(hit.dataset.slug)\t\(hit.dataset.title)")
@@ -50,8 +48,7 @@ struct Search: AsyncParsableCommand {
         print("next page: --page-token \(response.nextPageToken)")
       }
     } catch let error as RPCError {
-      print("error: \(error)")
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
 }
@@ -64,8 +61,6 @@ struct Export: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @Option(help: "turtle or json-ld.") var format = "turtle"
   @Option(help: "Only this town's datasets.") var town = ""
-  @Option(help: "File with an access token (from `ordp login --token-only`).") var tokenFile:
-    String?
 
   func run() async throws {
     var request = Ordp_Catalogue_V1_ExportRequest()
@@ -77,7 +72,7 @@ struct Export: AsyncParsableCommand {
     request.publisher = town
     let channel = try connection.channel()
     defer { channel.close() }
-    var options = try options(connection, tokenFile: tokenFile)
+    var options = try await connection.authorizedOptions(channel)
     options.timeout = nil
     do {
       try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel).export(
@@ -86,19 +81,7 @@ struct Export: AsyncParsableCommand {
         for try await chunk in chunks { FileHandle.standardOutput.write(chunk.data) }
       }
     } catch let error as RPCError {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
-}
-
-/// Call options with the bearer token from `tokenFile`, when given.
-func options(_ connection: ConnectionOptions, tokenFile: String?) throws -> CallOptions {
-  var options = connection.callOptions
-  if let tokenFile {
-    let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
-      .trimmingCharacters(in: .whitespacesAndNewlines)
-    options.metadata = Metadata(["authorization": "Bearer \(token)"])
-  }
-  return options
 }

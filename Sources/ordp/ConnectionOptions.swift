@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import ORDPIdentityAPI
 import ORDPRPC
 import ORDPServiceKit
 
@@ -15,6 +17,19 @@ struct ConnectionOptions: ParsableArguments {
   @Flag(help: "Connect without TLS (only to a server started with --plaintext).")
   var plaintext = false
   @Option(help: "Deadline of the call in seconds.") var timeout: Double = 10
+  @Option(
+    help:
+      "File with an access token to send instead of the session's (e.g. a service account's, from an API key)."
+  )
+  var tokenFile: String?
+  @Option(
+    help:
+      "The session file `ordp login` writes (default: $ORDP_SESSION_FILE, else ~/.config/ordp/session.json)."
+  )
+  var sessionFile: String?
+
+  /// The server the session is for.
+  var server: String { "\(host):\(port)" }
 
   func channel() throws -> RPCChannel {
     let security = try ClientTLSFiles(
@@ -26,4 +41,35 @@ struct ConnectionOptions: ParsableArguments {
   }
 
   var callOptions: CallOptions { CallOptions(timeout: .milliseconds(Int64(timeout * 1000))) }
+
+  /// Call options with the caller's token: `--token-file`'s, else the session's for this
+  /// server (refreshed first when it is about to expire), else none (an anonymous call).
+  func authorizedOptions(_ channel: RPCChannel) async throws -> CallOptions {
+    var options = callOptions
+    if let tokenFile {
+      let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      options.metadata = Metadata(["authorization": "Bearer \(token)"])
+      return options
+    }
+    let file = Session.path(sessionFile)
+    guard var session = try Session.load(file), session.server == server else { return options }
+    if session.needsRefresh() {
+      guard session.refreshExpires > Date().timeIntervalSince1970 + 5 else {
+        throw CLIError("the session of \(session.subject) has expired: log in again (ordp login)")
+      }
+      do {
+        let response = try await Ordp_Identity_V1_Identity_Client(channel: channel).refresh(
+          .with { $0.refreshToken = session.refreshToken }, options: callOptions)
+        session = Session(server: server, response)
+        try session.save(file)
+      } catch let error as RPCError where error.code == .unauthenticated {
+        throw CLIError(
+          "the session of \(session.subject) has ended (\(error.message)): log in again (ordp login)"
+        )
+      }
+    }
+    options.metadata = Metadata(["authorization": "Bearer \(session.accessToken)"])
+    return options
+  }
 }

@@ -19,8 +19,7 @@ struct Echo: AsyncParsableCommand {
         request, options: connection.callOptions)
       print(r.text + (r.peerIdentity.isEmpty ? "" : "  (you are \(r.peerIdentity))"))
     } catch let error as RPCError {
-      print("error: \(error)")
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
 }

@@ -19,8 +19,7 @@ struct Health: AsyncParsableCommand {
       print("\(service.isEmpty ? "(server)" : service): \(response.status)")
       if response.status != .serving { throw ExitCode(1) }
     } catch let error as RPCError {
-      print("error: \(error)")
-      throw ExitCode(1)
+      throw failed(error)
     }
   }
 }

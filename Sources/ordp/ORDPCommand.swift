@@ -7,8 +7,8 @@ struct ORDPCommand: AsyncParsableCommand {
     commandName: "ordp",
     abstract: "The Open Regional Data Platform's command-line tool.",
     subcommands: [
-      Dev.self, Health.self, Echo.self, Login.self, Towns.self, Search.self, Export.self,
-      Streams.self, Aggregate.self,
+      Dev.self, Health.self, Echo.self, Login.self, Logout.self, WhoAmI.self, Towns.self,
+      Datasets.self, Streams.self, Aggregate.self,
     ])
 }
 
@@ -16,4 +16,11 @@ struct ORDPCommand: AsyncParsableCommand {
 struct Dev: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run ORDP locally for development.", subcommands: [DevUp.self, DevCerts.self])
+}
+
+/// `ordp datasets …`: the catalogue.
+struct Datasets: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "The catalogue's datasets: search, export, import from CKAN.",
+    subcommands: [Search.self, Export.self, ImportCKAN.self])
 }

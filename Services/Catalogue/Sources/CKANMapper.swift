@@ -107,7 +107,7 @@ public enum CKANMapper {
   /// document to its town's partition.
   public static func town(json: String, publisher: String) -> String? {
     if !publisher.isEmpty { return publisher }
-    guard json.utf8.count <= 4 << 20, let data = json.data(using: .utf8),
+    guard json.utf8.count <= CKANDocuments.maximumBytes, let data = json.data(using: .utf8),
       var package = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     else { return nil }
     if let result = package["result"] as? [String: Any] { package = result }

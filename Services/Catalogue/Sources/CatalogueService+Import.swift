@@ -112,7 +112,7 @@ extension CatalogueService {
       throw CKANMapper.Rejection(
         reason: "not permitted to write datasets of \(fallback.prefix(64))")
     }
-    if request.ckanJson.utf8.count > 4 << 20 {
+    if request.ckanJson.utf8.count > CKANDocuments.maximumBytes {
       throw CKANMapper.Rejection(reason: "document larger than 4 MiB")
     }
     let (ckanID, mapped) = try CKANMapper.map(json: request.ckanJson, publisher: fallback)

@@ -1,0 +1,158 @@
+import Foundation
+import ORDPCatalogueAPI
+import ORDPRPC
+import ORDPTestSupport
+import Testing
+
+/// The `ordp` command line against `ordp dev up`, run as a user runs it: a session kept
+/// between commands, and CKAN packages imported from a folder of what portals write.
+@Suite(.serialized) struct CLITests {
+  struct Run {
+    var status: Int32
+    var output: String
+    var errors: String
+  }
+
+  /// Runs `ordp` with `arguments` (to the platform's gateway, with `session` as session file).
+  static func ordp(
+    _ arguments: [String], platform: DevPlatform, session: URL, input: Data? = nil
+  ) async throws -> Run {
+    let line = try #require(
+      platform.output.split(separator: "\n").first { $0.contains("listening on") })
+    let address = try #require(line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent("ordp")
+    process.arguments =
+      arguments + [
+        "--port", String(address.dropFirst("127.0.0.1:".count)), "--ca",
+        platform.dir.appendingPathComponent("pki/ca.pem").path, "--session-file", session.path,
+      ]
+    let out = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).out")
+    let err = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).err")
+    for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    let stdin = Pipe()
+    process.standardInput = stdin
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+      process.terminationHandler = { _ in done.resume() }
+      do {
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try? stdin.fileHandleForWriting.close()
+      } catch {
+        done.resume()
+      }
+    }
+    return Run(
+      status: process.terminationStatus,
+      output: try String(contentsOf: out, encoding: .utf8),
+      errors: try String(contentsOf: err, encoding: .utf8))
+  }
+
+  /// A CKAN package of `town` (synthetic, written for this test).
+  static func package(_ name: String, town: String) -> String {
+    """
+    {"id": "cli-\(name)", "name": "\(name)", "title": "Radwege \(name)",
+     "notes": "Radwege im Stadtgebiet", "organization": {"name": "\(town)"},
+     "license_id": "dl-by-de/2.0", "tags": [{"name": "Radverkehr"}],
+     "resources": [{"url": "https://example.de/\(name).csv", "format": "CSV"}]}
+    """
+  }
+
+  @Test func aSessionImportsCKANPackagesFromAFolder() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let session = platform.dir.appendingPathComponent("config/session.json")
+    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+
+    // Not logged in: an import is anonymous and refused with UNAUTHENTICATED (64 + 16).
+    let folder = platform.dir.appendingPathComponent("ckan")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let search = """
+      {"help": "package_search", "success": true, "result": {"count": 3, "results": [
+      \(Self.package("a", town: "soest")), \(Self.package("b", town: "soest")),
+      \(Self.package("c", town: "soest"))]}}
+      """
+    try search.write(
+      to: folder.appendingPathComponent("1-search.json"), atomically: true, encoding: .utf8)
+    try "[\(Self.package("d", town: "soest")), \(Self.package("e", town: "olpe"))]".write(
+      to: folder.appendingPathComponent("2-array.json"), atomically: true, encoding: .utf8)
+    try "{\"success\": true, \"result\": [\"verkehr\", \"umwelt\"]}".write(
+      to: folder.appendingPathComponent("3-groups.json"), atomically: true, encoding: .utf8)
+    let anonymous = try await ordp(["datasets", "import-ckan", folder.path, "--quiet"])
+    #expect(anonymous.status == 80, "\(anonymous)")
+    #expect(anonymous.errors.hasPrefix("error: UNAUTHENTICATED"), "\(anonymous.errors)")
+
+    // Logged in as Soest's editor; the session file is the user's alone.
+    let login = try await ordp(
+      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    #expect(login.status == 0 && login.output.contains("logged in as"), "\(login)")
+    let mode = try FileManager.default.attributesOfItem(atPath: session.path)[.posixPermissions]
+    #expect((mode as? NSNumber)?.intValue == 0o600)
+    let whoami = try await ordp(["whoami"])
+    #expect(whoami.status == 0 && whoami.output.contains("catalogue:write"), "\(whoami)")
+    // An access token about to expire is refreshed before the next call (and the rotated
+    // refresh token kept).
+    var stored = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: session)) as? [String: Any])
+    let token = stored["accessToken"] as? String
+    let refresh = stored["refreshToken"] as? String
+    stored["accessExpires"] = Date().timeIntervalSince1970 + 10
+    try JSONSerialization.data(withJSONObject: stored).write(to: session)
+    #expect(try await ordp(["whoami"]).status == 0)
+    let renewed = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: session)) as? [String: Any])
+    #expect(renewed["accessToken"] as? String != token)
+    #expect(renewed["refreshToken"] as? String != refresh)
+    #expect((renewed["accessExpires"] as? Double ?? 0) > Date().timeIntervalSince1970 + 60)
+
+    // Three from the search response, two from the array (Olpe's refused), the group list
+    // reported and not sent; plus one package from standard input.
+    let first = try await ordp(["datasets", "import-ckan", folder.path, "--output", "json"])
+    #expect(first.status == 1, "\(first)")
+    let rows = try JSONDecoder().decode(
+      [[String: String]].self, from: Data(first.output.utf8))
+    #expect(
+      rows.map { $0["outcome"] } == [
+        "created", "created", "created", "created", "rejected", "rejected",
+      ])
+    #expect(rows[4]["reason"]?.contains("not permitted to write datasets of olpe") == true)
+    #expect(rows[5]["reason"]?.contains("list response") == true)
+    #expect(first.errors.contains("6 documents: 4 created, 0 updated, 0 unchanged, 2 rejected"))
+    let piped = try await ordp(
+      ["datasets", "import-ckan", "-", "--output", "csv"],
+      input: Data(Self.package("f", town: "soest").utf8))
+    #expect(piped.status == 0, "\(piped)")
+    #expect(piped.output.split(separator: "\r\n").first == "document,outcome,dataset,reason")
+    let row = piped.output.trimmingCharacters(in: .newlines).split(separator: "\r\n").dropFirst()
+      .first?.split(separator: ",")
+    #expect(row?.count == 3 && row?[0] == "stdin (f)" && row?[1] == "created", "\(piped.output)")
+
+    // The README's example folder: every package Soest's, every one created.
+    var examples = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { examples.deleteLastPathComponent() }
+    let readme = try await ordp([
+      "datasets", "import-ckan", examples.appendingPathComponent("examples/ckan").path,
+    ])
+    #expect(readme.status == 0, "\(readme)")
+    #expect(readme.errors.contains("6 documents: 6 created, 0 updated, 0 unchanged, 0 rejected"))
+
+    // Imported again: unchanged.
+    let again = try await ordp(["datasets", "import-ckan", folder.path, "--quiet"])
+    #expect(again.errors.contains("0 created, 0 updated, 4 unchanged, 2 rejected"), "\(again)")
+    // The datasets are in the catalogue, public.
+    let channel = try platform.gateway()
+    defer { channel.close() }
+    let found = try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel).search(
+      .with { $0.query = "Radwege" })
+    #expect(found.total == 5)
+
+    // Logged out: the session is ended at identity and its file gone.
+    let logout = try await ordp(["logout"])
+    #expect(logout.status == 0 && !FileManager.default.fileExists(atPath: session.path))
+    #expect(try await ordp(["whoami"]).status == 1)
+  }
+}
