@@ -265,7 +265,9 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
         "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPServiceKit",
-        "ORDPRegion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ORDPRegion", "ORDPPlatformAPI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),

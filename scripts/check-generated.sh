@@ -9,7 +9,7 @@ status=0
 for dir in Sources/ORDPWire/Generated Sources/ORDPRPC/Generated Sources/ORDPEcho/Generated \
   Sources/ORDPPartitionAPI/Generated \
   Sources/ORDPIdentityAPI/Generated Sources/ORDPCatalogueAPI/Generated \
-  Sources/ORDPAnalyticsAPI/Generated Sources/ORDPPlatformAPI/Generated \
+  Sources/ORDPAnalyticsAPI/Generated Sources/ORDPPlatformAPI/Generated Sources/ordp/Generated \
   Sources/CORDPClient/generated; do
   if ! diff -r "$out/$dir" "$dir" >/dev/null; then
     echo "generated code is stale in $dir: run scripts/generate.sh and commit" >&2

@@ -63,6 +63,16 @@ final class ServiceFilePrinter {
           "\(a) static let all: [MethodDescriptor] = ["
             + service.methods.map { methodName($0) }.joined(separator: ", ") + "]")
       }
+      line("")
+      comment("Each method with its request and response types, for tools that call by name.")
+      line("\(a) static let schemas: [MethodSchema] = [")
+      for method in service.methods {
+        line(
+          "  MethodSchema(Method.\(methodName(method)), request: "
+            + "\(namer.fullName(message: method.inputType)).self, response: "
+            + "\(namer.fullName(message: method.outputType)).self),")
+      }
+      line("]")
       let shapes = service.methods.compactMap { method in
         packedShape(method.inputType, seen: []).map { (method, $0) }
       }

@@ -15,7 +15,8 @@ import Testing
 
   /// Runs `ordp` with `arguments` (to the platform's gateway, with `session` as session file).
   static func ordp(
-    _ arguments: [String], platform: DevPlatform, session: URL, input: Data? = nil
+    _ arguments: [String], platform: DevPlatform, session: URL, input: Data? = nil,
+    connect: Bool = true
   ) async throws -> Run {
     let line = try #require(
       platform.output.split(separator: "\n").first { $0.contains("listening on") })
@@ -23,10 +24,13 @@ import Testing
     let process = Process()
     process.executableURL = productsDirectory.appendingPathComponent("ordp")
     process.arguments =
-      arguments + [
-        "--port", String(address.dropFirst("127.0.0.1:".count)), "--ca",
-        platform.dir.appendingPathComponent("pki/ca.pem").path, "--session-file", session.path,
-      ]
+      arguments
+      + (!connect
+        ? []
+        : [
+          "--port", String(address.dropFirst("127.0.0.1:".count)), "--ca",
+          platform.dir.appendingPathComponent("pki/ca.pem").path, "--session-file", session.path,
+        ])
     let out = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).out")
     let err = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).err")
     for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
@@ -154,5 +158,66 @@ import Testing
     let logout = try await ordp(["logout"])
     #expect(logout.status == 0 && !FileManager.default.fileExists(atPath: session.path))
     #expect(try await ordp(["whoami"]).status == 1)
+  }
+
+  @Test func callAndDescribeReachEveryKindOfMethod() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let session = platform.dir.appendingPathComponent("session.json")
+    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+    // `describe` needs no server: the list, and a method's messages with their comments.
+    func describe(_ arguments: [String]) async throws -> Run {
+      try await Self.ordp(
+        ["describe"] + arguments, platform: platform, session: session, connect: false)
+    }
+    let list = try await describe([])
+    #expect(list.output.contains("ordp.catalogue.v1.Catalogue\n"))
+    #expect(list.output.contains("  ImportCkan (bidirectionalStreaming): "))
+    let search = try await describe(["ordp.catalogue.v1.Catalogue/Search"])
+    #expect(search.output.contains("message SearchRequest {"))
+    #expect(search.output.contains("string page_token = 14;  // JSON: pageToken"))
+    #expect(try await describe(["ordp.nothing.Here"]).status == 1)
+
+    // Unary, anonymous: a town; a missing one is NOT_FOUND (64 + 5).
+    let soest = try await ordp(
+      ["call", "ordp.identity.v1.Identity/GetOrganisation", "-d", "{\"id\": \"soest\"}"])
+    #expect(soest.status == 0 && soest.output.contains("\"id\":\"soest\""), "\(soest)")
+    let missing = try await ordp(
+      ["call", "/ordp.identity.v1.Identity/GetOrganisation", "-d", "{\"id\": \"atlantis\"}"])
+    #expect(missing.status == 69 && missing.errors.hasPrefix("error: NOT_FOUND"), "\(missing)")
+    // Server streaming: the export's chunks, one JSON line each.
+    let export = try await ordp(
+      ["call", "ordp.catalogue.v1.Catalogue.Export", "-d", "{\"publisher\": \"soest\"}"])
+    let chunks = export.output.split(separator: "\n")
+    #expect(export.status == 0 && !chunks.isEmpty)
+    #expect(chunks.allSatisfy { $0.hasPrefix("{\"data\":\"") })
+    // A stream of requests from standard input (JSON lines), logged in.
+    let login = try await ordp(
+      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    #expect(login.status == 0)
+    let documents = ["x", "y"].map { name -> String in
+      let json = Self.package(name, town: "soest").replacingOccurrences(of: "\n", with: " ")
+      let quoted = String(
+        decoding: try! JSONSerialization.data(
+          withJSONObject: json, options: [.fragmentsAllowed]), as: UTF8.self)
+      return "{\"ckanJson\": \(quoted)}"
+    }
+    let imported = try await ordp(
+      ["call", "ordp.catalogue.v1.Catalogue/ImportCkan"],
+      input: Data(documents.joined(separator: "\n").utf8))
+    #expect(imported.status == 0, "\(imported)")
+    #expect(imported.output.components(separatedBy: "OUTCOME_CREATED").count == 3)
+
+    // What the command line refuses before calling: JSON that is not the request, two
+    // requests for a unary method, an unknown method.
+    let wrong = try await ordp(
+      ["call", "ordp.identity.v1.Identity/GetOrganisation", "-d", "{\"town\": 1}"])
+    #expect(wrong.status == 1 && wrong.errors.contains("GetOrganisationRequest"), "\(wrong)")
+    let two = try await ordp(
+      ["call", "ordp.identity.v1.Identity/GetOrganisation", "-d", "{} {}"])
+    #expect(two.status == 1 && two.errors.contains("takes one request"), "\(two)")
+    #expect(try await ordp(["call", "ordp.nothing.v1.Nothing/Get", "-d", "{}"]).status == 1)
   }
 }

@@ -34,6 +34,19 @@ public enum Ordp_Analytics_V1_Analytics {
     public static let all: [MethodDescriptor] = [createDatastream, updateDatastream, getDatastream, listDatastreams, setTownRetention, ingest, aggregate, latest, readObservations]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.createDatastream, request: Ordp_Analytics_V1_CreateDatastreamRequest.self, response: Ordp_Analytics_V1_Datastream.self),
+    MethodSchema(Method.updateDatastream, request: Ordp_Analytics_V1_UpdateDatastreamRequest.self, response: Ordp_Analytics_V1_Datastream.self),
+    MethodSchema(Method.getDatastream, request: Ordp_Analytics_V1_GetDatastreamRequest.self, response: Ordp_Analytics_V1_Datastream.self),
+    MethodSchema(Method.listDatastreams, request: Ordp_Analytics_V1_ListDatastreamsRequest.self, response: Ordp_Analytics_V1_ListDatastreamsResponse.self),
+    MethodSchema(Method.setTownRetention, request: Ordp_Analytics_V1_SetTownRetentionRequest.self, response: Ordp_Analytics_V1_SetTownRetentionResponse.self),
+    MethodSchema(Method.ingest, request: Ordp_Analytics_V1_IngestBatch.self, response: Ordp_Analytics_V1_IngestAck.self),
+    MethodSchema(Method.aggregate, request: Ordp_Analytics_V1_AggregateRequest.self, response: Ordp_Analytics_V1_AggregateResponse.self),
+    MethodSchema(Method.latest, request: Ordp_Analytics_V1_LatestRequest.self, response: Ordp_Analytics_V1_LatestResponse.self),
+    MethodSchema(Method.readObservations, request: Ordp_Analytics_V1_ReadObservationsRequest.self, response: Ordp_Analytics_V1_ObservationPage.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = ["/ordp.analytics.v1.Analytics/Ingest": PackedFieldShape(nested: [2: PackedFieldShape(packed: [2, 3, 4])]), "/ordp.analytics.v1.Analytics/Aggregate": PackedFieldShape(packed: [5])]

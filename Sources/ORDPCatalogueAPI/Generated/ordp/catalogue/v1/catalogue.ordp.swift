@@ -34,6 +34,19 @@ public enum Ordp_Catalogue_V1_Catalogue {
     public static let all: [MethodDescriptor] = [createDataset, updateDataset, withdrawDataset, getDataset, listRevisions, search, watchChanges, export, importCkan]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.createDataset, request: Ordp_Catalogue_V1_CreateDatasetRequest.self, response: Ordp_Catalogue_V1_Dataset.self),
+    MethodSchema(Method.updateDataset, request: Ordp_Catalogue_V1_UpdateDatasetRequest.self, response: Ordp_Catalogue_V1_Dataset.self),
+    MethodSchema(Method.withdrawDataset, request: Ordp_Catalogue_V1_WithdrawDatasetRequest.self, response: Ordp_Catalogue_V1_Dataset.self),
+    MethodSchema(Method.getDataset, request: Ordp_Catalogue_V1_GetDatasetRequest.self, response: Ordp_Catalogue_V1_Dataset.self),
+    MethodSchema(Method.listRevisions, request: Ordp_Catalogue_V1_ListRevisionsRequest.self, response: Ordp_Catalogue_V1_ListRevisionsResponse.self),
+    MethodSchema(Method.search, request: Ordp_Catalogue_V1_SearchRequest.self, response: Ordp_Catalogue_V1_SearchResponse.self),
+    MethodSchema(Method.watchChanges, request: Ordp_Catalogue_V1_WatchChangesRequest.self, response: Ordp_Catalogue_V1_Change.self),
+    MethodSchema(Method.export, request: Ordp_Catalogue_V1_ExportRequest.self, response: Ordp_Catalogue_V1_ExportChunk.self),
+    MethodSchema(Method.importCkan, request: Ordp_Catalogue_V1_ImportCkanRequest.self, response: Ordp_Catalogue_V1_ImportCkanResponse.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = ["/ordp.catalogue.v1.Catalogue/Search": PackedFieldShape(packed: [7])]

@@ -24,6 +24,14 @@ public enum Ordp_Echo_V1_Echo {
     public static let all: [MethodDescriptor] = [get, collect, expand, update]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.get, request: Ordp_Echo_V1_EchoRequest.self, response: Ordp_Echo_V1_EchoResponse.self),
+    MethodSchema(Method.collect, request: Ordp_Echo_V1_EchoRequest.self, response: Ordp_Echo_V1_EchoResponse.self),
+    MethodSchema(Method.expand, request: Ordp_Echo_V1_EchoRequest.self, response: Ordp_Echo_V1_EchoResponse.self),
+    MethodSchema(Method.update, request: Ordp_Echo_V1_EchoRequest.self, response: Ordp_Echo_V1_EchoResponse.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = [:]

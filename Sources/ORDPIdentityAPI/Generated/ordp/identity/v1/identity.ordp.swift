@@ -66,6 +66,35 @@ public enum Ordp_Identity_V1_Identity {
     public static let all: [MethodDescriptor] = [login, refresh, logout, exchangeApiKey, getPublicKeys, listRevocations, rotateSigningKey, listOrganisations, getOrganisation, createOrganisation, setOrganisationActive, createUser, getUser, listUsers, setMembership, removeMembership, setUserDisabled, deleteUser, changePassword, createServiceAccount, listServiceAccounts, createApiKey, listApiKeys, revokeApiKey, queryAudit]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.login, request: Ordp_Identity_V1_LoginRequest.self, response: Ordp_Identity_V1_TokenResponse.self),
+    MethodSchema(Method.refresh, request: Ordp_Identity_V1_RefreshRequest.self, response: Ordp_Identity_V1_TokenResponse.self),
+    MethodSchema(Method.logout, request: Ordp_Identity_V1_LogoutRequest.self, response: Ordp_Identity_V1_LogoutResponse.self),
+    MethodSchema(Method.exchangeApiKey, request: Ordp_Identity_V1_ExchangeApiKeyRequest.self, response: Ordp_Identity_V1_TokenResponse.self),
+    MethodSchema(Method.getPublicKeys, request: Ordp_Identity_V1_GetPublicKeysRequest.self, response: Ordp_Identity_V1_PublicKeySet.self),
+    MethodSchema(Method.listRevocations, request: Ordp_Identity_V1_ListRevocationsRequest.self, response: Ordp_Identity_V1_ListRevocationsResponse.self),
+    MethodSchema(Method.rotateSigningKey, request: Ordp_Identity_V1_RotateSigningKeyRequest.self, response: Ordp_Identity_V1_RotateSigningKeyResponse.self),
+    MethodSchema(Method.listOrganisations, request: Ordp_Identity_V1_ListOrganisationsRequest.self, response: Ordp_Identity_V1_ListOrganisationsResponse.self),
+    MethodSchema(Method.getOrganisation, request: Ordp_Identity_V1_GetOrganisationRequest.self, response: Ordp_Identity_V1_Organisation.self),
+    MethodSchema(Method.createOrganisation, request: Ordp_Identity_V1_CreateOrganisationRequest.self, response: Ordp_Identity_V1_Organisation.self),
+    MethodSchema(Method.setOrganisationActive, request: Ordp_Identity_V1_SetOrganisationActiveRequest.self, response: Ordp_Identity_V1_Organisation.self),
+    MethodSchema(Method.createUser, request: Ordp_Identity_V1_CreateUserRequest.self, response: Ordp_Identity_V1_User.self),
+    MethodSchema(Method.getUser, request: Ordp_Identity_V1_GetUserRequest.self, response: Ordp_Identity_V1_User.self),
+    MethodSchema(Method.listUsers, request: Ordp_Identity_V1_ListUsersRequest.self, response: Ordp_Identity_V1_ListUsersResponse.self),
+    MethodSchema(Method.setMembership, request: Ordp_Identity_V1_SetMembershipRequest.self, response: Ordp_Identity_V1_User.self),
+    MethodSchema(Method.removeMembership, request: Ordp_Identity_V1_RemoveMembershipRequest.self, response: Ordp_Identity_V1_User.self),
+    MethodSchema(Method.setUserDisabled, request: Ordp_Identity_V1_SetUserDisabledRequest.self, response: Ordp_Identity_V1_User.self),
+    MethodSchema(Method.deleteUser, request: Ordp_Identity_V1_DeleteUserRequest.self, response: Ordp_Identity_V1_DeleteUserResponse.self),
+    MethodSchema(Method.changePassword, request: Ordp_Identity_V1_ChangePasswordRequest.self, response: Ordp_Identity_V1_ChangePasswordResponse.self),
+    MethodSchema(Method.createServiceAccount, request: Ordp_Identity_V1_CreateServiceAccountRequest.self, response: Ordp_Identity_V1_ServiceAccount.self),
+    MethodSchema(Method.listServiceAccounts, request: Ordp_Identity_V1_ListServiceAccountsRequest.self, response: Ordp_Identity_V1_ListServiceAccountsResponse.self),
+    MethodSchema(Method.createApiKey, request: Ordp_Identity_V1_CreateApiKeyRequest.self, response: Ordp_Identity_V1_CreateApiKeyResponse.self),
+    MethodSchema(Method.listApiKeys, request: Ordp_Identity_V1_ListApiKeysRequest.self, response: Ordp_Identity_V1_ListApiKeysResponse.self),
+    MethodSchema(Method.revokeApiKey, request: Ordp_Identity_V1_RevokeApiKeyRequest.self, response: Ordp_Identity_V1_ApiKey.self),
+    MethodSchema(Method.queryAudit, request: Ordp_Identity_V1_QueryAuditRequest.self, response: Ordp_Identity_V1_QueryAuditResponse.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = [:]

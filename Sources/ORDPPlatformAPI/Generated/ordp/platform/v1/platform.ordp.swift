@@ -20,6 +20,12 @@ public enum Ordp_Platform_V1_Platform {
     public static let all: [MethodDescriptor] = [getDatasetOverview, getRegionSummary]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.getDatasetOverview, request: Ordp_Platform_V1_GetDatasetOverviewRequest.self, response: Ordp_Platform_V1_DatasetOverview.self),
+    MethodSchema(Method.getRegionSummary, request: Ordp_Platform_V1_GetRegionSummaryRequest.self, response: Ordp_Platform_V1_RegionSummary.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = [:]

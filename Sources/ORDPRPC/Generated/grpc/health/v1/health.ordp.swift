@@ -21,6 +21,13 @@ public enum Grpc_Health_V1_Health {
     public static let all: [MethodDescriptor] = [check, list, watch]
   }
 
+  /// Each method with its request and response types, for tools that call by name.
+  public static let schemas: [MethodSchema] = [
+    MethodSchema(Method.check, request: Grpc_Health_V1_HealthCheckRequest.self, response: Grpc_Health_V1_HealthCheckResponse.self),
+    MethodSchema(Method.list, request: Grpc_Health_V1_HealthListRequest.self, response: Grpc_Health_V1_HealthListResponse.self),
+    MethodSchema(Method.watch, request: Grpc_Health_V1_HealthCheckRequest.self, response: Grpc_Health_V1_HealthCheckResponse.self),
+  ]
+
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
   /// packed chunks before decoding), by method path.
   public static let packedFields: [String: PackedFieldShape] = [:]
