@@ -105,6 +105,8 @@ let package = Package(
       dependencies: ["ORDPRPC", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: strict
     ),
+    // Observations from CSV and JSON-lines files (`ordp ingest`).
+    .target(name: "ORDPObservationFiles", swiftSettings: strict),
     // The region's towns and their districts, for demo data.
     .target(name: "ORDPRegion", swiftSettings: strict),
     // Messages the catalogue's and analytics' APIs share (generated): a partition's status.
@@ -265,7 +267,7 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
         "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPServiceKit",
-        "ORDPRegion", "ORDPPlatformAPI",
+        "ORDPRegion", "ORDPPlatformAPI", "ORDPObservationFiles",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
@@ -450,7 +452,8 @@ let package = Package(
       name: "ORDPAnalyticsTests",
       dependencies: [
         "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPAuth", "ORDPRPC", "ORDPTestSupport",
-        "ORDPIdentityAPI", "ORDPRegion", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "ORDPIdentityAPI", "ORDPRegion", "ORDPObservationFiles",
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict

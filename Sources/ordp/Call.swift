@@ -10,11 +10,11 @@ struct Call: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Call any method by its full name; request and responses as JSON.",
     discussion: """
-      The method as /package.Service/Method, package.Service/Method or package.Service.Method \\
-      (`ordp describe` lists them). The request is the JSON of -d, or of standard input with \\
-      -d @- or without -d; a method that takes a stream of requests takes a JSON array, \\
-      several objects or JSON lines. Each response is printed as one line of JSON. The \\
-      session's token is sent (see `ordp login`). Exit code 64 + status code when the call \\
+      The method as /package.Service/Method, package.Service/Method or package.Service.Method \
+      (`ordp describe` lists them). The request is the JSON of -d, or of standard input with \
+      -d @- or without -d; a method that takes a stream of requests takes a JSON array, \
+      several objects or JSON lines. Each response is printed as one line of JSON. The \
+      session's token is sent (see `ordp login`). Exit code 64 + status code when the call \
       fails, 1 when the request is not valid JSON for the method.
       """)
 

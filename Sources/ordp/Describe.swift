@@ -8,9 +8,9 @@ struct Describe: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List services and methods, or show a service, method, message or enum.",
     discussion: """
-      Without a name: every method with its kind and types. With a service \\
-      (ordp.catalogue.v1.Catalogue), a method (ordp.catalogue.v1.Catalogue/Search: its \\
-      request and response messages too), a message or an enum: its proto definition with \\
+      Without a name: every method with its kind and types. With a service \
+      (ordp.catalogue.v1.Catalogue), a method (ordp.catalogue.v1.Catalogue/Search: its \
+      request and response messages too), a message or an enum: its proto definition with \
       the comments. Needs no server.
       """)
 

@@ -11,12 +11,12 @@ struct ImportCKAN: AsyncParsableCommand {
     commandName: "import-ckan",
     abstract: "Import CKAN packages (package_show, package_search, arrays, JSON lines).",
     discussion: """
-      Each input is a file, a folder (its *.json and *.jsonl files, recursively) or - for \\
-      standard input. A file may hold one package_show response or package, a package_search \\
-      response, a JSON array of packages, or JSON lines (ckanapi dump). Every package is one \\
-      document of one ImportCkan call; what holds no package (group_list, license_list, an \\
-      error response) is reported and not sent. Needs a login with write access to the \\
-      packages' towns. Exit code 0 when no document was rejected, 1 otherwise (64 + status \\
+      Each input is a file, a folder (its *.json and *.jsonl files, recursively) or - for \
+      standard input. A file may hold one package_show response or package, a package_search \
+      response, a JSON array of packages, or JSON lines (ckanapi dump). Every package is one \
+      document of one ImportCkan call; what holds no package (group_list, license_list, an \
+      error response) is reported and not sent. Needs a login with write access to the \
+      packages' towns. Exit code 0 when no document was rejected, 1 otherwise (64 + status \
       code when the call failed).
       """)
 

@@ -8,7 +8,7 @@ struct ORDPCommand: AsyncParsableCommand {
     abstract: "The Open Regional Data Platform's command-line tool.",
     subcommands: [
       Dev.self, Health.self, Echo.self, Login.self, Logout.self, WhoAmI.self, Towns.self,
-      Datasets.self, Streams.self, Aggregate.self, Call.self, Describe.self,
+      Datasets.self, Streams.self, Ingest.self, Aggregate.self, Call.self, Describe.self,
     ])
 }
 

@@ -220,4 +220,65 @@ import Testing
     #expect(two.status == 1 && two.errors.contains("takes one request"), "\(two)")
     #expect(try await ordp(["call", "ordp.nothing.v1.Nothing/Get", "-d", "{}"]).status == 1)
   }
+
+  @Test func ingestPushesAFileAndCountsWhatIsDurable() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let session = platform.dir.appendingPathComponent("session.json")
+    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+    let login = try await ordp(
+      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    #expect(login.status == 0)
+
+    // The README's example file.
+    var examples = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { examples.deleteLastPathComponent() }
+    let readme = try await ordp([
+      "ingest",
+      examples.appendingPathComponent("examples/observations/soestbach-handmessung.csv").path,
+      "--stream", "demo-soest-water-level", "--value-column", "Pegel (cm)",
+    ])
+    #expect(readme.status == 0, "\(readme)")
+    #expect(readme.output.contains("accepted 48 (durable), duplicates 0, rejected 0"))
+
+    // A German spreadsheet's CSV: wall-clock times in Berlin, decimal commas, one bad row.
+    let formatter = DateFormatter()
+    formatter.timeZone = TimeZone(identifier: "Europe/Berlin")
+    formatter.dateFormat = "dd.MM.yyyy HH:mm:ss"
+    let start = Date().addingTimeInterval(-3600)
+    let rows = (0..<3).map { index in
+      "\(formatter.string(from: start.addingTimeInterval(Double(index) * 60 + 7)));4\(index),5"
+    }
+    let csv = platform.dir.appendingPathComponent("pegel.csv")
+    try (["Zeitpunkt;Messwert"] + rows + ["gestern;1"]).joined(separator: "\r\n").write(
+      to: csv, atomically: true, encoding: .utf8)
+    let arguments = [
+      "ingest", csv.path, "--stream", "demo-soest-water-level", "--time-column", "Zeitpunkt",
+      "--value-column", "Messwert", "--quiet",
+    ]
+    let first = try await ordp(arguments)
+    #expect(first.status == 1, "\(first)")  // a row skipped
+    #expect(first.output.contains("4 rows: 3 observations in 1 batches, 1 rows skipped"))
+    #expect(first.output.contains("accepted 3 (durable), duplicates 0, rejected 0"), "\(first)")
+    #expect(first.output.contains("skipped line 5: time \"gestern\" is not a time"))
+    let again = try await ordp(arguments)
+    #expect(again.output.contains("accepted 0 (durable), duplicates 3, rejected 0"), "\(again)")
+
+    // JSON lines on standard input: Olpe's stream is not Soest's editor's to write.
+    let now = Int64(Date().timeIntervalSince1970) - 1800
+    let lines = """
+      {"datastream_id": "demo-soest-bicycle-count-ampen", "time": \(now), "value": 7}
+      {"datastream_id": "demo-olpe-water-level", "time": \(now), "value": 80.5}
+      """
+    let mixed = try await ordp(
+      ["ingest", "-", "--format", "jsonl", "--quiet"], input: Data(lines.utf8))
+    #expect(mixed.status == 1, "\(mixed)")
+    #expect(mixed.output.contains("accepted 1 (durable), duplicates 0, rejected 1"), "\(mixed)")
+    #expect(mixed.output.contains("rejected demo-olpe-water-level: "), "\(mixed)")
+    // A file whose columns cannot be found says so and sends nothing.
+    let unnamed = try await ordp(["ingest", "-", "--quiet"], input: Data("a,b\n1,2\n".utf8))
+    #expect(unnamed.status == 1 && unnamed.errors.contains("no stream column"), "\(unnamed)")
+  }
 }
