@@ -267,7 +267,7 @@ let package = Package(
       dependencies: [
         "ORDPRPC", "ORDPEcho", "ORDPPKI", "ORDPIdentity", "ORDPIdentityAPI", "ORDPAuth",
         "ORDPCatalogue", "ORDPCatalogueAPI", "ORDPAnalytics", "ORDPAnalyticsAPI", "ORDPServiceKit",
-        "ORDPRegion", "ORDPPlatformAPI", "ORDPObservationFiles",
+        "ORDPRegion", "ORDPPlatformAPI", "ORDPObservationFiles", "ORDPBenchSupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),

@@ -3,113 +3,136 @@ import Foundation
 import ORDPAnalyticsAPI
 import ORDPRPC
 
-/// `ordp streams`: the datastreams the caller may see.
+/// `ordp streams …`: analytics' datastreams.
 struct Streams: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "List analytics datastreams (public ones; more when logged in).")
+    abstract: "List, create and change datastreams.",
+    subcommands: [List.self, Create.self, Update.self])
 
-  @OptionGroup var connection: ConnectionOptions
-  @Option(help: "Only these towns (repeatable).") var town: [String] = []
-  @Option(help: "Only this observed property (repeatable), e.g. co2.") var property: [String] = []
+  struct Row: TableRow {
+    var id: String
+    var town: String
+    var property: String
+    var unit: String
+    var access: String
+    var name: String
+    static let columns = ["id", "town", "property", "unit", "access", "name"]
+    var values: [String] { [id, town, property, unit, access, name] }
 
-  func run() async throws {
-    let channel = try connection.channel()
-    defer { channel.close() }
-    let client = Ordp_Analytics_V1_Analytics_Client(channel: channel)
-    var request = Ordp_Analytics_V1_ListDatastreamsRequest()
-    request.streams.owners = town
-    request.streams.observedProperties = property
-    request.pageSize = 1000
-    do {
-      repeat {
-        let page = try await client.listDatastreams(
-          request, options: try await connection.authorizedOptions(channel))
-        for stream in page.datastreams {
-          print(
-            "\(stream.id)\t\(stream.owner)\t\(stream.observedProperty) [\(stream.unit)]\t\(stream.name)"
-          )
+    init(_ stream: Ordp_Analytics_V1_Datastream) {
+      id = stream.id
+      town = stream.owner
+      property = stream.observedProperty
+      unit = stream.unit
+      access =
+        switch stream.accessLevel {
+        case .internal: "internal"
+        case .restricted: "restricted"
+        default: "public"
         }
-        request.pageToken = page.nextPageToken
-      } while !request.pageToken.isEmpty
-    } catch let error as RPCError {
-      throw failed(error)
+      name = stream.name
     }
   }
-}
 
-/// `ordp aggregate`: aggregates of datastreams over time.
-struct Aggregate: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Aggregate observations: e.g. hourly avg and p95 of a stream over the last day.")
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List the datastreams you may see (public ones; more when logged in).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var streams: SelectorOptions
+    @Option(help: "table, json or csv.") var output: OutputFormat = .table
 
-  @OptionGroup var connection: ConnectionOptions
-  @Option(help: "Datastream ids (repeatable; none: every visible stream).") var stream: [String] =
-    []
-  @Option(help: "Only these towns (repeatable).") var town: [String] = []
-  @Option(help: "Only this observed property (repeatable).") var property: [String] = []
-  @Option(help: "Hours back from now the range starts.") var hours = 24
-  @Option(help: "Bucket: none, a number of minutes, or day, week, month, year.") var bucket =
-    "60"
-  @Option(
-    help: "Functions, comma-separated: count,sum,min,max,avg,first,last,stddev,p50,p90,p95,p99.")
-  var functions = "count,avg,p95"
-  @Option(help: "Group by stream, town or property.") var groupBy = "stream"
-
-  func run() async throws {
-    var request = Ordp_Analytics_V1_AggregateRequest()
-    request.streams.datastreamIds = stream
-    request.streams.owners = town
-    request.streams.observedProperties = property
-    let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-    request.toMicros = now
-    request.fromMicros = now - Int64(hours) * 3_600_000_000
-    switch bucket {
-    case "none": break
-    case "day": request.bucket.calendar = .day
-    case "week": request.bucket.calendar = .week
-    case "month": request.bucket.calendar = .month
-    case "year": request.bucket.calendar = .year
-    default:
-      guard let minutes = Int64(bucket) else {
-        throw ValidationError("--bucket: none, minutes, day, week, month or year")
+    func run() async throws {
+      let all = try await withAnalytics(connection) { analytics, options in
+        var request = Ordp_Analytics_V1_ListDatastreamsRequest()
+        request.streams = streams.selector
+        request.pageSize = 1000
+        var all: [Ordp_Analytics_V1_Datastream] = []
+        repeat {
+          let page = try await analytics.listDatastreams(request, options: options)
+          all += page.datastreams
+          request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty
+        return all
       }
-      request.bucket.fixedSeconds = minutes * 60
+      print(output.render(all.map(Row.init)))
     }
-    let names: [String: Ordp_Analytics_V1_AggregateFunction] = [
-      "count": .count, "sum": .sum, "min": .min, "max": .max, "avg": .avg, "first": .first,
-      "last": .last, "stddev": .stddev, "p50": .p50, "p90": .p90, "p95": .p95, "p99": .p99,
-    ]
-    let wanted = functions.split(separator: ",").map(String.init)
-    request.functions = try wanted.map { name in
-      guard let function = names[name] else { throw ValidationError("unknown function \(name)") }
-      return function
-    }
-    switch groupBy {
-    case "stream": request.groupBy = .stream
-    case "town": request.groupBy = .town
-    case "property": request.groupBy = .observedProperty
-    default: throw ValidationError("--group-by: stream, town or property")
-    }
-    let channel = try connection.channel()
-    defer { channel.close() }
-    let client = Ordp_Analytics_V1_Analytics_Client(channel: channel)
-    let formatter = ISO8601DateFormatter()
-    print((["group", "bucket start"] + wanted).joined(separator: "\t"))
-    do {
-      try await client.aggregate(request, options: try await connection.authorizedOptions(channel))
-      {
-        pages in
-        for try await page in pages {
-          for row in page.rows {
-            let start = formatter.string(
-              from: Date(timeIntervalSince1970: Double(row.bucketStartMicros) / 1e6))
-            let values = row.values.map { String(format: "%.2f", $0) }
-            print(([row.group, start] + values).joined(separator: "\t"))
-          }
+  }
+
+  /// Fields of a stream the flags set.
+  struct Fields: ParsableArguments {
+    @Option(help: "Name, e.g. \"Pegel Soestbach\".") var name: String?
+    @Option(help: "Description.") var description: String?
+    @Option(help: "public, internal or restricted.") var access: String?
+    @Option(help: "The catalogue dataset it belongs to.") var dataset: String?
+    @Option(help: "Longitude of the sensor (WGS 84).") var longitude: Double?
+    @Option(help: "Latitude of the sensor (WGS 84).") var latitude: Double?
+
+    func apply(to stream: inout Ordp_Analytics_V1_Datastream) throws {
+      if let name {
+        stream.name = name
+        if stream.thing.name.isEmpty { stream.thing.name = name }
+      }
+      if let description { stream.description_p = description }
+      if let dataset { stream.datasetID = dataset }
+      if let access {
+        switch access {
+        case "public": stream.accessLevel = .public
+        case "internal": stream.accessLevel = .internal
+        case "restricted": stream.accessLevel = .restricted
+        default: throw ValidationError("--access: public, internal or restricted")
         }
       }
-    } catch let error as RPCError {
-      throw failed(error)
+      switch (longitude, latitude) {
+      case (nil, nil): break
+      case (let lon?, let lat?):
+        guard (-180...180).contains(lon), (-90...90).contains(lat) else {
+          throw ValidationError("--longitude in -180…180, --latitude in -90…90")
+        }
+        stream.thing.location = .with {
+          $0.longitude = lon
+          $0.latitude = lat
+        }
+      default: throw ValidationError("give --longitude and --latitude together")
+      }
+    }
+  }
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a datastream.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The owning town.") var town: String
+    @Option(help: "What is observed, e.g. water_level.") var property: String
+    @Option(help: "UCUM unit, e.g. cm, Cel, 1, %.") var unit: String
+    @OptionGroup var fields: Fields
+
+    func run() async throws {
+      var stream = Ordp_Analytics_V1_Datastream()
+      stream.owner = town
+      stream.observedProperty = property
+      stream.unit = unit
+      try fields.apply(to: &stream)
+      let created = try await withAnalytics(connection) { analytics, options in
+        try await analytics.createDatastream(.with { $0.datastream = stream }, options: options)
+      }
+      print("created datastream \(created.id)")
+    }
+  }
+
+  struct Update: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Change a datastream (name, description, access, dataset, location).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The stream's id.") var id: String
+    @OptionGroup var fields: Fields
+
+    func run() async throws {
+      let updated = try await withAnalytics(connection) { analytics, options in
+        var stream = try await analytics.getDatastream(.with { $0.id = id }, options: options)
+        try fields.apply(to: &stream)
+        return try await analytics.updateDatastream(
+          .with { $0.datastream = stream }, options: options)
+      }
+      print(OutputFormat.table.render([Row(updated)]))
     }
   }
 }

@@ -117,28 +117,3 @@ struct WhoAmI: AsyncParsableCommand {
     )
   }
 }
-
-/// `ordp towns`: the organisations identity knows.
-struct Towns: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List the towns (organisations).")
-
-  @OptionGroup var connection: ConnectionOptions
-  @Flag(help: "Also list deactivated towns.") var all = false
-
-  func run() async throws {
-    let channel = try connection.channel()
-    defer { channel.close() }
-    var request = Ordp_Identity_V1_ListOrganisationsRequest()
-    request.includeInactive = all
-    do {
-      let towns = try await Ordp_Identity_V1_Identity_Client(channel: channel)
-        .listOrganisations(request, options: connection.callOptions).organisations
-      for town in towns {
-        let kind = town.kind == .pioneer ? "pioneer" : "joining"
-        print("\(town.id)\t\(town.displayName)\t\(kind)\(town.active ? "" : "\t(deactivated)")")
-      }
-    } catch let error as RPCError {
-      throw failed(error)
-    }
-  }
-}

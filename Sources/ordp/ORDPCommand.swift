@@ -7,8 +7,9 @@ struct ORDPCommand: AsyncParsableCommand {
     commandName: "ordp",
     abstract: "The Open Regional Data Platform's command-line tool.",
     subcommands: [
-      Dev.self, Health.self, Echo.self, Login.self, Logout.self, WhoAmI.self, Towns.self,
-      Datasets.self, Streams.self, Ingest.self, Aggregate.self, Call.self, Describe.self,
+      Dev.self, Health.self, Echo.self, Login.self, Logout.self, WhoAmI.self,
+      Datasets.self, Streams.self, Ingest.self, Query.self, Watch.self, Call.self, Describe.self,
+      Bench.self, Status.self, Admin.self,
     ])
 }
 
@@ -21,6 +22,9 @@ struct Dev: AsyncParsableCommand {
 /// `ordp datasets …`: the catalogue.
 struct Datasets: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "The catalogue's datasets: search, export, import from CKAN.",
-    subcommands: [Search.self, Export.self, ImportCKAN.self])
+    abstract: "The catalogue's datasets: search, show, change, history, export, CKAN import.",
+    subcommands: [
+      Search.self, Show.self, Create.self, Update.self, Withdraw.self, History.self, Export.self,
+      ImportCKAN.self,
+    ])
 }

@@ -18,25 +18,40 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
   func render<Row: TableRow>(_ rows: [Row]) -> String {
     switch self {
-    case .json:
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      return (try? encoder.encode(rows)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
-    case .csv:
-      let lines = [Row.columns] + rows.map(\.values)
-      return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n")
-    case .table:
-      let lines = [Row.columns] + rows.map(\.values)
-      let widths = Row.columns.indices.map { column in
-        lines.map { min(60, $0[column].count) }.max() ?? 0
-      }
-      return lines.map { line in
-        zip(line, widths).map { value, width in
-          let cut = value.count > width ? String(value.prefix(width - 1)) + "…" : value
-          return cut.padding(toLength: width, withPad: " ", startingAt: 0)
-        }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-      }.joined(separator: "\n")
+    case .json: Self.json(rows)
+    case .csv, .table: text(columns: Row.columns, rows: rows.map(\.values))
     }
+  }
+
+  /// Rows whose columns are known only when the command runs (JSON: objects by column).
+  func render(columns: [String], rows: [[String]]) -> String {
+    switch self {
+    case .json: Self.json(rows.map { DynamicRow(names: columns, values: $0) })
+    case .csv, .table: text(columns: columns, rows: rows)
+    }
+  }
+
+  static func json(_ value: some Encodable, pretty: Bool = true) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting =
+      pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+    return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
+  }
+
+  private func text(columns: [String], rows: [[String]]) -> String {
+    let lines = [columns] + rows
+    if self == .csv {
+      return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n")
+    }
+    let widths = columns.indices.map { column in
+      lines.map { column < $0.count ? min(60, $0[column].count) : 0 }.max() ?? 0
+    }
+    return lines.map { line in
+      zip(line, widths).map { value, width in
+        let cut = value.count > width ? String(value.prefix(width - 1)) + "…" : value
+        return cut.padding(toLength: width, withPad: " ", startingAt: 0)
+      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
   }
 
   static func csvField(_ value: String) -> String {
@@ -75,5 +90,25 @@ final class Progress {
     guard enabled, shown >= 0 else { return }
     FileHandle.standardError.write(Data("\n".utf8))
     shown = -1
+  }
+}
+
+/// A JSON object of named values, in the columns' order.
+struct DynamicRow: Encodable {
+  var names: [String]
+  var values: [String]
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: Key.self)
+    for (name, value) in zip(names, values) {
+      try container.encode(value, forKey: Key(stringValue: name))
+    }
+  }
+
+  struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
   }
 }

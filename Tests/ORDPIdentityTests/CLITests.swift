@@ -11,6 +11,12 @@ import Testing
     var status: Int32
     var output: String
     var errors: String
+    /// The CSV output's records, the header first.
+    var records: [[Substring]] {
+      output.trimmingCharacters(in: .newlines).split(separator: "\r\n").map {
+        $0.split(separator: ",", omittingEmptySubsequences: false)
+      }
+    }
   }
 
   /// Runs `ordp` with `arguments` (to the platform's gateway, with `session` as session file).
@@ -280,5 +286,186 @@ import Testing
     // A file whose columns cannot be found says so and sends nothing.
     let unnamed = try await ordp(["ingest", "-", "--quiet"], input: Data("a,b\n1,2\n".utf8))
     #expect(unnamed.status == 1 && unnamed.errors.contains("no stream column"), "\(unnamed)")
+  }
+
+  @Test func aJoiningTownIsOnboardedWithOneCommandAndAdministered() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let admin = platform.dir.appendingPathComponent("admin-session.json")
+    let hagen = platform.dir.appendingPathComponent("hagen-session.json")
+    func ordp(_ arguments: [String], session: URL, input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+    let login = try await ordp(
+      [
+        "login", "--username", "admin", "--password-file",
+        platform.dir.appendingPathComponent("identity/initial-admin-password").path,
+      ], session: admin)
+    #expect(login.status == 0, "\(login)")
+
+    // The gateway's view of the services: every replica serving (once its health watch has
+    // answered).
+    var status = try await ordp(["status", "--output", "csv"], session: admin)
+    for _ in 0..<50 where status.status != 0 {
+      try await Task.sleep(for: .milliseconds(200))
+      status = try await ordp(["status", "--output", "csv"], session: admin)
+    }
+    let services = status.records.dropFirst()
+    #expect(status.status == 0, "\(status)")
+    #expect(Set(services.map { String($0[0]) }) == ["identity", "catalogue", "analytics"])
+    #expect(services.allSatisfy { $0[4] == "serving" && $0[7] == "no" }, "\(status)")
+
+    // One command: the town and its first admin, whose password is printed once.
+    let onboard = try await ordp(["admin", "onboard", "hagen", "--name", "Hagen"], session: admin)
+    #expect(onboard.status == 0, "\(onboard)")
+    #expect(onboard.output.contains("onboarded hagen (Hagen) with its admin hagen.admin"))
+    let password = try #require(
+      onboard.output.split(separator: "\n").first { $0.contains("shown this once") }?
+        .split(separator: " ").last.map(String.init))
+    let towns = try await ordp(["admin", "towns", "list", "--output", "json"], session: admin)
+    let listed = try JSONDecoder().decode(
+      [[String: AnyCodable]].self, from: Data(towns.output.utf8))
+    #expect(listed.contains { $0["id"]?.text == "hagen" && $0["kind"]?.text == "joining" })
+    // Onboarding it again: its admin exists (ALREADY_EXISTS, 64 + 6).
+    let again = try await ordp(["admin", "onboard", "hagen", "--name", "Hagen"], session: admin)
+    #expect(again.status == 70 && again.errors.hasPrefix("error: ALREADY_EXISTS"), "\(again)")
+
+    // Hagen's admin logs in and runs the town: members, a service account and its key.
+    let hagenLogin = try await ordp(
+      ["login", "--username", "hagen.admin"], session: hagen, input: Data(password.utf8))
+    #expect(hagenLogin.status == 0, "\(hagenLogin)")
+    let members = try await ordp(
+      ["admin", "users", "list", "--town", "hagen", "--output", "csv"], session: hagen)
+    #expect(members.output.contains(",hagen.admin,,hagen:admin,no"), "\(members)")
+    let account = try await ordp(
+      ["admin", "service-accounts", "create", "--town", "hagen", "--name", "pegelsender"],
+      session: hagen)
+    let accountID = try #require(
+      account.output.split(separator: "(id ").last?.split(separator: ")").first.map(String.init))
+    let key = try await ordp(
+      [
+        "admin", "api-keys", "create", "--service-account", accountID, "--scope",
+        "analytics:ingest",
+      ], session: hagen)
+    #expect(key.status == 0 && key.output.contains("the key (shown this once): ordpk_"), "\(key)")
+    let keys = try await ordp(
+      ["admin", "api-keys", "list", "--service-account", accountID, "--output", "json"],
+      session: hagen)
+    let keyID = try #require(
+      try JSONDecoder().decode([[String: String]].self, from: Data(keys.output.utf8)).first?["id"])
+    let revoked = try await ordp(["admin", "api-keys", "revoke", keyID], session: hagen)
+    #expect(revoked.status == 0 && revoked.output.hasPrefix("revoked \(keyID)"), "\(revoked)")
+    // The platform's status is not a town admin's to see (PERMISSION_DENIED, 64 + 7).
+    #expect(try await ordp(["status"], session: hagen).status == 71)
+    // Another town's members are not Hagen's admin's to see (PERMISSION_DENIED, 64 + 7).
+    let soest = try await ordp(["admin", "users", "list", "--town", "soest"], session: hagen)
+    #expect(soest.status == 71, "\(soest)")
+    // The audit shows what was done, newest first.
+    let audit = try await ordp(
+      ["admin", "audit", "--town", "hagen", "--output", "csv"], session: hagen)
+    let actions = audit.output.split(separator: "\r\n").dropFirst().map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)[2]
+    }
+    #expect(
+      actions.prefix(3) == ["apikey.revoke", "apikey.create", "serviceaccount.create"], "\(audit)")
+    #expect(actions.contains("organisation.create") && actions.contains("user.create"))
+  }
+
+  @Test func datasetsStreamsQueriesFeedAndBenchFromTheCommandLine() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let session = platform.dir.appendingPathComponent("session.json")
+    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+    #expect(
+      try await ordp(
+        ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8)
+      ).status == 0)
+
+    // A dataset's life: created, changed, shown, its history, withdrawn — and the feed.
+    let created = try await ordp([
+      "datasets", "create", "--town", "soest", "--title", "Baustellen Altstadt", "--description",
+      "Baustellen im Straßennetz der Altstadt", "--keyword", "Baustelle", "--theme", "TRAN",
+      "--license", "dl-by-de/2.0", "--distribution", "https://soest.example.de/b.csv,CSV",
+    ])
+    #expect(created.output.hasPrefix("created soest/baustellen-altstadt"), "\(created)")
+    let updated = try await ordp([
+      "datasets", "update", "soest/baustellen-altstadt", "--title", "Baustellen in der Altstadt",
+    ])
+    #expect(updated.output.contains("to revision 2"), "\(updated)")
+    let shown = try await ordp(["datasets", "show", "soest/baustellen-altstadt"])
+    #expect(shown.output.contains("\"title\" : \"Baustellen in der Altstadt\""), "\(shown)")
+    let history = try await ordp([
+      "datasets", "history", "soest/baustellen-altstadt", "--output", "csv",
+    ])
+    let actions = history.output.split(separator: "\r\n").dropFirst().map {
+      $0.split(separator: ",")[3]
+    }
+    #expect(actions == ["create", "update"], "\(history)")
+    let withdrawn = try await ordp([
+      "datasets", "withdraw", "soest/baustellen-altstadt", "--reason", "erledigt",
+    ])
+    #expect(withdrawn.output.hasPrefix("withdrew soest/baustellen-altstadt"), "\(withdrawn)")
+    let feed = try await ordp(["watch", "--output", "json"])
+    let changes = try feed.output.split(separator: "\n").map {
+      try JSONDecoder().decode([String: AnyCodable].self, from: Data($0.utf8))
+    }
+    #expect(changes.suffix(3).map { $0["action"]?.text } == ["create", "update", "withdraw"])
+    let last = try #require(changes.last?["resume"]?.text)
+    let after = try await ordp(["watch", "--after", last])
+    #expect(after.status == 0 && after.output.isEmpty, "\(after)")
+
+    // A stream: created, changed, fed, queried three ways.
+    let stream = try await ordp([
+      "streams", "create", "--town", "soest", "--property", "noise_level", "--unit", "dB",
+      "--name", "Lärm Marktplatz", "--longitude", "8.106", "--latitude", "51.571",
+    ])
+    let id = try #require(
+      stream.output.split(separator: " ").last.map {
+        $0.trimmingCharacters(in: .whitespacesAndNewlines)
+      })
+    let changed = try await ordp(["streams", "update", id, "--access", "internal"])
+    #expect(changed.output.contains("internal"), "\(changed)")
+    let listed = try await ordp(["streams", "list", "--town", "soest", "--output", "json"])
+    #expect(listed.output.contains(id))
+    let now = Int64(Date().timeIntervalSince1970)
+    let lines = (1...4).map {
+      "{\"datastream_id\": \"\(id)\", \"time\": \(now - Int64($0) * 60), \"value\": \(50 + $0)}"
+    }
+    let fed = try await ordp(
+      ["ingest", "-", "--format", "jsonl", "--quiet"],
+      input: Data(lines.joined(separator: "\n").utf8))
+    #expect(fed.output.contains("accepted 4 (durable)"), "\(fed)")
+    let latest = try await ordp(["query", "latest", "--stream", id, "--output", "csv"])
+    #expect(latest.records.last?.suffix(2) == ["51.0", "0"], "\(latest)")
+    let aggregate = try await ordp([
+      "query", "aggregate", "--stream", id, "--bucket", "none", "--functions", "count,max",
+      "--hours", "1", "--output", "json",
+    ])
+    #expect(aggregate.output.contains("\"count\" : \"4\""), "\(aggregate)")
+    #expect(aggregate.output.contains("\"max\" : \"54\""), "\(aggregate)")
+    let raw = try await ordp(["query", "raw", "--stream", id, "--hours", "1"])
+    #expect(raw.output.split(separator: "\r\n").count == 5, "\(raw)")  // header and 4
+
+    // A short load on one method: two levels, nothing failed.
+    let bench = try await ordp([
+      "bench", "ordp.identity.v1.Identity/GetOrganisation", "-d", "{\"id\": \"soest\"}",
+      "--in-flight", "1,4", "--seconds", "0.3", "--warmup", "0",
+    ])
+    let levels = bench.output.split(separator: "\n").filter {
+      $0.hasPrefix("| 1 |") || $0.hasPrefix("| 4 |")
+    }
+    #expect(levels.count == 2 && levels.allSatisfy { $0.hasSuffix("| 0 |") }, "\(bench)")
+  }
+}
+
+/// A JSON value of a listing row (strings and booleans).
+struct AnyCodable: Decodable {
+  var text: String?
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    text =
+      (try? container.decode(String.self)) ?? (try? container.decode(Bool.self)).map { "\($0)" }
   }
 }

@@ -117,10 +117,14 @@ public enum GatewayMethods {
   }
 
   /// The composite calls the gateway answers itself (`PlatformService`): public reads of the
-  /// catalogue and analytics (a service account's token needs both read scopes).
+  /// catalogue and analytics (a service account's token needs both read scopes), and the
+  /// platform's status (a token; the service admits platform admins only).
   public static var platform: [ProxiedMethod] {
     Ordp_Platform_V1_Platform.Method.all.map {
-      ProxiedMethod(descriptor: $0, backend: .catalogue, access: .anonymous, idempotent: true)
+      ProxiedMethod(
+        descriptor: $0, backend: .catalogue,
+        access: $0 == Ordp_Platform_V1_Platform.Method.getPlatformStatus ? .token : .anonymous,
+        idempotent: true)
     }
   }
 

@@ -322,6 +322,231 @@ void   ordp__platform__v1__region_summary__free_unpacked
   assert(message->base.descriptor == &ordp__platform__v1__region_summary__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ordp__platform__v1__get_platform_status_request__init
+                     (Ordp__Platform__V1__GetPlatformStatusRequest         *message)
+{
+  static const Ordp__Platform__V1__GetPlatformStatusRequest init_value = ORDP__PLATFORM__V1__GET_PLATFORM_STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t ordp__platform__v1__get_platform_status_request__get_packed_size
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest *message)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__get_platform_status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__platform__v1__get_platform_status_request__pack
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__get_platform_status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__platform__v1__get_platform_status_request__pack_to_buffer
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__get_platform_status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Platform__V1__GetPlatformStatusRequest *
+       ordp__platform__v1__get_platform_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Platform__V1__GetPlatformStatusRequest *)
+     protobuf_c_message_unpack (&ordp__platform__v1__get_platform_status_request__descriptor,
+                                allocator, len, data);
+}
+void   ordp__platform__v1__get_platform_status_request__free_unpacked
+                     (Ordp__Platform__V1__GetPlatformStatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__platform__v1__get_platform_status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ordp__platform__v1__replica_status__init
+                     (Ordp__Platform__V1__ReplicaStatus         *message)
+{
+  static const Ordp__Platform__V1__ReplicaStatus init_value = ORDP__PLATFORM__V1__REPLICA_STATUS__INIT;
+  *message = init_value;
+}
+size_t ordp__platform__v1__replica_status__get_packed_size
+                     (const Ordp__Platform__V1__ReplicaStatus *message)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__replica_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__platform__v1__replica_status__pack
+                     (const Ordp__Platform__V1__ReplicaStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__replica_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__platform__v1__replica_status__pack_to_buffer
+                     (const Ordp__Platform__V1__ReplicaStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__replica_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Platform__V1__ReplicaStatus *
+       ordp__platform__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Platform__V1__ReplicaStatus *)
+     protobuf_c_message_unpack (&ordp__platform__v1__replica_status__descriptor,
+                                allocator, len, data);
+}
+void   ordp__platform__v1__replica_status__free_unpacked
+                     (Ordp__Platform__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__platform__v1__replica_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ordp__platform__v1__partition_state__init
+                     (Ordp__Platform__V1__PartitionState         *message)
+{
+  static const Ordp__Platform__V1__PartitionState init_value = ORDP__PLATFORM__V1__PARTITION_STATE__INIT;
+  *message = init_value;
+}
+size_t ordp__platform__v1__partition_state__get_packed_size
+                     (const Ordp__Platform__V1__PartitionState *message)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__partition_state__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__platform__v1__partition_state__pack
+                     (const Ordp__Platform__V1__PartitionState *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__partition_state__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__platform__v1__partition_state__pack_to_buffer
+                     (const Ordp__Platform__V1__PartitionState *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__partition_state__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Platform__V1__PartitionState *
+       ordp__platform__v1__partition_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Platform__V1__PartitionState *)
+     protobuf_c_message_unpack (&ordp__platform__v1__partition_state__descriptor,
+                                allocator, len, data);
+}
+void   ordp__platform__v1__partition_state__free_unpacked
+                     (Ordp__Platform__V1__PartitionState *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__platform__v1__partition_state__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ordp__platform__v1__service_state__init
+                     (Ordp__Platform__V1__ServiceState         *message)
+{
+  static const Ordp__Platform__V1__ServiceState init_value = ORDP__PLATFORM__V1__SERVICE_STATE__INIT;
+  *message = init_value;
+}
+size_t ordp__platform__v1__service_state__get_packed_size
+                     (const Ordp__Platform__V1__ServiceState *message)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__service_state__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__platform__v1__service_state__pack
+                     (const Ordp__Platform__V1__ServiceState *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__service_state__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__platform__v1__service_state__pack_to_buffer
+                     (const Ordp__Platform__V1__ServiceState *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__service_state__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Platform__V1__ServiceState *
+       ordp__platform__v1__service_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Platform__V1__ServiceState *)
+     protobuf_c_message_unpack (&ordp__platform__v1__service_state__descriptor,
+                                allocator, len, data);
+}
+void   ordp__platform__v1__service_state__free_unpacked
+                     (Ordp__Platform__V1__ServiceState *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__platform__v1__service_state__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   ordp__platform__v1__platform_status__init
+                     (Ordp__Platform__V1__PlatformStatus         *message)
+{
+  static const Ordp__Platform__V1__PlatformStatus init_value = ORDP__PLATFORM__V1__PLATFORM_STATUS__INIT;
+  *message = init_value;
+}
+size_t ordp__platform__v1__platform_status__get_packed_size
+                     (const Ordp__Platform__V1__PlatformStatus *message)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__platform_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ordp__platform__v1__platform_status__pack
+                     (const Ordp__Platform__V1__PlatformStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__platform_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ordp__platform__v1__platform_status__pack_to_buffer
+                     (const Ordp__Platform__V1__PlatformStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ordp__platform__v1__platform_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ordp__Platform__V1__PlatformStatus *
+       ordp__platform__v1__platform_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ordp__Platform__V1__PlatformStatus *)
+     protobuf_c_message_unpack (&ordp__platform__v1__platform_status__descriptor,
+                                allocator, len, data);
+}
+void   ordp__platform__v1__platform_status__free_unpacked
+                     (Ordp__Platform__V1__PlatformStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ordp__platform__v1__platform_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor ordp__platform__v1__part_status__field_descriptors[2] =
 {
   {
@@ -815,13 +1040,302 @@ const ProtobufCMessageDescriptor ordp__platform__v1__region_summary__descriptor 
   (ProtobufCMessageInit) ordp__platform__v1__region_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor ordp__platform__v1__platform__method_descriptors[2] =
+#define ordp__platform__v1__get_platform_status_request__field_descriptors NULL
+#define ordp__platform__v1__get_platform_status_request__field_indices_by_name NULL
+#define ordp__platform__v1__get_platform_status_request__number_ranges NULL
+const ProtobufCMessageDescriptor ordp__platform__v1__get_platform_status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.platform.v1.GetPlatformStatusRequest",
+  "GetPlatformStatusRequest",
+  "Ordp__Platform__V1__GetPlatformStatusRequest",
+  "ordp.platform.v1",
+  sizeof(Ordp__Platform__V1__GetPlatformStatusRequest),
+  0,
+  ordp__platform__v1__get_platform_status_request__field_descriptors,
+  ordp__platform__v1__get_platform_status_request__field_indices_by_name,
+  0,  ordp__platform__v1__get_platform_status_request__number_ranges,
+  (ProtobufCMessageInit) ordp__platform__v1__get_platform_status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__platform__v1__replica_status__field_descriptors[6] =
+{
+  {
+    "address",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, address),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "health",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, health),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outstanding",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, outstanding),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consecutive_failures",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, consecutive_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ejected_seconds",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, ejected_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ejections",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ReplicaStatus, ejections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__platform__v1__replica_status__field_indices_by_name[] = {
+  0,   /* field[0] = address */
+  3,   /* field[3] = consecutive_failures */
+  4,   /* field[4] = ejected_seconds */
+  5,   /* field[5] = ejections */
+  1,   /* field[1] = health */
+  2,   /* field[2] = outstanding */
+};
+static const ProtobufCIntRange ordp__platform__v1__replica_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor ordp__platform__v1__replica_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.platform.v1.ReplicaStatus",
+  "ReplicaStatus",
+  "Ordp__Platform__V1__ReplicaStatus",
+  "ordp.platform.v1",
+  sizeof(Ordp__Platform__V1__ReplicaStatus),
+  6,
+  ordp__platform__v1__replica_status__field_descriptors,
+  ordp__platform__v1__replica_status__field_indices_by_name,
+  1,  ordp__platform__v1__replica_status__number_ranges,
+  (ProtobufCMessageInit) ordp__platform__v1__replica_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__platform__v1__partition_state__field_descriptors[4] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__PartitionState, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "towns",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Ordp__Platform__V1__PartitionState, n_towns),
+    offsetof(Ordp__Platform__V1__PartitionState, towns),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_default",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__PartitionState, is_default),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replicas",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Platform__V1__PartitionState, n_replicas),
+    offsetof(Ordp__Platform__V1__PartitionState, replicas),
+    &ordp__platform__v1__replica_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__platform__v1__partition_state__field_indices_by_name[] = {
+  2,   /* field[2] = is_default */
+  0,   /* field[0] = name */
+  3,   /* field[3] = replicas */
+  1,   /* field[1] = towns */
+};
+static const ProtobufCIntRange ordp__platform__v1__partition_state__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor ordp__platform__v1__partition_state__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.platform.v1.PartitionState",
+  "PartitionState",
+  "Ordp__Platform__V1__PartitionState",
+  "ordp.platform.v1",
+  sizeof(Ordp__Platform__V1__PartitionState),
+  4,
+  ordp__platform__v1__partition_state__field_descriptors,
+  ordp__platform__v1__partition_state__field_indices_by_name,
+  1,  ordp__platform__v1__partition_state__number_ranges,
+  (ProtobufCMessageInit) ordp__platform__v1__partition_state__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__platform__v1__service_state__field_descriptors[2] =
+{
+  {
+    "service",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Platform__V1__ServiceState, service),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "partitions",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Platform__V1__ServiceState, n_partitions),
+    offsetof(Ordp__Platform__V1__ServiceState, partitions),
+    &ordp__platform__v1__partition_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__platform__v1__service_state__field_indices_by_name[] = {
+  1,   /* field[1] = partitions */
+  0,   /* field[0] = service */
+};
+static const ProtobufCIntRange ordp__platform__v1__service_state__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor ordp__platform__v1__service_state__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.platform.v1.ServiceState",
+  "ServiceState",
+  "Ordp__Platform__V1__ServiceState",
+  "ordp.platform.v1",
+  sizeof(Ordp__Platform__V1__ServiceState),
+  2,
+  ordp__platform__v1__service_state__field_descriptors,
+  ordp__platform__v1__service_state__field_indices_by_name,
+  1,  ordp__platform__v1__service_state__number_ranges,
+  (ProtobufCMessageInit) ordp__platform__v1__service_state__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ordp__platform__v1__platform_status__field_descriptors[1] =
+{
+  {
+    "services",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ordp__Platform__V1__PlatformStatus, n_services),
+    offsetof(Ordp__Platform__V1__PlatformStatus, services),
+    &ordp__platform__v1__service_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ordp__platform__v1__platform_status__field_indices_by_name[] = {
+  0,   /* field[0] = services */
+};
+static const ProtobufCIntRange ordp__platform__v1__platform_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor ordp__platform__v1__platform_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ordp.platform.v1.PlatformStatus",
+  "PlatformStatus",
+  "Ordp__Platform__V1__PlatformStatus",
+  "ordp.platform.v1",
+  sizeof(Ordp__Platform__V1__PlatformStatus),
+  1,
+  ordp__platform__v1__platform_status__field_descriptors,
+  ordp__platform__v1__platform_status__field_indices_by_name,
+  1,  ordp__platform__v1__platform_status__number_ranges,
+  (ProtobufCMessageInit) ordp__platform__v1__platform_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor ordp__platform__v1__platform__method_descriptors[3] =
 {
   { "GetDatasetOverview", &ordp__platform__v1__get_dataset_overview_request__descriptor, &ordp__platform__v1__dataset_overview__descriptor },
   { "GetRegionSummary", &ordp__platform__v1__get_region_summary_request__descriptor, &ordp__platform__v1__region_summary__descriptor },
+  { "GetPlatformStatus", &ordp__platform__v1__get_platform_status_request__descriptor, &ordp__platform__v1__platform_status__descriptor },
 };
 const unsigned ordp__platform__v1__platform__method_indices_by_name[] = {
   0,        /* GetDatasetOverview */
+  2,        /* GetPlatformStatus */
   1         /* GetRegionSummary */
 };
 const ProtobufCServiceDescriptor ordp__platform__v1__platform__descriptor =
@@ -831,7 +1345,7 @@ const ProtobufCServiceDescriptor ordp__platform__v1__platform__descriptor =
   "Platform",
   "Ordp__Platform__V1__Platform",
   "ordp.platform.v1",
-  2,
+  3,
   ordp__platform__v1__platform__method_descriptors,
   ordp__platform__v1__platform__method_indices_by_name
 };
@@ -850,6 +1364,14 @@ void ordp__platform__v1__platform__get_region_summary(ProtobufCService *service,
 {
   assert(service->descriptor == &ordp__platform__v1__platform__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void ordp__platform__v1__platform__get_platform_status(ProtobufCService *service,
+                                                       const Ordp__Platform__V1__GetPlatformStatusRequest *input,
+                                                       Ordp__Platform__V1__PlatformStatus_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &ordp__platform__v1__platform__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void ordp__platform__v1__platform__init (Ordp__Platform__V1__Platform_Service *service,
                                          Ordp__Platform__V1__Platform_ServiceDestroy destroy)

@@ -25,6 +25,11 @@ typedef struct Ordp__Platform__V1__DatasetOverview Ordp__Platform__V1__DatasetOv
 typedef struct Ordp__Platform__V1__GetRegionSummaryRequest Ordp__Platform__V1__GetRegionSummaryRequest;
 typedef struct Ordp__Platform__V1__TownSummary Ordp__Platform__V1__TownSummary;
 typedef struct Ordp__Platform__V1__RegionSummary Ordp__Platform__V1__RegionSummary;
+typedef struct Ordp__Platform__V1__GetPlatformStatusRequest Ordp__Platform__V1__GetPlatformStatusRequest;
+typedef struct Ordp__Platform__V1__ReplicaStatus Ordp__Platform__V1__ReplicaStatus;
+typedef struct Ordp__Platform__V1__PartitionState Ordp__Platform__V1__PartitionState;
+typedef struct Ordp__Platform__V1__ServiceState Ordp__Platform__V1__ServiceState;
+typedef struct Ordp__Platform__V1__PlatformStatus Ordp__Platform__V1__PlatformStatus;
 
 
 /* --- enums --- */
@@ -150,6 +155,103 @@ struct  Ordp__Platform__V1__RegionSummary
 #define ORDP__PLATFORM__V1__REGION_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__region_summary__descriptor) \
     , 0,NULL, NULL, NULL, NULL, NULL }
+
+
+struct  Ordp__Platform__V1__GetPlatformStatusRequest
+{
+  ProtobufCMessage base;
+};
+#define ORDP__PLATFORM__V1__GET_PLATFORM_STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__get_platform_status_request__descriptor) \
+     }
+
+
+/*
+ * A replica as the gateway sees it now.
+ */
+struct  Ordp__Platform__V1__ReplicaStatus
+{
+  ProtobufCMessage base;
+  /*
+   * host:port
+   */
+  char *address;
+  /*
+   * "serving", "not_serving" (down or draining) or "unknown" (no health answer yet), from the
+   * replica's health watch.
+   */
+  char *health;
+  /*
+   * Calls the gateway has open on it.
+   */
+  uint32_t outstanding;
+  /*
+   * Failed calls in a row (outlier ejection counts them).
+   */
+  uint32_t consecutive_failures;
+  /*
+   * Seconds until outlier ejection lets calls go to it again; 0 when it is not ejected.
+   */
+  uint32_t ejected_seconds;
+  /*
+   * Times it was ejected since the gateway started.
+   */
+  uint32_t ejections;
+};
+#define ORDP__PLATFORM__V1__REPLICA_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__replica_status__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+struct  Ordp__Platform__V1__PartitionState
+{
+  ProtobufCMessage base;
+  char *name;
+  /*
+   * The towns it holds (sorted).
+   */
+  size_t n_towns;
+  char **towns;
+  /*
+   * Takes the towns no partition names.
+   */
+  protobuf_c_boolean is_default;
+  size_t n_replicas;
+  Ordp__Platform__V1__ReplicaStatus **replicas;
+};
+#define ORDP__PLATFORM__V1__PARTITION_STATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__partition_state__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL }
+
+
+struct  Ordp__Platform__V1__ServiceState
+{
+  ProtobufCMessage base;
+  /*
+   * "identity", "catalogue" or "analytics".
+   */
+  char *service;
+  size_t n_partitions;
+  Ordp__Platform__V1__PartitionState **partitions;
+};
+#define ORDP__PLATFORM__V1__SERVICE_STATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__service_state__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * Every service, partition and replica behind the gateway (platform admins: it names
+ * internal addresses).
+ */
+struct  Ordp__Platform__V1__PlatformStatus
+{
+  ProtobufCMessage base;
+  size_t n_services;
+  Ordp__Platform__V1__ServiceState **services;
+};
+#define ORDP__PLATFORM__V1__PLATFORM_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ordp__platform__v1__platform_status__descriptor) \
+    , 0,NULL }
 
 
 /* Ordp__Platform__V1__PartStatus methods */
@@ -285,6 +387,101 @@ Ordp__Platform__V1__RegionSummary *
 void   ordp__platform__v1__region_summary__free_unpacked
                      (Ordp__Platform__V1__RegionSummary *message,
                       ProtobufCAllocator *allocator);
+/* Ordp__Platform__V1__GetPlatformStatusRequest methods */
+void   ordp__platform__v1__get_platform_status_request__init
+                     (Ordp__Platform__V1__GetPlatformStatusRequest         *message);
+size_t ordp__platform__v1__get_platform_status_request__get_packed_size
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest   *message);
+size_t ordp__platform__v1__get_platform_status_request__pack
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest   *message,
+                      uint8_t             *out);
+size_t ordp__platform__v1__get_platform_status_request__pack_to_buffer
+                     (const Ordp__Platform__V1__GetPlatformStatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Platform__V1__GetPlatformStatusRequest *
+       ordp__platform__v1__get_platform_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__platform__v1__get_platform_status_request__free_unpacked
+                     (Ordp__Platform__V1__GetPlatformStatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Ordp__Platform__V1__ReplicaStatus methods */
+void   ordp__platform__v1__replica_status__init
+                     (Ordp__Platform__V1__ReplicaStatus         *message);
+size_t ordp__platform__v1__replica_status__get_packed_size
+                     (const Ordp__Platform__V1__ReplicaStatus   *message);
+size_t ordp__platform__v1__replica_status__pack
+                     (const Ordp__Platform__V1__ReplicaStatus   *message,
+                      uint8_t             *out);
+size_t ordp__platform__v1__replica_status__pack_to_buffer
+                     (const Ordp__Platform__V1__ReplicaStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Platform__V1__ReplicaStatus *
+       ordp__platform__v1__replica_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__platform__v1__replica_status__free_unpacked
+                     (Ordp__Platform__V1__ReplicaStatus *message,
+                      ProtobufCAllocator *allocator);
+/* Ordp__Platform__V1__PartitionState methods */
+void   ordp__platform__v1__partition_state__init
+                     (Ordp__Platform__V1__PartitionState         *message);
+size_t ordp__platform__v1__partition_state__get_packed_size
+                     (const Ordp__Platform__V1__PartitionState   *message);
+size_t ordp__platform__v1__partition_state__pack
+                     (const Ordp__Platform__V1__PartitionState   *message,
+                      uint8_t             *out);
+size_t ordp__platform__v1__partition_state__pack_to_buffer
+                     (const Ordp__Platform__V1__PartitionState   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Platform__V1__PartitionState *
+       ordp__platform__v1__partition_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__platform__v1__partition_state__free_unpacked
+                     (Ordp__Platform__V1__PartitionState *message,
+                      ProtobufCAllocator *allocator);
+/* Ordp__Platform__V1__ServiceState methods */
+void   ordp__platform__v1__service_state__init
+                     (Ordp__Platform__V1__ServiceState         *message);
+size_t ordp__platform__v1__service_state__get_packed_size
+                     (const Ordp__Platform__V1__ServiceState   *message);
+size_t ordp__platform__v1__service_state__pack
+                     (const Ordp__Platform__V1__ServiceState   *message,
+                      uint8_t             *out);
+size_t ordp__platform__v1__service_state__pack_to_buffer
+                     (const Ordp__Platform__V1__ServiceState   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Platform__V1__ServiceState *
+       ordp__platform__v1__service_state__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__platform__v1__service_state__free_unpacked
+                     (Ordp__Platform__V1__ServiceState *message,
+                      ProtobufCAllocator *allocator);
+/* Ordp__Platform__V1__PlatformStatus methods */
+void   ordp__platform__v1__platform_status__init
+                     (Ordp__Platform__V1__PlatformStatus         *message);
+size_t ordp__platform__v1__platform_status__get_packed_size
+                     (const Ordp__Platform__V1__PlatformStatus   *message);
+size_t ordp__platform__v1__platform_status__pack
+                     (const Ordp__Platform__V1__PlatformStatus   *message,
+                      uint8_t             *out);
+size_t ordp__platform__v1__platform_status__pack_to_buffer
+                     (const Ordp__Platform__V1__PlatformStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Ordp__Platform__V1__PlatformStatus *
+       ordp__platform__v1__platform_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ordp__platform__v1__platform_status__free_unpacked
+                     (Ordp__Platform__V1__PlatformStatus *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Ordp__Platform__V1__PartStatus_Closure)
@@ -308,6 +505,21 @@ typedef void (*Ordp__Platform__V1__TownSummary_Closure)
 typedef void (*Ordp__Platform__V1__RegionSummary_Closure)
                  (const Ordp__Platform__V1__RegionSummary *message,
                   void *closure_data);
+typedef void (*Ordp__Platform__V1__GetPlatformStatusRequest_Closure)
+                 (const Ordp__Platform__V1__GetPlatformStatusRequest *message,
+                  void *closure_data);
+typedef void (*Ordp__Platform__V1__ReplicaStatus_Closure)
+                 (const Ordp__Platform__V1__ReplicaStatus *message,
+                  void *closure_data);
+typedef void (*Ordp__Platform__V1__PartitionState_Closure)
+                 (const Ordp__Platform__V1__PartitionState *message,
+                  void *closure_data);
+typedef void (*Ordp__Platform__V1__ServiceState_Closure)
+                 (const Ordp__Platform__V1__ServiceState *message,
+                  void *closure_data);
+typedef void (*Ordp__Platform__V1__PlatformStatus_Closure)
+                 (const Ordp__Platform__V1__PlatformStatus *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -323,6 +535,10 @@ struct Ordp__Platform__V1__Platform_Service
                              const Ordp__Platform__V1__GetRegionSummaryRequest *input,
                              Ordp__Platform__V1__RegionSummary_Closure closure,
                              void *closure_data);
+  void (*get_platform_status)(Ordp__Platform__V1__Platform_Service *service,
+                              const Ordp__Platform__V1__GetPlatformStatusRequest *input,
+                              Ordp__Platform__V1__PlatformStatus_Closure closure,
+                              void *closure_data);
 };
 typedef void (*Ordp__Platform__V1__Platform_ServiceDestroy)(Ordp__Platform__V1__Platform_Service *);
 void ordp__platform__v1__platform__init (Ordp__Platform__V1__Platform_Service *service,
@@ -332,7 +548,8 @@ void ordp__platform__v1__platform__init (Ordp__Platform__V1__Platform_Service *s
 #define ORDP__PLATFORM__V1__PLATFORM__INIT(function_prefix__) \
     { ORDP__PLATFORM__V1__PLATFORM__BASE_INIT,\
       function_prefix__ ## get_dataset_overview,\
-      function_prefix__ ## get_region_summary  }
+      function_prefix__ ## get_region_summary,\
+      function_prefix__ ## get_platform_status  }
 void ordp__platform__v1__platform__get_dataset_overview(ProtobufCService *service,
                                                         const Ordp__Platform__V1__GetDatasetOverviewRequest *input,
                                                         Ordp__Platform__V1__DatasetOverview_Closure closure,
@@ -341,6 +558,10 @@ void ordp__platform__v1__platform__get_region_summary(ProtobufCService *service,
                                                       const Ordp__Platform__V1__GetRegionSummaryRequest *input,
                                                       Ordp__Platform__V1__RegionSummary_Closure closure,
                                                       void *closure_data);
+void ordp__platform__v1__platform__get_platform_status(ProtobufCService *service,
+                                                       const Ordp__Platform__V1__GetPlatformStatusRequest *input,
+                                                       Ordp__Platform__V1__PlatformStatus_Closure closure,
+                                                       void *closure_data);
 
 /* --- descriptors --- */
 
@@ -351,6 +572,11 @@ extern const ProtobufCMessageDescriptor ordp__platform__v1__dataset_overview__de
 extern const ProtobufCMessageDescriptor ordp__platform__v1__get_region_summary_request__descriptor;
 extern const ProtobufCMessageDescriptor ordp__platform__v1__town_summary__descriptor;
 extern const ProtobufCMessageDescriptor ordp__platform__v1__region_summary__descriptor;
+extern const ProtobufCMessageDescriptor ordp__platform__v1__get_platform_status_request__descriptor;
+extern const ProtobufCMessageDescriptor ordp__platform__v1__replica_status__descriptor;
+extern const ProtobufCMessageDescriptor ordp__platform__v1__partition_state__descriptor;
+extern const ProtobufCMessageDescriptor ordp__platform__v1__service_state__descriptor;
+extern const ProtobufCMessageDescriptor ordp__platform__v1__platform_status__descriptor;
 extern const ProtobufCServiceDescriptor ordp__platform__v1__platform__descriptor;
 
 PROTOBUF_C__END_DECLS

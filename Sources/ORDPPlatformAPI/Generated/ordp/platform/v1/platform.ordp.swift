@@ -16,14 +16,17 @@ public enum Ordp_Platform_V1_Platform {
     public static let getDatasetOverview = MethodDescriptor(service: "ordp.platform.v1.Platform", method: "GetDatasetOverview", kind: .unary)
     /// `GetRegionSummary`: unary.
     public static let getRegionSummary = MethodDescriptor(service: "ordp.platform.v1.Platform", method: "GetRegionSummary", kind: .unary)
+    /// `GetPlatformStatus`: unary.
+    public static let getPlatformStatus = MethodDescriptor(service: "ordp.platform.v1.Platform", method: "GetPlatformStatus", kind: .unary)
     /// All methods of the service.
-    public static let all: [MethodDescriptor] = [getDatasetOverview, getRegionSummary]
+    public static let all: [MethodDescriptor] = [getDatasetOverview, getRegionSummary, getPlatformStatus]
   }
 
   /// Each method with its request and response types, for tools that call by name.
   public static let schemas: [MethodSchema] = [
     MethodSchema(Method.getDatasetOverview, request: Ordp_Platform_V1_GetDatasetOverviewRequest.self, response: Ordp_Platform_V1_DatasetOverview.self),
     MethodSchema(Method.getRegionSummary, request: Ordp_Platform_V1_GetRegionSummaryRequest.self, response: Ordp_Platform_V1_RegionSummary.self),
+    MethodSchema(Method.getPlatformStatus, request: Ordp_Platform_V1_GetPlatformStatusRequest.self, response: Ordp_Platform_V1_PlatformStatus.self),
   ]
 
   /// Where the request types have repeated scalar fields (the runtime refuses them in many
@@ -35,6 +38,7 @@ public enum Ordp_Platform_V1_Platform {
 public protocol Ordp_Platform_V1_Platform_ServiceProtocol: RPCService {
   func getDatasetOverview(request: Ordp_Platform_V1_GetDatasetOverviewRequest, context: ServerContext) async throws -> Ordp_Platform_V1_DatasetOverview
   func getRegionSummary(request: Ordp_Platform_V1_GetRegionSummaryRequest, context: ServerContext) async throws -> Ordp_Platform_V1_RegionSummary
+  func getPlatformStatus(request: Ordp_Platform_V1_GetPlatformStatusRequest, context: ServerContext) async throws -> Ordp_Platform_V1_PlatformStatus
 }
 
 extension Ordp_Platform_V1_Platform_ServiceProtocol {
@@ -46,6 +50,9 @@ extension Ordp_Platform_V1_Platform_ServiceProtocol {
     }
     router.registerUnary(Ordp_Platform_V1_Platform.Method.getRegionSummary) { (request: Ordp_Platform_V1_GetRegionSummaryRequest, context) -> Ordp_Platform_V1_RegionSummary in
       try await self.getRegionSummary(request: request, context: context)
+    }
+    router.registerUnary(Ordp_Platform_V1_Platform.Method.getPlatformStatus) { (request: Ordp_Platform_V1_GetPlatformStatusRequest, context) -> Ordp_Platform_V1_PlatformStatus in
+      try await self.getPlatformStatus(request: request, context: context)
     }
   }
 }
@@ -66,5 +73,9 @@ public struct Ordp_Platform_V1_Platform_Client: Sendable {
 
   public func getRegionSummary(_ request: Ordp_Platform_V1_GetRegionSummaryRequest, options: CallOptions = .defaults) async throws -> Ordp_Platform_V1_RegionSummary {
     try await channel.unary(Ordp_Platform_V1_Platform.Method.getRegionSummary, request: request, options: options)
+  }
+
+  public func getPlatformStatus(_ request: Ordp_Platform_V1_GetPlatformStatusRequest, options: CallOptions = .defaults) async throws -> Ordp_Platform_V1_PlatformStatus {
+    try await channel.unary(Ordp_Platform_V1_Platform.Method.getPlatformStatus, request: request, options: options)
   }
 }

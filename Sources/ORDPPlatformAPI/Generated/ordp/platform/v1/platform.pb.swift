@@ -261,6 +261,95 @@ public nonisolated struct Ordp_Platform_V1_RegionSummary: Sendable {
   fileprivate var _observationsStatus: Ordp_Platform_V1_PartStatus? = nil
 }
 
+public nonisolated struct Ordp_Platform_V1_GetPlatformStatusRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A replica as the gateway sees it now.
+public nonisolated struct Ordp_Platform_V1_ReplicaStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// host:port
+  public var address: String = String()
+
+  /// "serving", "not_serving" (down or draining) or "unknown" (no health answer yet), from the
+  /// replica's health watch.
+  public var health: String = String()
+
+  /// Calls the gateway has open on it.
+  public var outstanding: UInt32 = 0
+
+  /// Failed calls in a row (outlier ejection counts them).
+  public var consecutiveFailures: UInt32 = 0
+
+  /// Seconds until outlier ejection lets calls go to it again; 0 when it is not ejected.
+  public var ejectedSeconds: UInt32 = 0
+
+  /// Times it was ejected since the gateway started.
+  public var ejections: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Ordp_Platform_V1_PartitionState: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  /// The towns it holds (sorted).
+  public var towns: [String] = []
+
+  /// Takes the towns no partition names.
+  public var isDefault: Bool = false
+
+  public var replicas: [Ordp_Platform_V1_ReplicaStatus] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Ordp_Platform_V1_ServiceState: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "identity", "catalogue" or "analytics".
+  public var service: String = String()
+
+  public var partitions: [Ordp_Platform_V1_PartitionState] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Every service, partition and replica behind the gateway (platform admins: it names
+/// internal addresses).
+public nonisolated struct Ordp_Platform_V1_PlatformStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var services: [Ordp_Platform_V1_ServiceState] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "ordp.platform.v1"
@@ -612,6 +701,190 @@ nonisolated extension Ordp_Platform_V1_RegionSummary: SwiftProtobuf.Message, Swi
     if lhs._datasetsStatus != rhs._datasetsStatus {return false}
     if lhs._datastreamsStatus != rhs._datastreamsStatus {return false}
     if lhs._observationsStatus != rhs._observationsStatus {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ordp_Platform_V1_GetPlatformStatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPlatformStatusRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Platform_V1_GetPlatformStatusRequest, rhs: Ordp_Platform_V1_GetPlatformStatusRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ordp_Platform_V1_ReplicaStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReplicaStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0\u{1}health\0\u{1}outstanding\0\u{3}consecutive_failures\0\u{3}ejected_seconds\0\u{1}ejections\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.health) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.outstanding) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.consecutiveFailures) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.ejectedSeconds) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.ejections) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 1)
+    }
+    if !self.health.isEmpty {
+      try visitor.visitSingularStringField(value: self.health, fieldNumber: 2)
+    }
+    if self.outstanding != 0 {
+      try visitor.visitSingularUInt32Field(value: self.outstanding, fieldNumber: 3)
+    }
+    if self.consecutiveFailures != 0 {
+      try visitor.visitSingularUInt32Field(value: self.consecutiveFailures, fieldNumber: 4)
+    }
+    if self.ejectedSeconds != 0 {
+      try visitor.visitSingularUInt32Field(value: self.ejectedSeconds, fieldNumber: 5)
+    }
+    if self.ejections != 0 {
+      try visitor.visitSingularUInt32Field(value: self.ejections, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Platform_V1_ReplicaStatus, rhs: Ordp_Platform_V1_ReplicaStatus) -> Bool {
+    if lhs.address != rhs.address {return false}
+    if lhs.health != rhs.health {return false}
+    if lhs.outstanding != rhs.outstanding {return false}
+    if lhs.consecutiveFailures != rhs.consecutiveFailures {return false}
+    if lhs.ejectedSeconds != rhs.ejectedSeconds {return false}
+    if lhs.ejections != rhs.ejections {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ordp_Platform_V1_PartitionState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PartitionState"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}towns\0\u{3}is_default\0\u{1}replicas\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.towns) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.isDefault) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.replicas) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.towns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.towns, fieldNumber: 2)
+    }
+    if self.isDefault != false {
+      try visitor.visitSingularBoolField(value: self.isDefault, fieldNumber: 3)
+    }
+    if !self.replicas.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.replicas, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Platform_V1_PartitionState, rhs: Ordp_Platform_V1_PartitionState) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.towns != rhs.towns {return false}
+    if lhs.isDefault != rhs.isDefault {return false}
+    if lhs.replicas != rhs.replicas {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ordp_Platform_V1_ServiceState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ServiceState"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}service\0\u{1}partitions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.service) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.partitions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.service.isEmpty {
+      try visitor.visitSingularStringField(value: self.service, fieldNumber: 1)
+    }
+    if !self.partitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.partitions, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Platform_V1_ServiceState, rhs: Ordp_Platform_V1_ServiceState) -> Bool {
+    if lhs.service != rhs.service {return false}
+    if lhs.partitions != rhs.partitions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ordp_Platform_V1_PlatformStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlatformStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}services\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.services) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.services.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.services, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ordp_Platform_V1_PlatformStatus, rhs: Ordp_Platform_V1_PlatformStatus) -> Bool {
+    if lhs.services != rhs.services {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
