@@ -7,6 +7,11 @@ public import ORDPRPC
 /// The command-line options every service executable shares: where to listen and with which
 /// TLS identity, and how to log.
 public struct ServerOptions: ParsableArguments {
+  @Option(
+    help:
+      "Configuration file: key = value lines with the long option names (also $ORDP_<SERVICE>_CONFIG); environment variables ORDP_<SERVICE>_<OPTION> override it, flags both."
+  )
+  public var config: String?
   @Option(help: "Address to listen on.") public var host = "127.0.0.1"
   @Option(help: "Port to listen on (0: any free port; default: the service's own).")
   public var port: Int?

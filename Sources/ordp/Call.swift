@@ -51,7 +51,7 @@ struct Call: AsyncParsableCommand {
         serializedBytes: Array(buffer.readableBytesView), extensions: nil, partial: false,
         options: BinaryDecodingOptions())
       let line = try message.jsonString()
-      FileHandle.standardOutput.write(Data((line + "\n").utf8))
+      try writeOut(Data((line + "\n").utf8))
     }
     do {
       switch schema.descriptor.kind {

@@ -78,7 +78,7 @@ struct Export: AsyncParsableCommand {
       try await Ordp_Catalogue_V1_Catalogue_Client(channel: channel).export(
         request, options: options
       ) { chunks in
-        for try await chunk in chunks { FileHandle.standardOutput.write(chunk.data) }
+        for try await chunk in chunks { try writeOut(chunk.data) }
       }
     } catch let error as RPCError {
       throw failed(error)

@@ -112,3 +112,14 @@ struct DynamicRow: Encodable {
     init?(intValue: Int) { nil }
   }
 }
+
+/// Writes `data` to standard output at once (no buffering). When the reader has gone (`ordp
+/// datasets export | head`), the command ends quietly with exit code 0 instead of trapping
+/// on the broken pipe.
+func writeOut(_ data: Data) throws {
+  do {
+    try FileHandle.standardOutput.write(contentsOf: data)
+  } catch {
+    throw ExitCode.success
+  }
+}

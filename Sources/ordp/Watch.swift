@@ -65,7 +65,7 @@ struct Watch: AsyncParsableCommand {
           }
           first = false
           // Written at once (not buffered): a follower sees each change as it comes.
-          FileHandle.standardOutput.write(Data((text + "\n").utf8))
+          try writeOut(Data((text + "\n").utf8))
         }
       }
     } catch let error as RPCError {

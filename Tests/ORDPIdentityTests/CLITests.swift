@@ -194,11 +194,39 @@ import Testing
       ["call", "/ordp.identity.v1.Identity/GetOrganisation", "-d", "{\"id\": \"atlantis\"}"])
     #expect(missing.status == 69 && missing.errors.hasPrefix("error: NOT_FOUND"), "\(missing)")
     // Server streaming: the export's chunks, one JSON line each.
-    let export = try await ordp(
+    let exported = try await ordp(
       ["call", "ordp.catalogue.v1.Catalogue.Export", "-d", "{\"publisher\": \"soest\"}"])
-    let chunks = export.output.split(separator: "\n")
-    #expect(export.status == 0 && !chunks.isEmpty)
+    let chunks = exported.output.split(separator: "\n")
+    #expect(exported.status == 0 && !chunks.isEmpty)
     #expect(chunks.allSatisfy { $0.hasPrefix("{\"data\":\"") })
+    // A reader that stops early (`| head`): the command ends quietly, not with a trap.
+    let line = try #require(
+      platform.output.split(separator: "\n").first { $0.contains("listening on") })
+    let port = try #require(line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+      .dropFirst("127.0.0.1:".count)
+    let export = Process()
+    export.executableURL = productsDirectory.appendingPathComponent("ordp")
+    export.arguments = [
+      "datasets", "export", "--port", String(port), "--ca",
+      platform.dir.appendingPathComponent("pki/ca.pem").path, "--session-file", session.path,
+    ]
+    let pipe = Pipe()
+    // A pipe of one page: the export (some 20 KB) cannot all be written before the reader goes.
+    _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, 1031 /* F_SETPIPE_SZ */, 4096)
+    export.standardOutput = pipe
+    export.standardError = FileHandle.nullDevice
+    let ended = AsyncStream<Int32>.makeStream()
+    export.terminationHandler = { ended.continuation.yield($0.terminationStatus) }
+    try export.run()
+    #expect(!pipe.fileHandleForReading.readData(ofLength: 10).isEmpty)
+    try pipe.fileHandleForReading.close()
+    var status: Int32?
+    for await code in ended.stream {
+      status = code
+      break
+    }
+    #expect(status == 0 && export.terminationReason == .exit)
+
     // A stream of requests from standard input (JSON lines), logged in.
     let login = try await ordp(
       ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))

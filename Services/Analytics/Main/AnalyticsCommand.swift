@@ -14,6 +14,11 @@ struct AnalyticsCommand: AsyncParsableCommand {
   @OptionGroup var identity: IdentityClientOptions
   @OptionGroup var analytics: AnalyticsOptions
 
+  /// Settings from a file, the environment and the command line (`ExecutableSettings`).
+  static func main() async {
+    await ExecutableSettings.main(Self.self, name: "analytics")
+  }
+
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.analytics")
     let assembly = try await AnalyticsAssembly.assemble(

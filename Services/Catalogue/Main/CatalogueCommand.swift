@@ -13,6 +13,11 @@ struct CatalogueCommand: AsyncParsableCommand {
   @OptionGroup var identity: IdentityClientOptions
   @OptionGroup var catalogue: CatalogueOptions
 
+  /// Settings from a file, the environment and the command line (`ExecutableSettings`).
+  static func main() async {
+    await ExecutableSettings.main(Self.self, name: "catalogue")
+  }
+
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.catalogue")
     let assembly = try await CatalogueAssembly.assemble(

@@ -14,6 +14,11 @@ struct GatewayCommand: AsyncParsableCommand {
   @OptionGroup var identity: IdentityClientOptions
   @OptionGroup var gateway: GatewayOptions
 
+  /// Settings from a file, the environment and the command line (`ExecutableSettings`).
+  static func main() async {
+    await ExecutableSettings.main(Self.self, name: "gateway")
+  }
+
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.gateway")
     let assembly = try GatewayAssembly.assemble(

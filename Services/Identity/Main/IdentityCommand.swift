@@ -12,6 +12,11 @@ struct IdentityCommand: AsyncParsableCommand {
   @OptionGroup var server: ServerOptions
   @OptionGroup var identity: IdentityOptions
 
+  /// Settings from a file, the environment and the command line (`ExecutableSettings`).
+  static func main() async {
+    await ExecutableSettings.main(Self.self, name: "identity")
+  }
+
   func run() async throws {
     let logger = server.bootstrapLogging(label: "ordp.identity")
     let (assembly, _) = try await IdentityAssembly.assemble(
