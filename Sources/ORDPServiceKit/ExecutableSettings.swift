@@ -156,17 +156,18 @@ public struct ExecutableSettings: Sendable {
         command: command, name: name, commandLine: Array(CommandLine.arguments.dropFirst()),
         environment: ProcessInfo.processInfo.environment)
       var parsed = try command.parseAsRoot(settings.arguments)
+      // Help and other built-in commands print no configuration.
+      guard var asynchronous = parsed as? Command else {
+        try parsed.run()
+        return
+      }
       let program = command.configuration.commandName ?? name
       var lines = settings.settings.map {
         "\(program): \($0.key) = \(masked($0)) (\($0.source))\n"
       }
       lines.append("\(program): every other option at its default (see --help)\n")
       FileHandle.standardError.write(Data(lines.joined().utf8))
-      if var asynchronous = parsed as? any AsyncParsableCommand {
-        try await asynchronous.run()
-      } else {
-        try parsed.run()
-      }
+      try await asynchronous.run()
     } catch let error as Invalid {
       command.exit(withError: ValidationError(error.description))
     } catch {

@@ -193,7 +193,15 @@ import Testing
       refused?.message.contains("limit of pending calls") == true, "\(String(describing: refused))")
     for w in waiting { #expect(await w.value?.code == .deadlineExceeded) }
     kill(pid, SIGCONT)
-    // Once the calls ended, the replica takes calls again.
-    #expect(try await client.search(.init()).total > 0)
+    // Once the calls ended, the replica takes calls again (the gateway learns that the two
+    // waiting calls ended when their cancellations reach it, a moment after the caller gave
+    // up on them).
+    var total: UInt64? = nil
+    let deadline = ContinuousClock.now + .seconds(10)
+    while total == nil, ContinuousClock.now < deadline {
+      total = try? await client.search(.init()).total
+      if total == nil { try await Task.sleep(for: .milliseconds(50)) }
+    }
+    #expect((total ?? 0) > 0)
   }
 }
