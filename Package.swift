@@ -32,6 +32,7 @@ let package = Package(
     .executable(name: "ordp-bench-catalogue", targets: ["ordp-bench-catalogue"]),
     .executable(name: "ordp-bench-analytics", targets: ["ordp-bench-analytics"]),
     .executable(name: "ordp", targets: ["ordp"]),
+    .executable(name: "ordp-example-integrator", targets: ["ordp-example-integrator"]),
     .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
     .executable(name: "ordp-bench-rpc", targets: ["ordp-bench-rpc"]),
@@ -272,6 +273,15 @@ let package = Package(
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strict
+    ),
+    // An integrator's program on the generated stubs (README, run in the tests).
+    .executableTarget(
+      name: "ordp-example-integrator",
+      dependencies: [
+        "ORDPRPC", "ORDPIdentityAPI", "ORDPAnalyticsAPI",
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ],
       swiftSettings: strict

@@ -14,19 +14,12 @@ struct Admin: AsyncParsableCommand {
     ])
 }
 
-/// Calls identity with the session's token; a failed call is reported (`failed`).
+/// Calls identity with the session's token (`calling`).
 func withIdentity<T>(
   _ connection: ConnectionOptions,
   _ body: (Ordp_Identity_V1_Identity_Client, CallOptions) async throws -> T
 ) async throws -> T {
-  let channel = try connection.channel()
-  defer { channel.close() }
-  do {
-    let options = try await connection.authorizedOptions(channel)
-    return try await body(Ordp_Identity_V1_Identity_Client(channel: channel), options)
-  } catch let error as RPCError {
-    throw failed(error)
-  }
+  try await calling(connection) { try await body(.init(channel: $0), $1) }
 }
 
 /// A microsecond time as ISO 8601 (empty for 0).
@@ -409,22 +402,50 @@ struct AdminServiceAccounts: AsyncParsableCommand {
 
   struct Create: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Create a service account (a sensor gateway, an enterprise system).")
+      abstract: "Create a service account (a sensor gateway, an enterprise system).",
+      discussion: """
+        With --key-scope, also its first API key, written to --key-file (readable by you \
+        only) or printed once.
+        """)
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "The town.") var town: String
     @Option(help: "Its name, unique in the town.") var name: String
     @Option(help: "What it is for.") var description = ""
+    @Option(help: "A scope of its first API key (repeatable), e.g. analytics:ingest.")
+    var keyScope: [String] = []
+    @Option(help: "File to write the API key to (default: print it).") var keyFile: String?
 
     func run() async throws {
-      let account = try await withIdentity(connection) { identity, options in
-        try await identity.createServiceAccount(
+      let (account, key) = try await withIdentity(connection) { identity, options in
+        let account = try await identity.createServiceAccount(
           .with {
             $0.organisationID = town
             $0.name = name
             $0.description_p = description
           }, options: options)
+        guard !keyScope.isEmpty else {
+          return (account, nil as Ordp_Identity_V1_CreateApiKeyResponse?)
+        }
+        let key = try await identity.createApiKey(
+          .with {
+            $0.serviceAccountID = account.id
+            $0.scopes = keyScope
+          }, options: options)
+        return (account, key)
       }
       print("created service account \(account.name) (id \(account.id))")
+      guard let key else { return }
+      if let keyFile {
+        guard
+          FileManager.default.createFile(
+            atPath: keyFile, contents: Data((key.secret + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
+        else { throw CLIError("cannot write \(keyFile)") }
+        print(
+          "its API key \(key.key.id) (\(key.key.scopes.joined(separator: " "))) is in \(keyFile)")
+      } else {
+        print("its API key (shown this once): \(key.secret)")
+      }
     }
   }
 }

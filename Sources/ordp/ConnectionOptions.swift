@@ -73,3 +73,21 @@ struct ConnectionOptions: ParsableArguments {
     return options
   }
 }
+
+/// Runs `body` with a channel to the gateway and the caller's call options (the session's
+/// token; no deadline when `timeout` is false, for streams); a failed call is reported
+/// (`failed`) and the channel closed.
+func calling<T>(
+  _ connection: ConnectionOptions, timeout: Bool = true,
+  _ body: (RPCChannel, CallOptions) async throws -> T
+) async throws -> T {
+  let channel = try connection.channel()
+  defer { channel.close() }
+  do {
+    var options = try await connection.authorizedOptions(channel)
+    if !timeout { options.timeout = nil }
+    return try await body(channel, options)
+  } catch let error as RPCError {
+    throw failed(error)
+  }
+}

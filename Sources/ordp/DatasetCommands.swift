@@ -4,19 +4,12 @@ import ORDPCatalogueAPI
 import ORDPRPC
 import SwiftProtobuf
 
-/// Calls the catalogue with the session's token; a failed call is reported (`failed`).
+/// Calls the catalogue with the session's token (`calling`).
 func withCatalogue<T>(
   _ connection: ConnectionOptions,
   _ body: (Ordp_Catalogue_V1_Catalogue_Client, CallOptions) async throws -> T
 ) async throws -> T {
-  let channel = try connection.channel()
-  defer { channel.close() }
-  do {
-    let options = try await connection.authorizedOptions(channel)
-    return try await body(Ordp_Catalogue_V1_Catalogue_Client(channel: channel), options)
-  } catch let error as RPCError {
-    throw failed(error)
-  }
+  try await calling(connection) { try await body(.init(channel: $0), $1) }
 }
 
 /// A message as protobuf JSON, indented for people.

@@ -57,20 +57,12 @@ struct Query: AsyncParsableCommand {
     subcommands: [AggregateQuery.self, LatestQuery.self, RawQuery.self])
 }
 
-/// Calls analytics with the session's token; a failed call is reported (`failed`).
+/// Calls analytics with the session's token (`calling`).
 func withAnalytics<T>(
   _ connection: ConnectionOptions, timeout: Bool = true,
   _ body: (Ordp_Analytics_V1_Analytics_Client, CallOptions) async throws -> T
 ) async throws -> T {
-  let channel = try connection.channel()
-  defer { channel.close() }
-  do {
-    var options = try await connection.authorizedOptions(channel)
-    if !timeout { options.timeout = nil }
-    return try await body(Ordp_Analytics_V1_Analytics_Client(channel: channel), options)
-  } catch let error as RPCError {
-    throw failed(error)
-  }
+  try await calling(connection, timeout: timeout) { try await body(.init(channel: $0), $1) }
 }
 
 struct AggregateQuery: AsyncParsableCommand {

@@ -486,6 +486,52 @@ import Testing
     }
     #expect(levels.count == 2 && levels.allSatisfy { $0.hasSuffix("| 0 |") }, "\(bench)")
   }
+
+  @Test func theSwiftIntegratorExamplePushesWithAnAPIKey() async throws {
+    let platform = try await DevPlatform.start()
+    defer { _ = platform.stop() }
+    let session = platform.dir.appendingPathComponent("session.json")
+    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
+      try await Self.ordp(arguments, platform: platform, session: session, input: input)
+    }
+    // Soest's admin makes the sensor gateway's service account and its key, in one command
+    // (as the README does).
+    #expect(
+      try await ordp(
+        ["login", "--username", "soest.admin"], input: Data(try platform.demoPassword.utf8)
+      ).status == 0)
+    let keyFile = platform.dir.appendingPathComponent("pegel-gateway.key")
+    let account = try await ordp([
+      "admin", "service-accounts", "create", "--town", "soest", "--name", "pegel-gateway",
+      "--key-scope", "analytics:ingest", "--key-scope", "analytics:query", "--key-file",
+      keyFile.path,
+    ])
+    #expect(account.status == 0 && account.output.contains("is in \(keyFile.path)"), "\(account)")
+    let mode = try FileManager.default.attributesOfItem(atPath: keyFile.path)[.posixPermissions]
+    #expect((mode as? NSNumber)?.intValue == 0o600)
+
+    // The example program, as an integrator runs it.
+    let line = try #require(
+      platform.output.split(separator: "\n").first { $0.contains("listening on") })
+    let port = try #require(line.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+      .dropFirst("127.0.0.1:".count)
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent("ordp-example-integrator")
+    process.arguments = [
+      "--port", String(port), "--ca", platform.dir.appendingPathComponent("pki/ca.pem").path,
+      "--api-key-file", keyFile.path, "--stream", "demo-soest-water-level",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(text)")
+    #expect(text.contains("token for service:"), "\(text)")
+    #expect(text.contains("batch 1: accepted 3, duplicates 0, rejected 0"), "\(text)")
+    #expect(text.contains("read back 3 observations of demo-soest-water-level"), "\(text)")
+  }
 }
 
 /// A JSON value of a listing row (strings and booleans).
