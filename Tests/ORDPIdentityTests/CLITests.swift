@@ -74,9 +74,7 @@ import Testing
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
     let session = platform.dir.appendingPathComponent("config/session.json")
-    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
-      try await Self.ordp(arguments, platform: platform, session: session, input: input)
-    }
+    let ordp = CLI(platform: platform, session: session)
 
     // Not logged in: an import is anonymous and refused with UNAUTHENTICATED (64 + 16).
     let folder = platform.dir.appendingPathComponent("ckan")
@@ -97,8 +95,7 @@ import Testing
     #expect(anonymous.errors.hasPrefix("error: UNAUTHENTICATED"), "\(anonymous.errors)")
 
     // Logged in as Soest's editor; the session file is the user's alone.
-    let login = try await ordp(
-      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    let login = try await ordp.login("soest.editor")
     #expect(login.status == 0 && login.output.contains("logged in as"), "\(login)")
     let mode = try FileManager.default.attributesOfItem(atPath: session.path)[.posixPermissions]
     #expect((mode as? NSNumber)?.intValue == 0o600)
@@ -170,9 +167,7 @@ import Testing
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
     let session = platform.dir.appendingPathComponent("session.json")
-    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
-      try await Self.ordp(arguments, platform: platform, session: session, input: input)
-    }
+    let ordp = CLI(platform: platform, session: session)
     // `describe` needs no server: the list, and a method's messages with their comments.
     func describe(_ arguments: [String]) async throws -> Run {
       try await Self.ordp(
@@ -228,8 +223,7 @@ import Testing
     #expect(status == 0 && export.terminationReason == .exit)
 
     // A stream of requests from standard input (JSON lines), logged in.
-    let login = try await ordp(
-      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    let login = try await ordp.login("soest.editor")
     #expect(login.status == 0)
     let documents = ["x", "y"].map { name -> String in
       let json = Self.package(name, town: "soest").replacingOccurrences(of: "\n", with: " ")
@@ -259,11 +253,8 @@ import Testing
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
     let session = platform.dir.appendingPathComponent("session.json")
-    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
-      try await Self.ordp(arguments, platform: platform, session: session, input: input)
-    }
-    let login = try await ordp(
-      ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8))
+    let ordp = CLI(platform: platform, session: session)
+    let login = try await ordp.login("soest.editor")
     #expect(login.status == 0)
 
     // The README's example file.
@@ -403,13 +394,9 @@ import Testing
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
     let session = platform.dir.appendingPathComponent("session.json")
-    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
-      try await Self.ordp(arguments, platform: platform, session: session, input: input)
-    }
+    let ordp = CLI(platform: platform, session: session)
     #expect(
-      try await ordp(
-        ["login", "--username", "soest.editor"], input: Data(try platform.demoPassword.utf8)
-      ).status == 0)
+      try await ordp.login("soest.editor").status == 0)
 
     // A dataset's life: created, changed, shown, its history, withdrawn — and the feed.
     let created = try await ordp([
@@ -491,15 +478,11 @@ import Testing
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
     let session = platform.dir.appendingPathComponent("session.json")
-    func ordp(_ arguments: [String], input: Data? = nil) async throws -> Run {
-      try await Self.ordp(arguments, platform: platform, session: session, input: input)
-    }
+    let ordp = CLI(platform: platform, session: session)
     // Soest's admin makes the sensor gateway's service account and its key, in one command
     // (as the README does).
     #expect(
-      try await ordp(
-        ["login", "--username", "soest.admin"], input: Data(try platform.demoPassword.utf8)
-      ).status == 0)
+      try await ordp.login("soest.admin").status == 0)
     let keyFile = platform.dir.appendingPathComponent("pegel-gateway.key")
     let account = try await ordp([
       "admin", "service-accounts", "create", "--town", "soest", "--name", "pegel-gateway",
@@ -531,6 +514,21 @@ import Testing
     #expect(text.contains("token for service:"), "\(text)")
     #expect(text.contains("batch 1: accepted 3, duplicates 0, rejected 0"), "\(text)")
     #expect(text.contains("read back 3 observations of demo-soest-water-level"), "\(text)")
+  }
+}
+
+/// `ordp` run against one dev platform with one session file.
+struct CLI {
+  let platform: DevPlatform
+  let session: URL
+
+  func callAsFunction(_ arguments: [String], input: Data? = nil) async throws -> CLITests.Run {
+    try await CLITests.ordp(arguments, platform: platform, session: session, input: input)
+  }
+
+  /// Logs a demo user in (with the demo users' password).
+  func login(_ username: String) async throws -> CLITests.Run {
+    try await self(["login", "--username", username], input: Data(try platform.demoPassword.utf8))
   }
 }
 
