@@ -35,6 +35,7 @@ let package = Package(
     .executable(name: "ordp-example-integrator", targets: ["ordp-example-integrator"]),
     .executable(name: "protoc-gen-ordp", targets: ["protoc-gen-ordp"]),
     .executable(name: "ordp-health-check", targets: ["ordp-health-check"]),
+    .executable(name: "ordp-push-observations", targets: ["ordp-push-observations"]),
     .executable(name: "ordp-bench-rpc", targets: ["ordp-bench-rpc"]),
     .executable(name: "ordp-fuzz-frames", targets: ["ordp-fuzz-frames"]),
     .executable(name: "ordp-fuzz-api", targets: ["ordp-fuzz-api"]),
@@ -262,6 +263,8 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "ordp-health-check", dependencies: ["CORDPClient"]),
+    // A sensor gateway in C: an API key, then observations (README, run in the tests).
+    .executableTarget(name: "ordp-push-observations", dependencies: ["CORDPClient"]),
     .target(name: "CFuzzerSupport"),
     .executableTarget(
       name: "ordp",

@@ -8,7 +8,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh
 # `ordp dev up` runs each service as its own process: the executables next to `ordp`.
 for product in ordp ordp-identity ordp-catalogue ordp-analytics ordp-gateway ordp-health-check \
-  ordp-example-integrator; do
+  ordp-example-integrator ordp-push-observations; do
   swift build --product "$product"
 done
 exec "$(swift build --show-bin-path)/ordp" dev up "$@"

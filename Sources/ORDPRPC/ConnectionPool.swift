@@ -198,11 +198,15 @@ final class ConnectionPool: Sendable {
       }
     }
     promise.futureResult.whenComplete { result in
-      let waiters: [CheckedContinuation<Void, Never>] = self.state.withLock { s in
+      // A connection made after the pool closed is closed outside the lock: closing it may
+      // tell this pool at once that it is unavailable, which takes the lock again.
+      let (waiters, orphan) = self.state.withLock {
+        s -> ([CheckedContinuation<Void, Never>], ClientConnection?) in
+        var orphan: ClientConnection? = nil
         switch result {
         case .success(let connection):
           if s.closed {
-            connection.close()
+            orphan = connection
           } else {
             s.subchannels[index].state = .ready(connection)
             s.subchannels[index].connectedAt = .now()
@@ -219,8 +223,9 @@ final class ConnectionPool: Sendable {
         }
         s.generation += 1
         defer { s.waiters.removeAll() }
-        return s.waiters
+        return (s.waiters, orphan)
       }
+      orphan?.close()
       for w in waiters { w.resume() }
     }
   }

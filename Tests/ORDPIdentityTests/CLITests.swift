@@ -514,6 +514,40 @@ import Testing
     #expect(text.contains("token for service:"), "\(text)")
     #expect(text.contains("batch 1: accepted 3, duplicates 0, rejected 0"), "\(text)")
     #expect(text.contains("read back 3 observations of demo-soest-water-level"), "\(text)")
+
+    // The same key from C (protobuf-c and OpenSSL through the C client): readings on standard
+    // input, one Ingest batch; sent again, they are duplicates.
+    let now = Int64(Date().timeIntervalSince1970)
+    let readings = (1...3).map { "\(now - 600 - Int64($0) * 60) \(40 + $0).25" }
+      .joined(separator: "\n")
+    func pushFromC(_ input: String) throws -> (Int32, String) {
+      let push = Process()
+      push.executableURL = productsDirectory.appendingPathComponent("ordp-push-observations")
+      push.arguments = [
+        "--host", "127.0.0.1", "--port", String(port), "--ca",
+        platform.dir.appendingPathComponent("pki/ca.pem").path, "--server-name", "localhost",
+        "--api-key-file", keyFile.path, "--stream", "demo-soest-water-level",
+      ]
+      let stdin = Pipe()
+      let stdout = Pipe()
+      push.standardInput = stdin
+      push.standardOutput = stdout
+      push.standardError = stdout
+      try push.run()
+      stdin.fileHandleForWriting.write(Data(input.utf8))
+      try stdin.fileHandleForWriting.close()
+      let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      push.waitUntilExit()
+      return (push.terminationStatus, text)
+    }
+    let first = try pushFromC(readings)
+    #expect(
+      first.0 == 0 && first.1.contains("batch 1: accepted 3, duplicates 0, rejected 0"), "\(first)")
+    #expect(first.1.contains("token for service:"))
+    let again = try pushFromC(readings)
+    #expect(again.0 == 0 && again.1.contains("accepted 0, duplicates 3, rejected 0"), "\(again)")
+    let bad = try pushFromC("yesterday 41\n")
+    #expect(bad.0 == 2, "\(bad)")
   }
 }
 

@@ -55,6 +55,28 @@ final class CallCounter: ServerInterceptor {
     try await refuser.close()
   }
 
+  /// A connection that completes after its channel was closed is closed at once — without
+  /// the pool taking its own lock twice (closing it tells the pool at once that it is gone;
+  /// that once trapped with "Recursive call to lock Mutex").
+  @Test func aConnectionCompletingAfterItsChannelClosedIsClosed() async throws {
+    let slow = try await RefusingServer.start(helloDelay: .milliseconds(300))
+    let channel = makePlaintextChannel(ports: [slow.port])
+    let call = Task {
+      try? await Ordp_Echo_V1_Echo_Client(channel: channel).get(echoRequest("x"))
+    }
+    // The connection waits for the server's greeting; the channel closes meanwhile.
+    try await Task.sleep(for: .milliseconds(100))
+    channel.close()
+    _ = await call.value
+    var closed = 0
+    for _ in 0..<100 where closed == 0 {
+      try await Task.sleep(for: .milliseconds(20))
+      closed = slow.counters.closedConnections.load(ordering: .relaxed)
+    }
+    #expect(closed == 1)
+    try await slow.close()
+  }
+
   /// A refused call is retried on the other connection, waiting for it while it connects,
   /// not on the one that refused it again (which used up the retries before).
   @Test func aRefusedCallWaitsForAnotherConnectionRatherThanRetryTheSameOne() async throws {
