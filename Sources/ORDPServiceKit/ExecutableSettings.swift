@@ -143,9 +143,52 @@ public struct ExecutableSettings: Sendable {
     return secret ? "***" : setting.value
   }
 
+  /// Every option of `command` with its effective value and where it came from: the last
+  /// setting of its key, else its default (from the command's help), secrets masked — the
+  /// configuration an executable prints at start.
+  public func effective(_ command: any ParsableCommand.Type) -> [Setting] {
+    let help = command.helpMessage(includeHidden: false, columns: 10_000)
+    var last: [String: Setting] = [:]
+    for setting in settings { last[setting.key] = setting }
+    // An option's help starts with its name and may go on over indented lines.
+    var entries: [String] = []
+    for line in help.split(separator: "\n") {
+      let text = line.trimmingCharacters(in: .whitespaces)
+      if text.hasPrefix("--") {
+        entries.append(text)
+      } else if !entries.isEmpty, line.hasPrefix(" "), !text.isEmpty {
+        entries[entries.count - 1] += " " + text
+      } else if !line.hasPrefix(" ") {
+        entries.append("")  // a section heading ends the option before it
+      }
+    }
+    var options: [Setting] = []
+    for text in entries {
+      guard text.hasPrefix("--") else { continue }
+      let key = String(text.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" })
+      guard !key.isEmpty, key != "help", key != "config" || last[key] != nil,
+        !options.contains(where: { $0.key == key })
+      else { continue }
+      if let setting = last[key] {
+        options.append(Setting(key: key, value: Self.masked(setting), source: setting.source))
+        continue
+      }
+      // ArgumentParser ends an option's help with "(default: …)" when it has one; a flag
+      // without one is off.
+      let takesValue = text.dropFirst(2 + key.count).hasPrefix(" <")
+      var value = takesValue ? "(none)" : "false"
+      if let range = text.range(of: "(default: ", options: .backwards), text.hasSuffix(")") {
+        value = String(text[range.upperBound..<text.index(before: text.endIndex)])
+        if value.hasPrefix("--") { value = value.hasPrefix("--no-") ? "false" : "true" }
+      }
+      options.append(Setting(key: key, value: value, source: "default"))
+    }
+    return options
+  }
+
   /// Parses and runs `command` with its settings from file, environment and command line,
-  /// first printing its effective configuration to standard error: each setting, where it
-  /// came from, secrets masked (what is not listed has its default, see `--help`).
+  /// first printing its effective configuration to standard error: every option, its value
+  /// and where it came from, secrets masked.
   public static func main<Command: AsyncParsableCommand>(
     _ command: Command.Type, name: String
   )
@@ -162,10 +205,9 @@ public struct ExecutableSettings: Sendable {
         return
       }
       let program = command.configuration.commandName ?? name
-      var lines = settings.settings.map {
-        "\(program): \($0.key) = \(masked($0)) (\($0.source))\n"
+      let lines = settings.effective(command).map {
+        "\(program): \($0.key) = \($0.value) (\($0.source))\n"
       }
-      lines.append("\(program): every other option at its default (see --help)\n")
       FileHandle.standardError.write(Data(lines.joined().utf8))
       try await asynchronous.run()
     } catch let error as Invalid {

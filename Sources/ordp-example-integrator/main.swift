@@ -70,12 +70,17 @@ do {
   read.streams.datastreamIds = [stream]
   read.fromMicros = times.min()!
   read.toMicros = times.max()! + 1
+  let written = Set(times)
   let observations = try await analytics.readObservations(read, options: options) { pages in
+    // The stream may hold other observations in those minutes (another sensor's, the demo
+    // feed's): count the ones written here.
     var count = 0
-    for try await page in pages { count += page.series.reduce(0) { $0 + $1.timesMicros.count } }
+    for try await page in pages {
+      for series in page.series { count += series.timesMicros.filter(written.contains).count }
+    }
     return count
   }
-  print("read back \(observations) observations of \(stream)")
+  print("read back \(observations) of its \(times.count) readings of \(stream)")
 } catch let error as RPCError {
   FileHandle.standardError.write(Data("error: \(error)\n".utf8))
   exit(Int32(64 + error.code.rawValue))

@@ -513,7 +513,7 @@ import Testing
     #expect(process.terminationStatus == 0, "\(text)")
     #expect(text.contains("token for service:"), "\(text)")
     #expect(text.contains("batch 1: accepted 3, duplicates 0, rejected 0"), "\(text)")
-    #expect(text.contains("read back 3 observations of demo-soest-water-level"), "\(text)")
+    #expect(text.contains("read back 3 of its 3 readings of demo-soest-water-level"), "\(text)")
 
     // The same key from C (protobuf-c and OpenSSL through the C client): readings on standard
     // input, one Ingest batch; sent again, they are duplicates.

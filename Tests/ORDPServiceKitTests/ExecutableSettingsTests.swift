@@ -77,6 +77,25 @@ import Testing
     } throws: { "\($0)".contains("cannot read the configuration file /nonexistent/ordp.conf") }
   }
 
+  @Test func theEffectiveConfigurationListsEveryOptionWithItsSource() throws {
+    let settings = try ExecutableSettings(
+      command: Example.self, name: "test",
+      commandLine: ["--port", "7445", "--admin-password", "geheim", "--no-access-log"],
+      environment: ["ORDP_TEST_LOG_LEVEL": "debug"])
+    let effective = Dictionary(
+      uniqueKeysWithValues: settings.effective(Example.self).map { ($0.key, $0) })
+    #expect(effective["port"]?.value == "7445" && effective["port"]?.source == "command line")
+    #expect(effective["log-level"]?.value == "debug")
+    #expect(effective["log-level"]?.source == "ORDP_TEST_LOG_LEVEL")
+    #expect(effective["host"]?.value == "127.0.0.1" && effective["host"]?.source == "default")
+    #expect(effective["idle-timeout"]?.value == "300.0")
+    #expect(effective["access-log"]?.value == "false")
+    #expect(effective["plaintext"]?.value == "false" && effective["plaintext"]?.source == "default")
+    #expect(effective["tls-cert"]?.value == "(none)")
+    #expect(effective["admin-password"]?.value == "***")
+    #expect(effective["help"] == nil && effective["config"] == nil)
+  }
+
   @Test func secretsAreMaskedFileNamesAreNot() throws {
     let settings = try ExecutableSettings(
       command: Example.self, name: "test",
