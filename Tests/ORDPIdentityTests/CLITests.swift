@@ -374,6 +374,10 @@ import Testing
       try JSONDecoder().decode([[String: String]].self, from: Data(keys.output.utf8)).first?["id"])
     let revoked = try await ordp(["admin", "api-keys", "revoke", keyID], session: hagen)
     #expect(revoked.status == 0 && revoked.output.hasPrefix("revoked \(keyID)"), "\(revoked)")
+    // Without a token the gateway refuses it at the edge (UNAUTHENTICATED, 64 + 16).
+    let anonymous = try await ordp(
+      ["status"], session: platform.dir.appendingPathComponent("no-session.json"))
+    #expect(anonymous.status == 80 && anonymous.errors.hasPrefix("error: UNAUTHENTICATED"))
     // The platform's status is not a town admin's to see (PERMISSION_DENIED, 64 + 7).
     #expect(try await ordp(["status"], session: hagen).status == 71)
     // Another town's members are not Hagen's admin's to see (PERMISSION_DENIED, 64 + 7).
