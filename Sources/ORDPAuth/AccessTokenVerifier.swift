@@ -8,7 +8,7 @@ import Synchronization
 /// Verifies ORDP access tokens offline, as every service and the gateway do for every call.
 ///
 /// Keeps identity's public keys (fetched again when a token names an unknown key id, at most
-/// once per `keyRefreshInterval`) and its revocation list (synchronised every
+/// once per `keyRefreshInterval`, such calls waiting for that fetch) and its revocation list (synchronised every
 /// `revocationSyncInterval` by `run()`). Checks the EdDSA signature, issuer, audience,
 /// not-before and expiry (with `leeway`), and revocation. Tokens that verified once are cached
 /// until they expire, so a client's repeated calls pay a dictionary lookup and the revocation
@@ -26,8 +26,9 @@ public final class AccessTokenVerifier: Sendable {
     /// When revocations could not be fetched for this long, tokens are refused with
     /// UNAVAILABLE instead of trusted blindly (nil: never).
     public var revocationStalenessLimit: Duration? = .seconds(120)
-    /// Minimum time between two key fetches caused by unknown key ids.
-    public var keyRefreshInterval: Duration = .seconds(5)
+    /// Minimum time between two key fetches caused by unknown key ids (calls with such ids
+    /// wait up to this long).
+    public var keyRefreshInterval: Duration = .seconds(1)
     /// How often `run()` fetches the published keys: a key identity no longer publishes (a
     /// retired key, once every token it signed has expired) stops verifying within this
     /// time, and so do the cached tokens it signed.
@@ -51,7 +52,14 @@ public final class AccessTokenVerifier: Sendable {
 
   private struct State {
     var keys: [String: Curve25519.Signing.PublicKey] = [:]
-    var lastKeyFetch: ContinuousClock.Instant?
+    /// When the last fetch for an unknown key id ended.
+    var lastUnknownKeyFetch: ContinuousClock.Instant?
+    /// The fetch for unknown key ids under way, and whether it has been sent (or still
+    /// waits out `keyRefreshInterval`).
+    var keyFetch: Task<Void, any Error>?
+    var keyFetchSent = false
+    /// Key ids identity stopped publishing (the latest few): refused at once, not fetched for.
+    var retiredKeyIDs: [String] = []
     var lastKeySync: ContinuousClock.Instant?
     var revocations = RevocationList()
     var lastRevocationSync: ContinuousClock.Instant?
@@ -176,29 +184,50 @@ public final class AccessTokenVerifier: Sendable {
   }
 
   private func publicKey(_ keyID: String) async throws(RPCError) -> Curve25519.Signing.PublicKey {
-    if let key = state.withLock({ $0.keys[keyID] }) { return key }
-    let mayFetch = state.withLock { state in
-      if let last = state.lastKeyFetch,
-        ContinuousClock.now - last < configuration.keyRefreshInterval
-      {
-        return false
+    let (known, retired) = state.withLock { ($0.keys[keyID], $0.retiredKeyIDs.contains(keyID)) }
+    if let known { return known }
+    if retired { throw Self.unauthenticated("access token signed with retired key \(keyID)") }
+    // A key id not known yet: identity may have rotated to it a moment ago. Such calls share
+    // one fetch, at most one per `keyRefreshInterval` (forged key ids cannot make the
+    // verifier hammer identity); a call that comes within the interval waits for the next
+    // fetch instead of being refused. A fetch already sent when the call came may predate
+    // the key: then the call waits for one more.
+    for _ in 0..<2 {
+      let (fetch, sent) = state.withLock { state in
+        if let pending = state.keyFetch { return (pending, state.keyFetchSent) }
+        let since = state.lastUnknownKeyFetch.map { ContinuousClock.now - $0 }
+        let wait = since.map { max(.zero, configuration.keyRefreshInterval - $0) } ?? .zero
+        let task = keyFetch(after: wait)
+        state.keyFetch = task
+        return (task, false)
       }
-      state.lastKeyFetch = .now
-      return true
-    }
-    if mayFetch {
       do {
-        try await refreshKeys()
+        try await fetch.value
       } catch {
         logger.warning("cannot fetch identity's public keys: \(error)")
         throw RPCError(
           .unavailable, "cannot fetch identity's public keys to check the access token")
       }
+      if let key = state.withLock({ $0.keys[keyID] }) { return key }
+      if !sent { break }
     }
-    guard let key = state.withLock({ $0.keys[keyID] }) else {
-      throw Self.unauthenticated("access token signed with unknown key \(keyID)")
+    throw Self.unauthenticated("access token signed with unknown key \(keyID)")
+  }
+
+  /// A fetch of the keys after `wait`, for unknown key ids (`publicKey`).
+  private func keyFetch(after wait: Duration) -> Task<Void, any Error> {
+    Task {
+      if wait > .zero { try await Task.sleep(for: wait) }
+      state.withLock { $0.keyFetchSent = true }
+      defer {
+        state.withLock {
+          $0.keyFetch = nil
+          $0.keyFetchSent = false
+          $0.lastUnknownKeyFetch = .now
+        }
+      }
+      try await refreshKeys()
     }
-    return key
   }
 
   /// Fetches identity's public keys now. Keys no longer published are dropped, with the
@@ -206,13 +235,20 @@ public final class AccessTokenVerifier: Sendable {
   public func refreshKeys() async throws {
     let keys = try await source.fetchKeys()
     state.withLock { state in
+      let previous = state.keys
       state.keys = Dictionary(keys.map { ($0.keyID, $0.publicKey) }, uniquingKeysWith: { $1 })
-      state.lastKeyFetch = .now
+      let dropped = previous.keys.filter { state.keys[$0] == nil }.sorted()
+      state.retiredKeyIDs = Array(
+        (state.retiredKeyIDs.filter { state.keys[$0] == nil } + dropped).suffix(
+          Self.retiredKeyIDsKept))
       state.lastKeySync = .now
       let published = state.keys
       state.cache = state.cache.filter { published[$0.value.keyID] != nil }
     }
   }
+
+  /// Retired key ids remembered (identity keeps a handful of keys; rotations are rare).
+  static let retiredKeyIDsKept = 32
 
   /// Pages fetched per synchronisation at most (a verifier far behind catches up over a few).
   static let maximumRevocationPages = 100

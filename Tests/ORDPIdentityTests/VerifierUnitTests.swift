@@ -123,17 +123,19 @@ final class TestClock: Sendable {
   }
 
   @Test func unknownKeysAreFetchedAndStaleRevocationsFailClosed() async throws {
-    let verifier = makeVerifier(staleness: .milliseconds(200))
+    let verifier = makeVerifier(staleness: .milliseconds(500))
     let token = try await token()
     // No keys published yet.
     await #expect(throws: RPCError(.unauthenticated, "access token signed with unknown key k1")) {
       try await verifier.verify(token)
     }
     publishKey()
-    // Revocations never synchronised: the first use fetches them.
+    // The first use synchronised the revocations; now the key is fetched (the revocations
+    // synchronised again, so that a loaded machine's pause cannot make them stale here).
+    try await verifier.syncRevocations()
     _ = try await verifier.verify(token)
     source.state.withLock { $0.fail = true }
-    try await Task.sleep(for: .milliseconds(300))
+    try await Task.sleep(for: .milliseconds(600))
     await #expect(throws: RPCError.self) { try await verifier.syncRevocations() }
     await #expect(
       throws: RPCError(
@@ -194,10 +196,38 @@ final class TestClock: Sendable {
     // The rotation's retention passed: identity publishes only the new key.
     publishKey()
     try await verifier.refreshKeys()
-    await #expect(throws: RPCError(.unauthenticated, "access token signed with unknown key old")) {
+    await #expect(throws: RPCError(.unauthenticated, "access token signed with retired key old")) {
       try await verifier.verify(oldToken)
     }
     _ = try await verifier.verify(newToken)
+  }
+
+  @Test func aTokenOfAKeyJustRotatedToWaitsForTheNextFetchInsteadOfBeingRefused() async throws {
+    var configuration = AccessTokenVerifier.Configuration(issuer: "iss", audience: "ordp")
+    configuration.revocationStalenessLimit = nil
+    configuration.keyRefreshInterval = .milliseconds(300)
+    let clock = self.clock
+    let verifier = AccessTokenVerifier(
+      configuration: configuration, source: source, now: { clock.now })
+    publishKey()
+    _ = try await verifier.verify(try await token())  // fetched k1 just now
+    // Identity rotates to k2 and signs a token with it, within the refresh interval.
+    let rotated = Curve25519.Signing.PrivateKey()
+    source.state.withLock {
+      $0.keys.append(VerificationKey(keyID: "k2", publicKey: rotated.publicKey))
+    }
+    let fresh = try await token(jti: "t2", kid: "k2", signer: rotated)
+    #expect(try await verifier.verify(fresh).subject == "user:u1")
+
+    // Forged key ids, many at once: one fetch for all of them, then each is refused.
+    let before = source.state.withLock { $0.keyFetches }
+    let forged = try await token(jti: "t3", kid: "forged", signer: Curve25519.Signing.PrivateKey())
+    let refused = await withTaskGroup(of: Bool.self) { group in
+      for _ in 0..<20 { group.addTask { (try? await verifier.verify(forged)) == nil } }
+      return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+    }
+    #expect(refused == 20)
+    #expect(source.state.withLock { $0.keyFetches } - before <= 2)
   }
 
   @Test func runResynchronisesTheKeysWithinItsInterval() async throws {
