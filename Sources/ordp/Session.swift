@@ -34,7 +34,8 @@ struct Session: Codable, Equatable {
   }
 
   /// The session file: `--session-file`, else `$ORDP_SESSION_FILE`, else
-  /// `$XDG_CONFIG_HOME/ordp/session.json` (`~/.config/ordp/session.json`).
+  /// `$XDG_CONFIG_HOME/ordp/session.json`, else `$HOME/.config/ordp/session.json` (the
+  /// account's home when `HOME` is unset).
   static func path(_ option: String?) -> URL {
     if let option { return URL(fileURLWithPath: option) }
     let environment = ProcessInfo.processInfo.environment
@@ -43,7 +44,8 @@ struct Session: Codable, Equatable {
     }
     let config =
       environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-      ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
+      ?? (environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        ?? FileManager.default.homeDirectoryForCurrentUser).appendingPathComponent(".config")
     return config.appendingPathComponent("ordp/session.json")
   }
 

@@ -9,15 +9,20 @@ extension CLITests {
   @Test func townsUsersMembershipsAndTheSigningKeyFromTheCommandLine() async throws {
     let platform = try await DevPlatform.start()
     defer { _ = platform.stop() }
-    let admin = CLI(platform: platform, session: platform.dir.appendingPathComponent("admin.json"))
+    // The admin's session in the default place: under $HOME.
+    let home = platform.dir.appendingPathComponent("home")
+    let admin = CLI(
+      platform: platform, session: home.appendingPathComponent(".config/ordp/session.json"))
     let editor = CLI(platform: platform, session: platform.dir.appendingPathComponent("ed.json"))
     let passwordFile = platform.dir.appendingPathComponent("editor-password")
     try Data("Lenne-Ufer-2026!".utf8).write(to: passwordFile)
-    let login = try await admin([
-      "login", "--username", "admin", "--password-file",
-      platform.dir.appendingPathComponent("identity/initial-admin-password").path,
-    ])
-    #expect(login.status == 0, "\(login)")
+    let login = try await Self.ordp(
+      [
+        "login", "--username", "admin", "--password-file",
+        platform.dir.appendingPathComponent("identity/initial-admin-password").path,
+      ], platform: platform, session: admin.session, home: home)
+    #expect(login.status == 0 && login.output.contains(admin.session.path), "\(login)")
+    #expect(FileManager.default.fileExists(atPath: admin.session.path))
 
     // A town that joins.
     let town = try await admin(["admin", "towns", "create", "hagen", "--name", "Hagen"])

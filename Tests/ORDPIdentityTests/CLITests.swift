@@ -19,10 +19,11 @@ import Testing
     }
   }
 
-  /// Runs `ordp` with `arguments` (to the platform's gateway, with `session` as session file).
+  /// Runs `ordp` with `arguments` (to the platform's gateway, with `session` as session file;
+  /// with `home` instead, `HOME` is set to it and the session file is the default one).
   static func ordp(
     _ arguments: [String], platform: DevPlatform, session: URL, input: Data? = nil,
-    connect: Bool = true
+    connect: Bool = true, home: URL? = nil
   ) async throws -> Run {
     let line = try #require(
       platform.output.split(separator: "\n").first { $0.contains("listening on") })
@@ -35,8 +36,15 @@ import Testing
         ? []
         : [
           "--port", String(address.dropFirst("127.0.0.1:".count)), "--ca",
-          platform.dir.appendingPathComponent("pki/ca.pem").path, "--session-file", session.path,
-        ])
+          platform.dir.appendingPathComponent("pki/ca.pem").path,
+        ] + (home == nil ? ["--session-file", session.path] : []))
+    if let home {
+      var environment = ProcessInfo.processInfo.environment
+      environment["HOME"] = home.path
+      environment["XDG_CONFIG_HOME"] = nil
+      environment["ORDP_SESSION_FILE"] = nil
+      process.environment = environment
+    }
     let out = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).out")
     let err = platform.dir.appendingPathComponent("cli-\(UUID().uuidString).err")
     for file in [out, err] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
