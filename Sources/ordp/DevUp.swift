@@ -41,6 +41,8 @@ struct DevUp: AsyncParsableCommand {
     10
   @Option(help: "Seconds without calls before a connection is closed.") var idleTimeout: Double =
     300
+  @Flag(inversion: .prefixedNo, help: "One log line per call in every service (ordp.access).")
+  var accessLog = true
   @Option(help: "Demo datasets to create in an empty catalogue.") var demoDatasets = 120
   @Option(
     help:
@@ -234,6 +236,7 @@ struct DevUp: AsyncParsableCommand {
       "--host", host, "--handshake-timeout", "\(handshakeTimeout)", "--idle-timeout",
       "\(idleTimeout)",
     ]
+    if !accessLog { arguments.append("--no-access-log") }
     if plaintext { return arguments + ["--plaintext"] }
     arguments += [
       "--tls-cert", pki("server.pem"), "--tls-key", pki("server-key.pem"), "--client-ca",

@@ -10,9 +10,9 @@ import Testing
 /// The composite calls of `ordp.platform.v1.Platform`, through the gateway of `ordp dev up`.
 @Suite(.serialized) struct PlatformCallsTests {
   /// One partition per service, and the demo towns in two partitions (each call then spread
-  /// over both or routed to one).
+  /// over both or routed to one; without access logs).
   static let layouts: [(arguments: [String], lines: Int)] = [
-    ([], 7), (["--partitions", "2"], 10),
+    ([], 7), (["--partitions", "2", "--no-access-log"], 10),
   ]
 
   @Test(arguments: 0..<2) func aDatasetOverviewHasTheDatasetItsStreamsAndItsTown(
@@ -98,6 +98,9 @@ import Testing
     #expect(huge?.code == .resourceExhausted)
     // The composite calls stay reachable: the gateway is alive and answering.
     #expect(try await composite.getRegionSummary(.init()).towns.count == 6)
+    // Every call made a line in each service it passed through, unless dev up was told not to.
+    let log = try String(contentsOf: platform.log, encoding: .utf8)
+    #expect(log.contains("ordp.access:") == (layout == 0))
   }
 
   @Test(arguments: 0..<2) func theRegionSummaryCountsEachTownsDataAsTheServicesDo(
