@@ -4,8 +4,11 @@ import ORDPServiceKit
 import Synchronization
 
 /// A service executable that `ordp dev up` runs: started, restarted with back-off when it
-/// exits while not asked to (on the port it had, so that the others still find it), stopped
-/// with SIGTERM. Its standard error is the platform's; its standard output gives the port.
+/// crashes (killed by a signal or a non-zero exit status; on the port it had, so that the
+/// others still find it), stopped with SIGTERM. A clean exit (status 0: it was asked to stop,
+/// e.g. by the terminal's Ctrl-C, which reaches every process of the group) is not restarted,
+/// like systemd's `Restart=on-failure`. Its standard error is the platform's; its standard
+/// output gives the port.
 actor SupervisedProcess {
   let name: String
   let executable: URL
@@ -20,8 +23,9 @@ actor SupervisedProcess {
   /// A started process and what it reports.
   private struct Launch {
     let process: Process
-    /// How it ended ("exited with status 1", "was killed by signal 9"), once.
-    let exits: AsyncStream<String>
+    /// How it ended ("exited with status 1", "was killed by signal 9") and whether cleanly
+    /// (status 0), once.
+    let exits: AsyncStream<(how: String, clean: Bool)>
     let startedAt: ContinuousClock.Instant
   }
 
@@ -39,6 +43,12 @@ actor SupervisedProcess {
   /// Starts the process and returns the port it listens on once it says so.
   func start() async throws -> Int {
     let (launch, port) = try await Self.launch(executable, arguments(port), name: name)
+    if stopping {
+      // `stop` came while this start waited for the port: it found nothing to stop.
+      running = launch
+      await stop()
+      throw DevUpError("\(name) was stopped while it started")
+    }
     running = launch
     self.port = port
     return port
@@ -48,12 +58,16 @@ actor SupervisedProcess {
   /// the back-off.
   func supervise() async {
     while !stopping, let launch = running {
-      var ending = "ended"
+      var ending = (how: "ended", clean: false)
       for await how in launch.exits { ending = how }
       running = nil
       if stopping { return }
+      if ending.clean {
+        logger.notice("\(name) \(ending.how) (asked to stop); not restarted")
+        return
+      }
       var delay = backoff.exited(after: launch.startedAt.duration(to: .now))
-      logger.error("\(name) \(ending); restarting in \(delay)")
+      logger.error("\(name) \(ending.how); restarting in \(delay)")
       while !stopping, running == nil {
         try? await Task.sleep(for: delay)
         if stopping { return }
@@ -61,6 +75,7 @@ actor SupervisedProcess {
           _ = try await start()
           logger.notice("\(name) restarted on port \(port)")
         } catch {
+          if stopping { return }
           delay = backoff.exited(after: .zero)
           logger.error("\(name) did not start: \(error); next try in \(delay)")
         }
@@ -95,12 +110,15 @@ actor SupervisedProcess {
     process.standardError = FileHandle.standardError
     let output = Pipe()
     process.standardOutput = output
-    let (exits, exited) = AsyncStream<String>.makeStream()
+    let (exits, exited) = AsyncStream<(how: String, clean: Bool)>.makeStream()
     process.terminationHandler = { process in
       let status = process.terminationStatus
+      let signalled = process.terminationReason == .uncaughtSignal
       exited.yield(
-        process.terminationReason == .uncaughtSignal
-          ? "was killed by signal \(status)" : "exited with status \(status)")
+        (
+          signalled ? "was killed by signal \(status)" : "exited with status \(status)",
+          !signalled && status == 0
+        ))
       exited.finish()
     }
     let (lines, line) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(64))

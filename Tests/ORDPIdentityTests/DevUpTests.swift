@@ -195,6 +195,34 @@ struct DevPlatform {
     #expect(log.contains("ordp-catalogue restarted on port \(try platform.port(of: "catalogue"))"))
   }
 
+  /// Ctrl-C in the terminal reaches dev up and every service at once (one process group):
+  /// the services exit cleanly and are not restarted, and nothing is left running. (A service
+  /// restarted in that moment outlived dev up before.)
+  @Test func ctrlCStopsEveryProcessAndRestartsNone() async throws {
+    let platform = try await DevPlatform.start()
+    let children = try ["ordp-identity", "ordp-catalogue", "ordp-analytics", "ordp-gateway"].map {
+      try #require(try platform.child($0))
+    }
+    for pid in children { kill(pid, SIGINT) }
+    kill(platform.process.processIdentifier, SIGINT)
+    platform.process.waitUntilExit()
+    #expect(platform.process.terminationStatus == 0)
+    for pid in children { #expect(kill(pid, 0) == -1 && errno == ESRCH, "\(pid) still runs") }
+    // Nothing of this platform runs any more (a restarted service would).
+    try await Task.sleep(for: .milliseconds(500))
+    let survivors = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap {
+      pid -> String? in
+      guard Int32(pid) != nil,
+        let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+        command.contains(platform.dir.path)
+      else { return nil }
+      return command.replacingOccurrences(of: "\0", with: " ")
+    }
+    #expect(survivors.isEmpty, "\(survivors)")
+    let log = try String(contentsOf: platform.log, encoding: .utf8)
+    #expect(!log.contains("restarting in"), "\(log.suffix(2000))")
+  }
+
   /// One address for integrators: every service's calls, unary and streaming, through the
   /// gateway; tokens and scopes checked at the edge before any backend is asked.
   @Test func everyServiceIsReachedThroughTheGateway() async throws {
