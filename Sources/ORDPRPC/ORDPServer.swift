@@ -90,9 +90,16 @@ public final class ORDPServer: Service, Sendable {
     }
     for w in waiters { w.resume(returning: address) }
     logger.info("listening", metadata: ["address": "\(address)"])
-    await withGracefulShutdownHandler {
-      try? await channel.closeFuture.get()
-    } onGracefulShutdown: {
+    // A graceful shutdown drains; so does cancellation (the service group cancels every
+    // service when one of them fails: waiting for the channel to close on its own then hung
+    // the process, deaf to signals).
+    await withTaskCancellationHandler {
+      await withGracefulShutdownHandler {
+        try? await channel.closeFuture.get()
+      } onGracefulShutdown: {
+        self.beginGracefulShutdown()
+      }
+    } onCancel: {
       self.beginGracefulShutdown()
     }
     await connections.waitUntilEmpty()

@@ -223,6 +223,32 @@ struct DevPlatform {
     #expect(!log.contains("restarting in"), "\(log.suffix(2000))")
   }
 
+  /// A service that cannot start (its port taken) ends dev up with an error instead of
+  /// leaving it running without it. (It hung before, deaf to SIGTERM: the echo server ignored
+  /// the service group's cancellation.)
+  @Test func aServiceThatCannotStartEndsDevUp() async throws {
+    let first = try await DevPlatform.start()
+    defer { _ = first.stop() }
+    let dir = first.dir.appendingPathComponent("second")
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent("ordp")
+    process.arguments = [
+      "dev", "up", "--port", "0", "--identity-port", String(try first.port(of: "identity")),
+      "--catalogue-port", "0", "--analytics-port", "0", "--echo-port", "0", "--data-dir",
+      dir.path, "--pki-dir", dir.appendingPathComponent("pki").path, "--scrypt-log-n", "10",
+      "--demo-datasets", "0",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+    let hung = process.isRunning
+    if hung { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    #expect(!hung, "dev up still ran a minute after its identity could not listen")
+    #expect(process.terminationStatus != 0)
+  }
+
   /// One address for integrators: every service's calls, unary and streaming, through the
   /// gateway; tokens and scopes checked at the edge before any backend is asked.
   @Test func everyServiceIsReachedThroughTheGateway() async throws {
