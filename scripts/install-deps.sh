@@ -32,10 +32,12 @@ fi
 # analytics benchmark's yardstick.
 python_env="$(cd "$(dirname "$0")/.." && pwd)/.build/python"
 # protobuf (the runtime of Debian's protoc 3.21) runs the Python client example in the tests;
-# PyYAML reads the Kubernetes manifests the deployment test checks.
-if ! "$python_env/bin/python" -c "import rdflib, duckdb, google.protobuf, yaml" 2>/dev/null; then
-  echo "installing rdflib, duckdb, protobuf and PyYAML into $python_env"
+# PyYAML reads the Kubernetes manifests the deployment test checks; pySHACL checks the export
+# against GovData's DCAT-AP.de shapes.
+if ! "$python_env/bin/python" -c "import rdflib, duckdb, google.protobuf, yaml, pyshacl" \
+  2>/dev/null; then
+  echo "installing rdflib, duckdb, protobuf, PyYAML and pySHACL into $python_env"
   python3 -m venv "$python_env"
   "$python_env/bin/pip" install --quiet --disable-pip-version-check "rdflib>=7,<8" "duckdb>=1,<3" \
-    "protobuf>=4.21,<5" "pyyaml>=6,<7"
+    "protobuf>=4.21,<5" "pyyaml>=6,<7" "pyshacl>=0.26,<0.31"
 fi

@@ -42,10 +42,12 @@ struct Session: Codable, Equatable {
     if let file = environment["ORDP_SESSION_FILE"], !file.isEmpty {
       return URL(fileURLWithPath: file)
     }
+    let home =
+      environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+      ?? FileManager.default.homeDirectoryForCurrentUser
     let config =
       environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-      ?? (environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-        ?? FileManager.default.homeDirectoryForCurrentUser).appendingPathComponent(".config")
+      ?? home.appendingPathComponent(".config")
     return config.appendingPathComponent("ordp/session.json")
   }
 

@@ -180,9 +180,11 @@ public enum CKANMapper {
     return normaliseLicense(raw)
   }
 
+  /// The dcat-ap.de licence id `raw` means; else `raw` unchanged (validation then refuses the
+  /// document, naming the licence), empty for CKAN's "notspecified".
   static func normaliseLicense(_ raw: String) -> String {
-    let prefix = "http://dcat-ap.de/def/licenses/"
-    return raw.hasPrefix(prefix) ? String(raw.dropFirst(prefix.count)) : raw
+    if raw == "notspecified" { return "" }
+    return DCATLicences.id(raw) ?? raw
   }
 
   static func distribution(_ resource: [String: Any], index: Int) -> Ordp_Catalogue_V1_Distribution?

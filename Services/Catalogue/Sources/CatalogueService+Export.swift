@@ -63,7 +63,7 @@ extension CatalogueService {
       buffer = ""
       try await responses.write(chunk)
     }
-    if begins { append(mapping.catalogue(publisher: publisher)) }
+    if begins { for node in mapping.catalogue(publisher: publisher) { append(node) } }
     var after = ""
     while true {
       try Task.checkCancellation()

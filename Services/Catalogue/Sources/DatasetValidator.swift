@@ -21,6 +21,21 @@ public enum DatasetValidator {
     RPCError(.invalidArgument, "\(field): \(problem)")
   }
 
+  /// A licence as the dcat-ap.de vocabulary's id ("dl-by-de/2.0"; older ids, CKAN's ids and
+  /// Creative Commons URLs are mapped onto it); empty stays empty (the export then says
+  /// "other-closed"); anything else is refused, so that no dataset reaches a harvester with a
+  /// licence it cannot read.
+  static func license(_ value: String, field: String) throws(RPCError) -> String {
+    if value.isEmpty { return "" }
+    guard let id = DCATLicences.id(value) else {
+      throw invalid(
+        field,
+        "\(value) is not in the dcat-ap.de licence vocabulary (\(DCATLicences.base)…, e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0, other-closed)"
+      )
+    }
+    return id
+  }
+
   /// How many values a repeated field may hold as sent (before duplicates are removed): the
   /// work of a validation is linear and capped before any loop starts.
   static let limits = (
@@ -100,7 +115,8 @@ public enum DatasetValidator {
     }
     if dataset.hasSpatial { try spatial(dataset.spatial) }
     if dataset.hasTemporal { try temporal(dataset.temporal) }
-    dataset.license = try text(dataset.license, field: "license", required: false, maximum: 300)
+    dataset.license = try license(
+      try text(dataset.license, field: "license", required: false, maximum: 300), field: "license")
     if !dataset.landingPage.isEmpty { try url(dataset.landingPage, field: "landing_page") }
 
     switch dataset.accessLevel {
@@ -143,8 +159,9 @@ public enum DatasetValidator {
     distribution.description_p = try text(
       distribution.description_p, field: "\(field).description", required: false,
       maximum: 100_000)
-    distribution.license = try text(
-      distribution.license, field: "\(field).license", required: false, maximum: 300)
+    distribution.license = try license(
+      try text(distribution.license, field: "\(field).license", required: false, maximum: 300),
+      field: "\(field).license")
     if distribution.accessURL.isEmpty { throw invalid("\(field).access_url", "is required") }
     try url(distribution.accessURL, field: "\(field).access_url")
     if !distribution.downloadURL.isEmpty {

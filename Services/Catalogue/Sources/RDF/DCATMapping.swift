@@ -23,7 +23,6 @@ public struct DCATMapping: Sendable {
   static let themeBase = "http://publications.europa.eu/resource/authority/data-theme/"
   static let fileTypeBase = "http://publications.europa.eu/resource/authority/file-type/"
   static let accessRightBase = "http://publications.europa.eu/resource/authority/access-right/"
-  static let licenseBase = "http://dcat-ap.de/def/licenses/"
   static let mediaTypeBase = "https://www.iana.org/assignments/media-types/"
 
   public func catalogueIRI(publisher: String?) -> String {
@@ -36,8 +35,13 @@ public struct DCATMapping: Sendable {
     baseIRI + "organisations/" + Self.segment(id)
   }
 
-  /// The catalogue node that opens an export.
-  public func catalogue(publisher: String?) -> RDFNode {
+  /// The platform's operator, publisher of the region's catalogue.
+  public var operatorIRI: String { baseIRI + "operator" }
+  public static let operatorName = "Open Regional Data Platform (ORDP)"
+
+  /// The nodes that open an export: the catalogue and its publisher (the town, or the
+  /// platform's operator for the whole region's catalogue).
+  public mutating func catalogue(publisher: String?) -> [RDFNode] {
     var node = RDFNode(subject: .iri(catalogueIRI(publisher: publisher)), types: ["dcat:Catalog"])
     let name = publisher.map { publisherNames[$0] ?? $0 }
     node.add(
@@ -45,8 +49,23 @@ public struct DCATMapping: Sendable {
     node.add(
       "dct:description",
       text: "Datensätze der Open Regional Data Platform" + (name.map { " (\($0))" } ?? ""))
-    if let publisher { node.add("dct:publisher", .iri(organisationIRI(publisher))) }
-    return node
+    guard let publisher else {
+      node.add("dct:publisher", .iri(operatorIRI))
+      var agent = RDFNode(subject: .iri(operatorIRI), types: ["foaf:Organization"])
+      agent.add("foaf:name", text: Self.operatorName)
+      return [node, agent]
+    }
+    node.add("dct:publisher", .iri(organisationIRI(publisher)))
+    return [node] + self.publisher(publisher)
+  }
+
+  /// The publisher's agent node, the first time it is asked for in this document.
+  mutating func publisher(_ id: String) -> [RDFNode] {
+    guard publishersSeen.insert(id).inserted else { return [] }
+    var agent = RDFNode(subject: .iri(organisationIRI(id)), types: ["foaf:Organization"])
+    agent.add("foaf:name", text: publisherNames[id] ?? id)
+    agent.add("dct:identifier", text: id)
+    return [agent]
   }
 
   /// The nodes of one dataset, including the catalogue's link to it and (the first time it
@@ -58,13 +77,7 @@ public struct DCATMapping: Sendable {
     var nodes = [
       RDFNode(subject: .iri(catalogue), types: [], properties: [("dcat:dataset", subject)])
     ]
-    if publishersSeen.insert(dataset.publisher).inserted {
-      var agent = RDFNode(
-        subject: .iri(organisationIRI(dataset.publisher)), types: ["foaf:Organization"])
-      agent.add("foaf:name", text: publisherNames[dataset.publisher] ?? dataset.publisher)
-      agent.add("dct:identifier", text: dataset.publisher)
-      nodes.append(agent)
-    }
+    nodes += publisher(dataset.publisher)
     var node = RDFNode(subject: subject, types: ["dcat:Dataset"])
     node.add("dct:identifier", text: dataset.id)
     node.add("dct:title", text: dataset.title)
@@ -72,7 +85,9 @@ public struct DCATMapping: Sendable {
     node.add("dct:publisher", .iri(organisationIRI(dataset.publisher)))
     for keyword in dataset.keywords { node.add("dcat:keyword", text: keyword) }
     for theme in dataset.themes { node.add("dcat:theme", .iri(Self.themeBase + theme)) }
-    if !dataset.license.isEmpty { node.add("dct:license", .iri(Self.licenseIRI(dataset.license))) }
+    // Every dataset and distribution carries a licence (DCAT-AP.de requires it of
+    // distributions): a distribution without its own has the dataset's.
+    node.add("dct:license", .iri(DCATLicences.iri(dataset.license)))
     if dataset.issuedMicros != 0 {
       node.add(
         "dct:issued", .literal(Self.dateTime(dataset.issuedMicros), datatype: "xsd:dateTime"))
@@ -99,7 +114,9 @@ public struct DCATMapping: Sendable {
     for distribution in dataset.distributions {
       let iri = datasetIRI(dataset.id) + "/distributions/" + Self.segment(distribution.id)
       node.add("dcat:distribution", .iri(iri))
-      distributionNodes += self.distribution(distribution, iri: iri)
+      distributionNodes += self.distribution(
+        distribution, iri: iri,
+        license: distribution.license.isEmpty ? dataset.license : distribution.license)
     }
     return nodes + [node] + distributionNodes
   }
@@ -158,7 +175,7 @@ public struct DCATMapping: Sendable {
   }
 
   mutating func distribution(
-    _ distribution: Ordp_Catalogue_V1_Distribution, iri: String
+    _ distribution: Ordp_Catalogue_V1_Distribution, iri: String, license: String
   )
     -> [RDFNode]
   {
@@ -185,9 +202,7 @@ public struct DCATMapping: Sendable {
         "dcat:byteSize", .literal(String(distribution.byteSize), datatype: "xsd:nonNegativeInteger")
       )
     }
-    if !distribution.license.isEmpty {
-      node.add("dct:license", .iri(Self.licenseIRI(distribution.license)))
-    }
+    node.add("dct:license", .iri(DCATLicences.iri(license)))
     guard distribution.hasChecksum, !distribution.checksum.value.isEmpty else { return [node] }
     let subject = blank()
     node.add("spdx:checksum", subject)
@@ -199,10 +214,6 @@ public struct DCATMapping: Sendable {
         ("spdx:checksumValue", .literal(distribution.checksum.value, datatype: "xsd:hexBinary")),
       ])
     return [node, checksum]
-  }
-
-  static func licenseIRI(_ license: String) -> String {
-    license.hasPrefix("http://") || license.hasPrefix("https://") ? license : licenseBase + license
   }
 
   static func accessRight(_ level: Ordp_Catalogue_V1_AccessLevel) -> String {
