@@ -56,10 +56,10 @@ struct Search: AsyncParsableCommand {
 /// `ordp export`: the catalogue as DCAT-AP.de RDF on standard output.
 struct Export: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Export the catalogue (or one town) as DCAT-AP.de Turtle or JSON-LD.")
+    abstract: "Export the catalogue (or one town) as DCAT-AP.de Turtle, JSON-LD or RDF/XML.")
 
   @OptionGroup var connection: ConnectionOptions
-  @Option(help: "turtle or json-ld.") var format = "turtle"
+  @Option(help: "turtle, json-ld or rdf-xml.") var format = "turtle"
   @Option(help: "Only this town's datasets.") var town = ""
 
   func run() async throws {
@@ -67,7 +67,8 @@ struct Export: AsyncParsableCommand {
     switch format {
     case "turtle": request.format = .turtle
     case "json-ld": request.format = .jsonLd
-    default: throw ValidationError("--format must be turtle or json-ld")
+    case "rdf-xml": request.format = .rdfXml
+    default: throw ValidationError("--format must be turtle, json-ld or rdf-xml")
     }
     request.publisher = town
     let channel = try connection.channel()

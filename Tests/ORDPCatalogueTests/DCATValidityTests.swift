@@ -6,7 +6,8 @@ import ORDPTestSupport
 import Testing
 
 /// The export checked with GovData's DCAT-AP.de 3.0 SHACL shapes (`SHACLCheck`: pySHACL as
-/// GovData's validator applies them): no result of severity Violation, in Turtle and JSON-LD,
+/// GovData's validator applies them): no result of severity Violation, in Turtle, JSON-LD and
+/// RDF/XML,
 /// for each town's catalogue and the region's, for the demo data, for what the real CKAN
 /// samples import as, and for edge cases of our own.
 @Suite struct DCATValidityTests {
@@ -24,11 +25,13 @@ import Testing
     for dataset in datasets { nodes += mapping.nodes(dataset, catalogue: catalogue) }
     let turtle = TurtleWriter()
     let jsonLD = JSONLDWriter()
+    let rdfXML = RDFXMLWriter()
     let ttl = turtle.header() + nodes.map(turtle.node).joined() + turtle.footer()
     let json =
       jsonLD.header()
       + nodes.enumerated().map { jsonLD.node($1, first: $0 == 0) }.joined() + jsonLD.footer()
-    return [("turtle", Data(ttl.utf8)), ("json-ld", Data(json.utf8))]
+    let xml = rdfXML.header() + nodes.map(rdfXML.node).joined() + rdfXML.footer()
+    return [("turtle", Data(ttl.utf8)), ("json-ld", Data(json.utf8)), ("xml", Data(xml.utf8))]
   }
 
   static func expectValid(

@@ -10,7 +10,7 @@ import Testing
   /// A dataset using every field, with text that needs escaping in both formats.
   static func rich(_ platform: Platform) -> Ordp_Catalogue_V1_Dataset {
     var dataset = platform.dataset("Straßen­reinigung \"Müll\" & Co. <Soest>")
-    dataset.description_p = "Zeile 1\nZeile 2\t\\ Backslash, Emoji 🚲, Steuerzeichen \u{1}."
+    dataset.description_p = "Zeile 1\nZeile 2\t\\ Backslash, Emoji 🚲, Wagenrücklauf \r."
     dataset.keywords = ["Müll", "Straße"]
     dataset.themes = ["ENVI", "GOVE"]
     dataset.license = "dl-by-de/2.0"
@@ -85,9 +85,12 @@ import Testing
     // Anonymous: public datasets only, withdrawn left out; both formats the same graph.
     let turtle = try await export(platform, .turtle, as: nil)
     let jsonLD = try await export(platform, .jsonLd, as: nil)
-    let anonymous = try RDFCheck.check([("turtle", turtle.data), ("json-ld", jsonLD.data)])
+    let rdfXML = try await export(platform, .rdfXml, as: nil)
+    let anonymous = try RDFCheck.check([
+      ("turtle", turtle.data), ("json-ld", jsonLD.data), ("xml", rdfXML.data),
+    ])
     #expect(anonymous.isomorphic)
-    #expect(anonymous.triples[0] == anonymous.triples[1] && anonymous.triples[0] > 40)
+    #expect(Set(anonymous.triples).count == 1 && anonymous.triples[0] > 40)
     #expect(anonymous.ill_typed.isEmpty)
     #expect(Set(anonymous.datasets.keys) == [rich.id, olpe.id])
     #expect(anonymous.catalogues == ["https://data.ordp.local/catalogue"])

@@ -33,6 +33,29 @@ import Testing
     #expect(writer.node(node, first: false).hasPrefix(",\n{"))
   }
 
+  @Test func rdfXMLEscapesTextAndExpandsNames() {
+    let writer = RDFXMLWriter()
+    #expect(writer.header().contains(#"xmlns:dcat="http://www.w3.org/ns/dcat#""#))
+    let text = writer.node(node)
+    #expect(text.hasPrefix(#"  <rdf:Description rdf:about="https://x.example/datasets/a%20b">"#))
+    #expect(
+      text.contains(#"<rdf:type rdf:resource="http://www.w3.org/ns/dcat#Dataset"/>"#))
+    // XML 1.0 cannot carry U+0007, even as a reference: it becomes U+FFFD.
+    #expect(text.contains("<dct:title>Say \"hi\"\n\\ \u{FFFD}ü</dct:title>"))
+    #expect(
+      text.contains(
+        #"<dct:issued rdf:datatype="http://www.w3.org/2001/XMLSchema#dateTime">2024-01-01T00:00:00Z</dct:issued>"#
+      ))
+    #expect(text.contains(#"<dct:spatial rdf:nodeID="b1"/>"#))
+    let markup = RDFNode(
+      subject: .iri("https://x.example/?a=1&b=\"2\""), types: [],
+      properties: [("dct:title", .literal("<b>Tom & Jerry</b>\r\n"))])
+    let escaped = writer.node(markup)
+    #expect(escaped.contains(#"rdf:about="https://x.example/?a=1&amp;b=%222%22""#))
+    #expect(escaped.contains("<dct:title>&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;&#13;\n</dct:title>"))
+    #expect(writer.footer() == "</rdf:RDF>\n")
+  }
+
   @Test func iriCharactersOutsideTheGrammarArePercentEncoded() {
     #expect(
       RDFVocabulary.safeIRI("https://a.de/x?q=a b&c=<d>") == "https://a.de/x?q=a%20b&c=%3Cd%3E")

@@ -87,6 +87,16 @@ import Testing
       ("contact_point.email:", { $0.contactPoint.email = "nobody" }),
       ("granted_organisations:", { $0.grantedOrganisations = ["olpe"] }),
       ("slug:", { $0.slug = "Not A Slug" }),
+      ("title: must not contain control characters", { $0.title = "Glocke \u{7}" }),
+      (
+        "distributions[0].title: must not contain control",
+        { $0.distributions[0].title = "\u{1B}[31m" }
+      ),
+      (
+        "license: proprietär is not in the dcat-ap.de licence vocabulary",
+        { $0.license = "proprietär" }
+      ),
+      ("distributions[0].license:", { $0.distributions[0].license = "MIT-ish" }),
     ]
     for (expected, edit) in cases {
       var dataset = Self.valid()

@@ -162,10 +162,11 @@ func pageThrough(
         ("turtle", try await export(whole, .turtle, options: options)),
         ("turtle", try await export(merged, .turtle, options: options)),
         ("json-ld", try await export(merged, .jsonLd, options: options)),
+        ("xml", try await export(merged, .rdfXml, options: options)),
       ])
       // Blank nodes and all: the same graph as one catalogue holding every town.
       #expect(report.isomorphic, "\(report.triples)")
-      #expect(report.triples[0] == report.triples[1] && report.triples[0] == report.triples[2])
+      #expect(Set(report.triples).count == 1, "\(report.triples)")
       #expect(report.catalogues.count == 1)
       #expect(report.datasets.count > 50)
     }

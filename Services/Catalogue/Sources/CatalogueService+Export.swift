@@ -9,7 +9,7 @@ extension CatalogueService {
   /// Datasets read from the store per page.
   static let exportPageSize = 500
 
-  /// Streams the catalogue (or one town) as DCAT-AP.de in Turtle or JSON-LD: every dataset the
+  /// Streams the catalogue (or one town) as DCAT-AP.de in Turtle, JSON-LD or RDF/XML: every dataset the
   /// caller may see, not withdrawn, as of the feed position when the export began — one
   /// consistent state however many writes happen while it streams.
   public func export(
@@ -33,6 +33,7 @@ extension CatalogueService {
     switch request.format {
     case .turtle: format = .turtle(TurtleWriter())
     case .jsonLd: format = .jsonLD(JSONLDWriter())
+    case .rdfXml: format = .rdfXML(RDFXMLWriter())
     case .UNRECOGNIZED(let value):
       throw RPCError(.invalidArgument, "format: \(value) is not a known export format")
     }
@@ -84,15 +85,17 @@ extension CatalogueService {
   }
 }
 
-/// The two export formats behind one face.
+/// The export formats behind one face.
 enum ExportSerializer {
   case turtle(TurtleWriter)
   case jsonLD(JSONLDWriter)
+  case rdfXML(RDFXMLWriter)
 
   func header() -> String {
     switch self {
     case .turtle(let writer): writer.header()
     case .jsonLD(let writer): writer.header()
+    case .rdfXML(let writer): writer.header()
     }
   }
 
@@ -100,6 +103,7 @@ enum ExportSerializer {
     switch self {
     case .turtle(let writer): writer.node(node)
     case .jsonLD(let writer): writer.node(node, first: first)
+    case .rdfXML(let writer): writer.node(node)
     }
   }
 
@@ -107,6 +111,7 @@ enum ExportSerializer {
     switch self {
     case .turtle(let writer): writer.footer()
     case .jsonLD(let writer): writer.footer()
+    case .rdfXML(let writer): writer.footer()
     }
   }
 }

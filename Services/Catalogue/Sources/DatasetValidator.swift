@@ -239,6 +239,13 @@ public enum DatasetValidator {
     let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
     if required, trimmed.isEmpty { throw invalid(field, "is required") }
     if trimmed.count > maximum { throw invalid(field, "must be at most \(maximum) characters") }
+    // Control characters other than tab and line breaks: no metadata needs them, and RDF/XML
+    // (XML 1.0) cannot carry them at all.
+    if trimmed.unicodeScalars.contains(where: {
+      $0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r" || $0.value == 0x7F
+    }) {
+      throw invalid(field, "must not contain control characters")
+    }
     return trimmed
   }
 

@@ -55,6 +55,15 @@ public enum RDFVocabulary {
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
   ]
 
+  /// The full IRI of a prefixed name ("xsd:date"); the name itself when its prefix is not one
+  /// of the export's.
+  public static func expand(_ name: String) -> String {
+    guard let colon = name.firstIndex(of: ":"),
+      let namespace = prefixes.first(where: { $0.prefix == name[..<colon] })?.namespace
+    else { return name }
+    return namespace + name[name.index(after: colon)...]
+  }
+
   /// An IRI as it may stand between `<` and `>` in Turtle and as a JSON-LD `@id`: characters
   /// that IRIs do not allow (space, `<>"{}|\^` and backtick, controls) percent-encoded.
   public static func safeIRI(_ value: String) -> String {

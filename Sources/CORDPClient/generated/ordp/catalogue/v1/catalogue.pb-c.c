@@ -3444,17 +3444,19 @@ const ProtobufCEnumDescriptor ordp__catalogue__v1__sort_order__descriptor =
   ordp__catalogue__v1__sort_order__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue ordp__catalogue__v1__export_format__enum_values_by_number[2] =
+static const ProtobufCEnumValue ordp__catalogue__v1__export_format__enum_values_by_number[3] =
 {
   { "EXPORT_FORMAT_TURTLE", "ORDP__CATALOGUE__V1__EXPORT_FORMAT__EXPORT_FORMAT_TURTLE", 0 },
   { "EXPORT_FORMAT_JSON_LD", "ORDP__CATALOGUE__V1__EXPORT_FORMAT__EXPORT_FORMAT_JSON_LD", 1 },
+  { "EXPORT_FORMAT_RDF_XML", "ORDP__CATALOGUE__V1__EXPORT_FORMAT__EXPORT_FORMAT_RDF_XML", 2 },
 };
 static const ProtobufCIntRange ordp__catalogue__v1__export_format__value_ranges[] = {
-{0, 0},{0, 2}
+{0, 0},{0, 3}
 };
-static const ProtobufCEnumValueIndex ordp__catalogue__v1__export_format__enum_values_by_name[2] =
+static const ProtobufCEnumValueIndex ordp__catalogue__v1__export_format__enum_values_by_name[3] =
 {
   { "EXPORT_FORMAT_JSON_LD", 1 },
+  { "EXPORT_FORMAT_RDF_XML", 2 },
   { "EXPORT_FORMAT_TURTLE", 0 },
 };
 const ProtobufCEnumDescriptor ordp__catalogue__v1__export_format__descriptor =
@@ -3464,9 +3466,9 @@ const ProtobufCEnumDescriptor ordp__catalogue__v1__export_format__descriptor =
   "ExportFormat",
   "Ordp__Catalogue__V1__ExportFormat",
   "ordp.catalogue.v1",
-  2,
+  3,
   ordp__catalogue__v1__export_format__enum_values_by_number,
-  2,
+  3,
   ordp__catalogue__v1__export_format__enum_values_by_name,
   1,
   ordp__catalogue__v1__export_format__value_ranges,

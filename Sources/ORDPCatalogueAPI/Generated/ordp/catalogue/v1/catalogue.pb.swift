@@ -126,6 +126,7 @@ public nonisolated enum Ordp_Catalogue_V1_ExportFormat: SwiftProtobuf.Enum, Swif
   public typealias RawValue = Int
   case turtle // = 0
   case jsonLd // = 1
+  case rdfXml // = 2
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -136,6 +137,7 @@ public nonisolated enum Ordp_Catalogue_V1_ExportFormat: SwiftProtobuf.Enum, Swif
     switch rawValue {
     case 0: self = .turtle
     case 1: self = .jsonLd
+    case 2: self = .rdfXml
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -144,6 +146,7 @@ public nonisolated enum Ordp_Catalogue_V1_ExportFormat: SwiftProtobuf.Enum, Swif
     switch self {
     case .turtle: return 0
     case .jsonLd: return 1
+    case .rdfXml: return 2
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -152,6 +155,7 @@ public nonisolated enum Ordp_Catalogue_V1_ExportFormat: SwiftProtobuf.Enum, Swif
   public static let allCases: [Ordp_Catalogue_V1_ExportFormat] = [
     .turtle,
     .jsonLd,
+    .rdfXml,
   ]
 
 }
@@ -985,7 +989,7 @@ nonisolated extension Ordp_Catalogue_V1_SortOrder: SwiftProtobuf._ProtoNameProvi
 }
 
 nonisolated extension Ordp_Catalogue_V1_ExportFormat: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_FORMAT_TURTLE\0\u{1}EXPORT_FORMAT_JSON_LD\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EXPORT_FORMAT_TURTLE\0\u{1}EXPORT_FORMAT_JSON_LD\0\u{1}EXPORT_FORMAT_RDF_XML\0")
 }
 
 nonisolated extension Ordp_Catalogue_V1_ContactPoint: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
