@@ -11,6 +11,8 @@ public enum CatalogueAssembly {
     public var dataDirectory: URL
     /// Where the datasets live on the web: the RDF export's IRIs start with it.
     public var baseIRI = "https://data.ordp.local/"
+    /// The platform's `dcatde:contributorID` (GovData assigns it), on every exported dataset.
+    public var contributorID: String? = nil
     /// Demo datasets to create in an empty catalogue (`ordp dev up`); 0 for none.
     public var demoDatasets = 0
     /// The towns whose demo datasets to create (a partition's); nil for every town.
@@ -43,7 +45,7 @@ public enum CatalogueAssembly {
       if created > 0 { logger.info("created \(created) demo datasets") }
     }
     let service = CatalogueService(
-      store: store, logger: logger, baseIRI: options.baseIRI,
+      store: store, logger: logger, baseIRI: options.baseIRI, contributorID: options.contributorID,
       publisherNames: identity.organisationNames, admission: options.admission)
     try await service.warmUp()
     return ServiceAssembly(

@@ -7,6 +7,11 @@ public struct CatalogueOptions: ParsableArguments {
     ".ordp/catalogue"
   @Option(help: "Where the datasets live on the web: the RDF export's IRIs start with it.")
   public var baseIri = "https://data.ordp.local/"
+  @Option(
+    help:
+      "The platform's dcatde:contributorID, the IRI GovData assigned to it (e.g. http://dcat-ap.de/def/contributors/…); put on every exported dataset."
+  )
+  public var contributorId: String?
   @Option(help: "Demo datasets to create when the catalogue is empty (for ordp dev up).")
   public var demoDatasets = 0
   @Option(help: "Only these towns' demo data, town,… (a partition's; default: every town).")
@@ -32,12 +37,18 @@ public struct CatalogueOptions: ParsableArguments {
     else {
       throw ValidationError("--base-iri must be an http(s) URL ending in /")
     }
+    if let contributorId {
+      guard let url = URL(string: contributorId), url.scheme == "https" || url.scheme == "http",
+        url.host != nil
+      else { throw ValidationError("--contributor-id must be an http(s) IRI") }
+    }
   }
 
   /// The assembly's options these stand for.
   public var assemblyOptions: CatalogueAssembly.Options {
     var options = CatalogueAssembly.Options(dataDirectory: URL(fileURLWithPath: dataDir))
     options.baseIRI = baseIri
+    options.contributorID = contributorId
     options.demoDatasets = demoDatasets
     options.demoTowns = demoTowns.map(DemoTowns.parse)
     options.demoTime = demoTime

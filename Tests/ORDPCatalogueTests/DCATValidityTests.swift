@@ -12,6 +12,8 @@ import Testing
 /// samples import as, and for edge cases of our own.
 @Suite struct DCATValidityTests {
   static let base = "https://data.ordp.local/"
+  /// A contributor id of the form GovData assigns (a made-up one).
+  static let contributor = "http://dcat-ap.de/def/contributors/ordpRegionSauerland"
 
   /// The documents of an export of `datasets` (a town's catalogue, or the region's), as the
   /// catalogue's Export writes them: the catalogue and its publisher first, then each
@@ -19,7 +21,8 @@ import Testing
   static func documents(
     _ datasets: [Ordp_Catalogue_V1_Dataset], publisher: String?
   ) -> [(String, Data)] {
-    var mapping = DCATMapping(baseIRI: base, publisherNames: ["soest": "Stadt Soest"])
+    var mapping = DCATMapping(
+      baseIRI: base, publisherNames: ["soest": "Stadt Soest"], contributorID: contributor)
     let catalogue = mapping.catalogueIRI(publisher: publisher)
     var nodes = mapping.catalogue(publisher: publisher)
     for dataset in datasets { nodes += mapping.nodes(dataset, catalogue: catalogue) }
@@ -55,6 +58,10 @@ import Testing
     }
     #expect(Set(datasets.map(\.publisher)).count == SyntheticCatalogue.towns.count)
     try Self.expectValid(datasets, publisher: nil, "the region")
+    // The platform's contributor id on every dataset.
+    let turtle = String(decoding: Self.documents(datasets, publisher: nil)[0].1, as: UTF8.self)
+    let contributor = "dcatde:contributorID <\(Self.contributor)>"
+    #expect(turtle.components(separatedBy: contributor).count - 1 == datasets.count)
     for town in Set(datasets.map(\.publisher)) {
       try Self.expectValid(datasets.filter { $0.publisher == town }, publisher: town, town)
     }

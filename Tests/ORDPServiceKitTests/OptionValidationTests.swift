@@ -15,6 +15,7 @@ import Testing
       (IdentityOptions.self, ["--scrypt-log-n", "64"], "--scrypt-log-n"),
       (CatalogueOptions.self, ["--base-iri", "ftp://x/"], "--base-iri"),
       (CatalogueOptions.self, ["--demo-datasets", "-1"], "--demo-datasets"),
+      (CatalogueOptions.self, ["--contributor-id", "ordp"], "--contributor-id"),
       (AnalyticsOptions.self, ["--retention-interval", "0"], "--retention-interval"),
     ]
     for (type, arguments, flag) in refused {
@@ -33,5 +34,12 @@ import Testing
     _ = try IdentityOptions.parse([])
     _ = try CatalogueOptions.parse([])
     _ = try AnalyticsOptions.parse([])
+  }
+
+  @Test func theContributorIDReachesTheCatalogue() throws {
+    let iri = "http://dcat-ap.de/def/contributors/ordpRegion"
+    let options = try CatalogueOptions.parse(["--contributor-id", iri])
+    #expect(options.assemblyOptions.contributorID == iri)
+    #expect(try CatalogueOptions.parse([]).assemblyOptions.contributorID == nil)
   }
 }

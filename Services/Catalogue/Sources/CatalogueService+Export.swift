@@ -48,7 +48,8 @@ extension CatalogueService {
     let begins = request.part <= 1
     let ends = request.part == request.partCount
     let position = try await store.latestPosition()
-    var mapping = DCATMapping(baseIRI: baseIRI, publisherNames: await publisherNames())
+    var mapping = DCATMapping(
+      baseIRI: baseIRI, publisherNames: await publisherNames(), contributorID: contributorID)
     if request.part > 0 { mapping.blankPrefix = "p\(request.part)b" }
     let catalogue = mapping.catalogueIRI(publisher: publisher)
     var buffer = begins ? format.header() : ""

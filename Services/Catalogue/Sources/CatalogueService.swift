@@ -14,6 +14,8 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let clock: @Sendable () -> Int64
   /// IRIs of the RDF export start with this.
   let baseIRI: String
+  /// The platform's `dcatde:contributorID`, put on every exported dataset (nil: none).
+  let contributorID: String?
   /// Display names of towns by organisation id, for the export's publishers.
   let publisherNames: @Sendable () async -> [String: String]
   /// How many searches and exports run at once (in all, per caller, without a token).
@@ -30,10 +32,12 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   /// - Parameters:
   ///   - baseIRI: where the platform's datasets live on the web ("https://daten.example.de/");
   ///     the RDF export names datasets, distributions and towns below it.
+  ///   - contributorID: the platform's `dcatde:contributorID` IRI, as GovData assigned it.
   ///   - publisherNames: the towns' display names by id (e.g. from the identity service).
   ///   - admission: how many searches and exports run at once.
   public init(
     store: any CatalogueStore, logger: Logger, baseIRI: String = "https://data.ordp.local/",
+    contributorID: String? = nil,
     publisherNames: @escaping @Sendable () async -> [String: String] = { [:] },
     admission: Admission = .defaults
   ) {
@@ -44,6 +48,7 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     self.logger = logger
     self.clock = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
     self.baseIRI = baseIRI
+    self.contributorID = contributorID
     self.publisherNames = publisherNames
   }
 

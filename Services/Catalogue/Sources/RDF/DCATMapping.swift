@@ -10,14 +10,19 @@ public struct DCATMapping: Sendable {
   public let baseIRI: String
   /// Display names of publishers by organisation id (the id stands in for a missing one).
   public let publisherNames: [String: String]
+  /// The platform's `dcatde:contributorID` (the IRI GovData assigned), on every dataset.
+  public let contributorID: String?
   /// Starts every blank node's label: "b", or one per part of a document joined from parts.
   public var blankPrefix = "b"
   private var blankCount = 0
   private var publishersSeen = Set<String>()
 
-  public init(baseIRI: String, publisherNames: [String: String] = [:]) {
+  public init(
+    baseIRI: String, publisherNames: [String: String] = [:], contributorID: String? = nil
+  ) {
     self.baseIRI = baseIRI.hasSuffix("/") ? baseIRI : baseIRI + "/"
     self.publisherNames = publisherNames
+    self.contributorID = contributorID
   }
 
   static let themeBase = "http://publications.europa.eu/resource/authority/data-theme/"
@@ -83,6 +88,7 @@ public struct DCATMapping: Sendable {
     node.add("dct:title", text: dataset.title)
     node.add("dct:description", text: dataset.description_p)
     node.add("dct:publisher", .iri(organisationIRI(dataset.publisher)))
+    if let contributorID { node.add("dcatde:contributorID", .iri(contributorID)) }
     for keyword in dataset.keywords { node.add("dcat:keyword", text: keyword) }
     for theme in dataset.themes { node.add("dcat:theme", .iri(Self.themeBase + theme)) }
     // Every dataset and distribution carries a licence (DCAT-AP.de requires it of
