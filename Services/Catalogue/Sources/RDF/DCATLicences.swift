@@ -17,6 +17,9 @@ public enum DCATLicences {
     "other-freeware", "other-open", "other-opensource",
   ]
 
+  static let lowercasedIDs = Dictionary(
+    ids.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+
   /// Older ids of the vocabulary and other spellings, lower-cased, with the id they mean.
   static let aliases: [String: String] = [
     // Older DCAT-AP.de ids.
@@ -49,9 +52,10 @@ public enum DCATLicences {
     for prefix in [base, "https://dcat-ap.de/def/licenses/"] where text.hasPrefix(prefix) {
       text = String(text.dropFirst(prefix.count))
     }
-    if ids.contains(text) { return text }
+    if ids.contains(text) { return text }  // what the catalogue stores: the export's case
+    if text.isEmpty { return nil }
     let lower = text.lowercased()
-    if let id = ids.first(where: { $0.lowercased() == lower }) { return id }
+    if let id = lowercasedIDs[lower] { return id }
     if let id = aliases[lower] { return id }
     return creativeCommonsID(lower)
   }
