@@ -46,7 +46,7 @@ public enum CatalogueAssembly {
     }
     let service = CatalogueService(
       store: store, logger: logger, baseIRI: options.baseIRI, contributorID: options.contributorID,
-      publisherNames: identity.organisationNames, admission: options.admission)
+      towns: identity.towns, admission: options.admission)
     try await service.warmUp()
     return ServiceAssembly(
       name: "ordp-catalogue", defaultPort: defaultPort, services: [service],

@@ -48,10 +48,12 @@ extension IdentityLink {
   public static func local(_ runtime: IdentityRuntime) -> IdentityLink {
     IdentityLink(
       verifier: runtime.verifier,
-      organisationNames: {
+      towns: {
         let organisations = (try? await runtime.store.organisations(includeInactive: true)) ?? []
         return Dictionary(
-          organisations.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a })
+          organisations.map {
+            ($0.id, TownInfo(name: $0.displayName, municipalityKey: $0.municipalityKey ?? ""))
+          }, uniquingKeysWith: { a, _ in a })
       }, background: [], close: {})
   }
 }

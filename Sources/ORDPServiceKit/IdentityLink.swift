@@ -3,13 +3,13 @@ public import ORDPAuth
 import ORDPRPC
 public import ServiceLifecycle
 
-/// What a service needs of identity: a verifier for access tokens, the towns' display names,
+/// What a service needs of identity: a verifier for access tokens, the towns (names, keys),
 /// and what keeps the verifier current. Identity in another process (`remote`, as every
 /// service executable has it) or in this one (`local`, for the benchmarks and the fuzzer).
 public struct IdentityLink: Sendable {
   public let verifier: AccessTokenVerifier
-  /// The towns' display names by id (never fails: the last known names, possibly none).
-  public let organisationNames: @Sendable () async -> [String: String]
+  /// The towns by id (never fails: the last known ones, possibly none).
+  public let towns: @Sendable () async -> [String: TownInfo]
   /// What keeps the verifier's keys and revocations current; empty when identity's own
   /// housekeeping does (in the same process).
   public let background: [any Service]
@@ -18,11 +18,11 @@ public struct IdentityLink: Sendable {
 
   public init(
     verifier: AccessTokenVerifier,
-    organisationNames: @escaping @Sendable () async -> [String: String],
+    towns: @escaping @Sendable () async -> [String: TownInfo],
     background: [any Service], close: @escaping @Sendable () -> Void
   ) {
     self.verifier = verifier
-    self.organisationNames = organisationNames
+    self.towns = towns
     self.background = background
     self.close = close
   }
@@ -36,7 +36,7 @@ public struct IdentityLink: Sendable {
       source: RemoteIdentityKeySource(channel: channel), logger: logger)
     let directory = OrganisationDirectory(channel: channel, logger: logger)
     return IdentityLink(
-      verifier: verifier, organisationNames: { await directory.displayNames() },
+      verifier: verifier, towns: { await directory.towns() },
       background: [VerifierService(verifier: verifier)], close: { channel.close() })
   }
 }

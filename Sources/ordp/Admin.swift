@@ -74,8 +74,9 @@ struct AdminTowns: AsyncParsableCommand {
     var kind: String
     var active: Bool
     var created: String
-    static let columns = ["id", "name", "kind", "active", "created"]
-    var values: [String] { [id, name, kind, active ? "yes" : "no", created] }
+    var municipalityKey: String
+    static let columns = ["id", "name", "kind", "active", "created", "municipality_key"]
+    var values: [String] { [id, name, kind, active ? "yes" : "no", created, municipalityKey] }
 
     init(_ town: Ordp_Identity_V1_Organisation) {
       id = town.id
@@ -83,6 +84,7 @@ struct AdminTowns: AsyncParsableCommand {
       kind = town.kind == .pioneer ? "pioneer" : "joining"
       active = town.active
       created = isoTime(town.createdAtMicros)
+      municipalityKey = town.municipalityKey
     }
   }
 
@@ -108,6 +110,8 @@ struct AdminTowns: AsyncParsableCommand {
     @Argument(help: "The town's id, e.g. iserlohn.") var id: String
     @Option(help: "Its name, e.g. Iserlohn.") var name: String
     @Flag(help: "A founding town of the region (default: one that joins).") var pioneer = false
+    @Option(help: "Its Amtlicher Gemeindeschlüssel (8 digits), for the DCAT-AP.de export.")
+    var municipalityKey = ""
 
     func run() async throws {
       let town = try await withIdentity(connection) { identity, options in
@@ -116,6 +120,7 @@ struct AdminTowns: AsyncParsableCommand {
             $0.id = id
             $0.displayName = name
             $0.kind = pioneer ? .pioneer : .joining
+            $0.municipalityKey = municipalityKey
           }, options: options)
       }
       print("created town \(town.id) (\(town.displayName))")
@@ -159,6 +164,8 @@ struct Onboard: AsyncParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @Argument(help: "The town's id, e.g. iserlohn.") var id: String
   @Option(help: "Its name, e.g. Iserlohn.") var name: String
+  @Option(help: "Its Amtlicher Gemeindeschlüssel (8 digits), for the DCAT-AP.de export.")
+  var municipalityKey = ""
   @Option(help: "The admin's username (default: <town>.admin).") var adminUsername: String?
   @Option(help: "The admin's display name.") var adminName = ""
   @Option(help: "The admin's e-mail address.") var adminEmail = ""
@@ -175,6 +182,7 @@ struct Onboard: AsyncParsableCommand {
             $0.id = id
             $0.displayName = name
             $0.kind = .joining
+            $0.municipalityKey = municipalityKey
           }, options: options)
       } catch let error as RPCError where error.code == .alreadyExists {
         // Onboarded halfway before: go on with its admin.

@@ -1,4 +1,5 @@
 import Foundation
+import ORDPAuth
 import ORDPCatalogue
 import ORDPCatalogueAPI
 import ORDPRPC
@@ -22,7 +23,9 @@ import Testing
     _ datasets: [Ordp_Catalogue_V1_Dataset], publisher: String?
   ) -> [(String, Data)] {
     var mapping = DCATMapping(
-      baseIRI: base, publisherNames: ["soest": "Stadt Soest"], contributorID: contributor)
+      baseIRI: base,
+      towns: ["soest": TownInfo(name: "Stadt Soest", municipalityKey: "05974040")],
+      contributorID: contributor)
     let catalogue = mapping.catalogueIRI(publisher: publisher)
     var nodes = mapping.catalogue(publisher: publisher)
     for dataset in datasets { nodes += mapping.nodes(dataset, catalogue: catalogue) }
@@ -45,6 +48,10 @@ import Testing
       #expect(
         report.violations.isEmpty,
         "\(what), \(report.document): \(report.violations.prefix(5).map(\.description))")
+      // Nor warnings (deprecated properties and the like).
+      #expect(
+        report.warnings.isEmpty,
+        "\(what), \(report.document): \(report.warnings.prefix(5).map(\.description))")
     }
   }
 
@@ -62,6 +69,14 @@ import Testing
     let turtle = String(decoding: Self.documents(datasets, publisher: nil)[0].1, as: UTF8.self)
     let contributor = "dcatde:contributorID <\(Self.contributor)>"
     #expect(turtle.components(separatedBy: contributor).count - 1 == datasets.count)
+    // Soest's datasets geocoded to Soest by its municipality key.
+    let geocoded =
+      "dct:spatial <http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05974040>"
+    let soest = datasets.filter {
+      $0.publisher == "soest" && $0.spatial.politicalGeocodingUris.isEmpty
+    }
+    #expect(!soest.isEmpty)
+    #expect(turtle.components(separatedBy: geocoded).count - 1 == soest.count)
     for town in Set(datasets.map(\.publisher)) {
       try Self.expectValid(datasets.filter { $0.publisher == town }, publisher: town, town)
     }

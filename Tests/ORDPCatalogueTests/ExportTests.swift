@@ -114,12 +114,13 @@ import Testing
       ])
     #expect(exported["dcat:landingPage"] == ["https://www.soest.de/daten?thema=müll&x=a%20b"])
     #expect(exported["dct:issued"].count == 1 && exported["dct:modified"].count == 1)
-    #expect(exported["dct:spatial"].count == 1 && exported["dct:temporal"].count == 1)
-    #expect(exported["dcat:contactPoint"].count == 1)
+    // The bounding box, and the political geocoding as a spatial object (DCAT-AP.de 3.0).
+    #expect(exported["dct:spatial"].count == 2 && exported["dct:temporal"].count == 1)
     #expect(
-      exported["dcatde:politicalGeocodingURI"] == [
-        "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05974040"
-      ])
+      exported["dct:spatial"].contains(
+        "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05974040"))
+    #expect(exported["dcat:contactPoint"].count == 1)
+    #expect(exported["dcatde:politicalGeocodingURI"].isEmpty)  // deprecated in 3.0
     #expect(exported.distributions.count == 2)
     let csv = try #require(exported.distributions.first { $0["dct:title"] == ["Touren als CSV"] })
     #expect(csv["dcat:byteSize"] == ["12345"])

@@ -239,7 +239,14 @@ import Testing
       await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code
         == .alreadyExists)
     town.id = "hemer"
-    #expect(try await client.createOrganisation(town, options: bearer(root)).kind == .joining)
+    for key in ["0596201", "059620160", "0596201x", "０５９６２０１６"] {
+      town.municipalityKey = key
+      let bad = await statusOf { try await client.createOrganisation(town, options: bearer(root)) }
+      #expect(bad?.code == .invalidArgument && bad?.message.hasPrefix("municipality_key") == true)
+    }
+    town.municipalityKey = "05962016"
+    let hemer = try await client.createOrganisation(town, options: bearer(root))
+    #expect(hemer.kind == .joining && hemer.municipalityKey == "05962016")
 
     var login = Ordp_Identity_V1_LoginRequest()
     #expect(await statusOf { try await client.login(login) }?.message == "username: is required")

@@ -25,8 +25,19 @@ extension CLITests {
     #expect(FileManager.default.fileExists(atPath: admin.session.path))
 
     // A town that joins.
-    let town = try await admin(["admin", "towns", "create", "hagen", "--name", "Hagen"])
+    let badKey = try await admin([
+      "admin", "towns", "create", "hagen", "--name", "Hagen", "--municipality-key", "5914",
+    ])
+    #expect(badKey.status == 67 && badKey.errors.contains("municipality_key"), "\(badKey)")
+    let town = try await admin([
+      "admin", "towns", "create", "hagen", "--name", "Hagen", "--municipality-key", "05914000",
+    ])
     #expect(town.status == 0 && town.output.contains("created town hagen (Hagen)"), "\(town)")
+    // The seeded towns have theirs too.
+    let listed = try await admin(["admin", "towns", "list", "--output", "csv"])
+    #expect(listed.output.contains("hagen,Hagen,joining,yes,"), "\(listed)")
+    #expect(listed.records.contains { $0.first == "hagen" && $0.last == "05914000" })
+    #expect(listed.records.contains { $0.first == "soest" && $0.last == "05974040" })
     let twice = try await admin(["admin", "towns", "create", "hagen", "--name", "Hagen"])
     #expect(twice.status == 70 && twice.errors.hasPrefix("error: ALREADY_EXISTS"), "\(twice)")
 

@@ -49,7 +49,7 @@ extension CatalogueService {
     let ends = request.part == request.partCount
     let position = try await store.latestPosition()
     var mapping = DCATMapping(
-      baseIRI: baseIRI, publisherNames: await publisherNames(), contributorID: contributorID)
+      baseIRI: baseIRI, towns: await towns(), contributorID: contributorID)
     if request.part > 0 { mapping.blankPrefix = "p\(request.part)b" }
     let catalogue = mapping.catalogueIRI(publisher: publisher)
     var buffer = begins ? format.header() : ""

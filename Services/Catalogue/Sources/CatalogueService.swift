@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import ORDPAuth
+public import ORDPAuth
 public import ORDPCatalogueAPI
 public import ORDPRPC
 
@@ -16,8 +16,8 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   let baseIRI: String
   /// The platform's `dcatde:contributorID`, put on every exported dataset (nil: none).
   let contributorID: String?
-  /// Display names of towns by organisation id, for the export's publishers.
-  let publisherNames: @Sendable () async -> [String: String]
+  /// The towns by organisation id (names, municipality keys), for the export's publishers.
+  let towns: @Sendable () async -> [String: TownInfo]
   /// How many searches and exports run at once (in all, per caller, without a token).
   public struct Admission: Sendable {
     public var searches = AdmissionControl.Limits(total: 16, perCaller: 4, anonymous: 8)
@@ -33,12 +33,12 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
   ///   - baseIRI: where the platform's datasets live on the web ("https://daten.example.de/");
   ///     the RDF export names datasets, distributions and towns below it.
   ///   - contributorID: the platform's `dcatde:contributorID` IRI, as GovData assigned it.
-  ///   - publisherNames: the towns' display names by id (e.g. from the identity service).
+  ///   - towns: the towns by id, names and municipality keys (e.g. from the identity service).
   ///   - admission: how many searches and exports run at once.
   public init(
     store: any CatalogueStore, logger: Logger, baseIRI: String = "https://data.ordp.local/",
     contributorID: String? = nil,
-    publisherNames: @escaping @Sendable () async -> [String: String] = { [:] },
+    towns: @escaping @Sendable () async -> [String: TownInfo] = { [:] },
     admission: Admission = .defaults
   ) {
     searches = AdmissionControl(limits: admission.searches)
@@ -49,7 +49,7 @@ public final class CatalogueService: Ordp_Catalogue_V1_Catalogue_ServiceProtocol
     self.clock = { Int64(Date().timeIntervalSince1970 * 1_000_000) }
     self.baseIRI = baseIRI
     self.contributorID = contributorID
-    self.publisherNames = publisherNames
+    self.towns = towns
   }
 
   /// Builds the search index from the change feed (a search would do it on first use);

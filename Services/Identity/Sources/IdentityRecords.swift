@@ -15,6 +15,8 @@ public struct OrganisationRecord: Sendable, Equatable, Codable {
   public var kind: Kind
   public var active: Bool
   public var createdAt: Micros
+  /// Amtlicher Gemeindeschlüssel (8 digits); nil when not known.
+  public var municipalityKey: String? = nil
 }
 
 public struct MembershipRecord: Sendable, Equatable, Hashable {

@@ -35,8 +35,10 @@ extension IdentityService {
     case .joining, .unspecified: kind = .joining
     default: throw Validation.invalid("kind", "unknown organisation kind \(request.kind.rawValue)")
     }
+    try Validation.municipalityKey(request.municipalityKey, field: "municipality_key")
     let organisation = OrganisationRecord(
-      id: request.id, displayName: name, kind: kind, active: true, createdAt: now)
+      id: request.id, displayName: name, kind: kind, active: true, createdAt: now,
+      municipalityKey: request.municipalityKey.isEmpty ? nil : request.municipalityKey)
     try await store.insertOrganisation(
       organisation,
       audit: audit(

@@ -7,6 +7,8 @@ public struct OrganisationSeed: Decodable, Sendable {
     public var id: String
     public var displayName: String
     public var kind: OrganisationRecord.Kind
+    /// Amtlicher Gemeindeschlüssel (8 digits), when given.
+    public var municipalityKey: String?
   }
 
   public var organisations: [Entry]
@@ -19,6 +21,9 @@ public struct OrganisationSeed: Decodable, Sendable {
     for entry in seed.organisations {
       try Validation.organisationID(
         entry.id, field: "organisations[].id in \(url.lastPathComponent)")
+      try Validation.municipalityKey(
+        entry.municipalityKey ?? "",
+        field: "organisations[].municipalityKey in \(url.lastPathComponent)")
     }
     return seed
   }
@@ -26,7 +31,8 @@ public struct OrganisationSeed: Decodable, Sendable {
   func records(now: Micros) -> [OrganisationRecord] {
     organisations.map {
       OrganisationRecord(
-        id: $0.id, displayName: $0.displayName, kind: $0.kind, active: true, createdAt: now)
+        id: $0.id, displayName: $0.displayName, kind: $0.kind, active: true, createdAt: now,
+        municipalityKey: $0.municipalityKey)
     }
   }
 }

@@ -42,8 +42,15 @@ public final class SQLiteIdentityStore: IdentityStore {
   public func seedOrganisations(_ organisations: [OrganisationRecord]) async throws -> Int {
     try await pool.write { db in
       var inserted = 0
-      for organisation in organisations
-      where try Self.fetchOrganisation(db, id: organisation.id) == nil {
+      for organisation in organisations {
+        if let key = organisation.municipalityKey {
+          // A store seeded before towns had keys gets them from the seed (never overwritten).
+          try db.execute(
+            sql:
+              "UPDATE organisation SET municipality_key = ? WHERE id = ? AND municipality_key = ''",
+            arguments: [key, organisation.id])
+        }
+        guard try Self.fetchOrganisation(db, id: organisation.id) == nil else { continue }
         try Self.insert(db, organisation)
         try Self.append(
           db,
@@ -115,10 +122,10 @@ public final class SQLiteIdentityStore: IdentityStore {
   static func insert(_ db: Database, _ organisation: OrganisationRecord) throws {
     try db.execute(
       sql:
-        "INSERT INTO organisation (id, display_name, kind, active, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO organisation (id, display_name, kind, active, created_at, municipality_key) VALUES (?, ?, ?, ?, ?, ?)",
       arguments: [
         organisation.id, organisation.displayName, organisation.kind.rawValue, organisation.active,
-        organisation.createdAt,
+        organisation.createdAt, organisation.municipalityKey ?? "",
       ])
   }
 
@@ -126,7 +133,8 @@ public final class SQLiteIdentityStore: IdentityStore {
     OrganisationRecord(
       id: row["id"], displayName: row["display_name"],
       kind: OrganisationRecord.Kind(rawValue: row["kind"]) ?? .joining, active: row["active"],
-      createdAt: row["created_at"])
+      createdAt: row["created_at"],
+      municipalityKey: (row["municipality_key"] as String?).flatMap { $0.isEmpty ? nil : $0 })
   }
 
   // MARK: Users

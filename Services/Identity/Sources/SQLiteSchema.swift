@@ -68,6 +68,10 @@ enum SQLiteSchema {
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
           """)
     }
+    migrator.registerMigration("v2-municipality-key") { db in
+      try db.execute(
+        sql: "ALTER TABLE organisation ADD COLUMN municipality_key TEXT NOT NULL DEFAULT ''")
+    }
     return migrator
   }
 }

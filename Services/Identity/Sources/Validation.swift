@@ -22,6 +22,12 @@ enum Validation {
     if let problem = OrganisationID.problem(id) { throw invalid(field, problem) }
   }
 
+  /// A municipality key (Amtlicher Gemeindeschlüssel): empty, or exactly 8 digits.
+  static func municipalityKey(_ key: String, field: String) throws {
+    guard key.isEmpty || (key.utf8.count == 8 && key.utf8.allSatisfy { (48...57).contains($0) })
+    else { throw invalid(field, "must be 8 digits (Amtlicher Gemeindeschlüssel), or empty") }
+  }
+
   /// Usernames: 3–64 characters of letters, digits, '.', '_', '-', '@'.
   static func username(_ name: String, field: String = "username") throws -> String {
     let trimmed = name.trimmingCharacters(in: .whitespaces)

@@ -9,6 +9,7 @@ extension OrganisationRecord {
     wire.kind = kind == .pioneer ? .pioneer : .joining
     wire.active = active
     wire.createdAtMicros = createdAt
+    wire.municipalityKey = municipalityKey ?? ""
     return wire
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import ORDPAuth
 public import ORDPCatalogueAPI
 
 /// Maps catalogue datasets onto DCAT-AP.de as `RDFNode`s: the catalogue, each dataset with its
@@ -8,8 +9,10 @@ public import ORDPCatalogueAPI
 public struct DCATMapping: Sendable {
   /// The IRIs of datasets, distributions and organisations start with this ("https://…/").
   public let baseIRI: String
-  /// Display names of publishers by organisation id (the id stands in for a missing one).
-  public let publisherNames: [String: String]
+  /// The publishing towns by organisation id: display names (the id stands in for a missing
+  /// one) and municipality keys (a dataset without political geocoding of its own is geocoded
+  /// to its town's).
+  public let towns: [String: TownInfo]
   /// The platform's `dcatde:contributorID` (the IRI GovData assigned), on every dataset.
   public let contributorID: String?
   /// Starts every blank node's label: "b", or one per part of a document joined from parts.
@@ -18,10 +21,10 @@ public struct DCATMapping: Sendable {
   private var publishersSeen = Set<String>()
 
   public init(
-    baseIRI: String, publisherNames: [String: String] = [:], contributorID: String? = nil
+    baseIRI: String, towns: [String: TownInfo] = [:], contributorID: String? = nil
   ) {
     self.baseIRI = baseIRI.hasSuffix("/") ? baseIRI : baseIRI + "/"
-    self.publisherNames = publisherNames
+    self.towns = towns
     self.contributorID = contributorID
   }
 
@@ -29,6 +32,9 @@ public struct DCATMapping: Sendable {
   static let fileTypeBase = "http://publications.europa.eu/resource/authority/file-type/"
   static let accessRightBase = "http://publications.europa.eu/resource/authority/access-right/"
   static let mediaTypeBase = "https://www.iana.org/assignments/media-types/"
+  static let municipalityKeyBase =
+    "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
+  static let municipalityLevel = "http://dcat-ap.de/def/politicalGeocodingLevel/municipality"
 
   public func catalogueIRI(publisher: String?) -> String {
     publisher.map { baseIRI + "catalogue/" + Self.segment($0) } ?? baseIRI + "catalogue"
@@ -48,7 +54,7 @@ public struct DCATMapping: Sendable {
   /// platform's operator for the whole region's catalogue).
   public mutating func catalogue(publisher: String?) -> [RDFNode] {
     var node = RDFNode(subject: .iri(catalogueIRI(publisher: publisher)), types: ["dcat:Catalog"])
-    let name = publisher.map { publisherNames[$0] ?? $0 }
+    let name = publisher.map { towns[$0]?.name ?? $0 }
     node.add(
       "dct:title", text: name.map { "ORDP – Datensätze von \($0)" } ?? "ORDP – Regionale Daten")
     node.add(
@@ -68,7 +74,7 @@ public struct DCATMapping: Sendable {
   mutating func publisher(_ id: String) -> [RDFNode] {
     guard publishersSeen.insert(id).inserted else { return [] }
     var agent = RDFNode(subject: .iri(organisationIRI(id)), types: ["foaf:Organization"])
-    agent.add("foaf:name", text: publisherNames[id] ?? id)
+    agent.add("foaf:name", text: towns[id]?.name ?? id)
     agent.add("dct:identifier", text: id)
     return [agent]
   }
@@ -105,10 +111,19 @@ public struct DCATMapping: Sendable {
     node.add("dct:accessRights", .iri(Self.accessRightBase + Self.accessRight(dataset.accessLevel)))
     if !dataset.landingPage.isEmpty { node.add("dcat:landingPage", .iri(dataset.landingPage)) }
     if dataset.hasContactPoint { nodes.append(contact(dataset.contactPoint, of: &node)) }
+    // Political geocoding as DCAT-AP.de 3.0 has it: the geocoding IRIs as `dct:spatial` (typed
+    // `dct:Location`, which the shapes ask of every spatial object; `politicalGeocodingURI` is
+    // deprecated), the town's own when the dataset names none.
+    var geocoding = dataset.spatial.politicalGeocodingUris
+    if geocoding.isEmpty, let key = towns[dataset.publisher]?.municipalityKey, !key.isEmpty {
+      geocoding = [Self.municipalityKeyBase + key]
+      node.add("dcatde:politicalGeocodingLevelURI", .iri(Self.municipalityLevel))
+    }
+    for uri in geocoding {
+      node.add("dct:spatial", .iri(uri))
+      nodes.append(RDFNode(subject: .iri(uri), types: ["dct:Location"]))
+    }
     if dataset.hasSpatial {
-      for uri in dataset.spatial.politicalGeocodingUris {
-        node.add("dcatde:politicalGeocodingURI", .iri(uri))
-      }
       if dataset.spatial.hasBbox_p { nodes.append(location(dataset.spatial.bbox, of: &node)) }
     }
     if dataset.hasTemporal,

@@ -2077,7 +2077,7 @@ void   ordp__identity__v1__query_audit_response__free_unpacked
   assert(message->base.descriptor == &ordp__identity__v1__query_audit_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor ordp__identity__v1__organisation__field_descriptors[5] =
+static const ProtobufCFieldDescriptor ordp__identity__v1__organisation__field_descriptors[6] =
 {
   {
     "id",
@@ -2139,6 +2139,18 @@ static const ProtobufCFieldDescriptor ordp__identity__v1__organisation__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "municipality_key",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Identity__V1__Organisation, municipality_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__identity__v1__organisation__field_indices_by_name[] = {
   3,   /* field[3] = active */
@@ -2146,11 +2158,12 @@ static const unsigned ordp__identity__v1__organisation__field_indices_by_name[] 
   1,   /* field[1] = display_name */
   0,   /* field[0] = id */
   2,   /* field[2] = kind */
+  5,   /* field[5] = municipality_key */
 };
 static const ProtobufCIntRange ordp__identity__v1__organisation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor ordp__identity__v1__organisation__descriptor =
 {
@@ -2160,7 +2173,7 @@ const ProtobufCMessageDescriptor ordp__identity__v1__organisation__descriptor =
   "Ordp__Identity__V1__Organisation",
   "ordp.identity.v1",
   sizeof(Ordp__Identity__V1__Organisation),
-  5,
+  6,
   ordp__identity__v1__organisation__field_descriptors,
   ordp__identity__v1__organisation__field_indices_by_name,
   1,  ordp__identity__v1__organisation__number_ranges,
@@ -2281,7 +2294,7 @@ const ProtobufCMessageDescriptor ordp__identity__v1__get_organisation_request__d
   (ProtobufCMessageInit) ordp__identity__v1__get_organisation_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ordp__identity__v1__create_organisation_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor ordp__identity__v1__create_organisation_request__field_descriptors[4] =
 {
   {
     "id",
@@ -2319,16 +2332,29 @@ static const ProtobufCFieldDescriptor ordp__identity__v1__create_organisation_re
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "municipality_key",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Ordp__Identity__V1__CreateOrganisationRequest, municipality_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ordp__identity__v1__create_organisation_request__field_indices_by_name[] = {
   1,   /* field[1] = display_name */
   0,   /* field[0] = id */
   2,   /* field[2] = kind */
+  3,   /* field[3] = municipality_key */
 };
 static const ProtobufCIntRange ordp__identity__v1__create_organisation_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor ordp__identity__v1__create_organisation_request__descriptor =
 {
@@ -2338,7 +2364,7 @@ const ProtobufCMessageDescriptor ordp__identity__v1__create_organisation_request
   "Ordp__Identity__V1__CreateOrganisationRequest",
   "ordp.identity.v1",
   sizeof(Ordp__Identity__V1__CreateOrganisationRequest),
-  3,
+  4,
   ordp__identity__v1__create_organisation_request__field_descriptors,
   ordp__identity__v1__create_organisation_request__field_indices_by_name,
   1,  ordp__identity__v1__create_organisation_request__number_ranges,

@@ -129,10 +129,16 @@ struct  Ordp__Identity__V1__Organisation
    */
   protobuf_c_boolean active;
   int64_t created_at_micros;
+  /*
+   * The town's official municipality key (Amtlicher Gemeindeschlüssel, 8 digits, e.g.
+   * "05974040" for Soest); empty when not known. The catalogue's DCAT-AP.de export geocodes
+   * the town's datasets with it.
+   */
+  char *municipality_key;
 };
 #define ORDP__IDENTITY__V1__ORGANISATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__identity__v1__organisation__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__IDENTITY__V1__ORGANISATION_KIND__ORGANISATION_KIND_UNSPECIFIED, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__IDENTITY__V1__ORGANISATION_KIND__ORGANISATION_KIND_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Identity__V1__ListOrganisationsRequest
@@ -175,10 +181,14 @@ struct  Ordp__Identity__V1__CreateOrganisationRequest
   char *id;
   char *display_name;
   Ordp__Identity__V1__OrganisationKind kind;
+  /*
+   * Its municipality key (8 digits), or empty.
+   */
+  char *municipality_key;
 };
 #define ORDP__IDENTITY__V1__CREATE_ORGANISATION_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ordp__identity__v1__create_organisation_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__IDENTITY__V1__ORGANISATION_KIND__ORGANISATION_KIND_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ORDP__IDENTITY__V1__ORGANISATION_KIND__ORGANISATION_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 struct  Ordp__Identity__V1__SetOrganisationActiveRequest

@@ -190,6 +190,11 @@ public nonisolated struct Ordp_Identity_V1_Organisation: Sendable {
 
   public var createdAtMicros: Int64 = 0
 
+  /// The town's official municipality key (Amtlicher Gemeindeschlüssel, 8 digits, e.g.
+  /// "05974040" for Soest); empty when not known. The catalogue's DCAT-AP.de export geocodes
+  /// the town's datasets with it.
+  public var municipalityKey: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -242,6 +247,9 @@ public nonisolated struct Ordp_Identity_V1_CreateOrganisationRequest: Sendable {
   public var displayName: String = String()
 
   public var kind: Ordp_Identity_V1_OrganisationKind = .unspecified
+
+  /// Its municipality key (8 digits), or empty.
+  public var municipalityKey: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -960,7 +968,7 @@ nonisolated extension Ordp_Identity_V1_RevocationKind: SwiftProtobuf._ProtoNameP
 
 nonisolated extension Ordp_Identity_V1_Organisation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Organisation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}display_name\0\u{1}kind\0\u{1}active\0\u{3}created_at_micros\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}display_name\0\u{1}kind\0\u{1}active\0\u{3}created_at_micros\0\u{3}municipality_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -973,6 +981,7 @@ nonisolated extension Ordp_Identity_V1_Organisation: SwiftProtobuf.Message, Swif
       case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.active) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.createdAtMicros) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.municipalityKey) }()
       default: break
       }
     }
@@ -994,6 +1003,9 @@ nonisolated extension Ordp_Identity_V1_Organisation: SwiftProtobuf.Message, Swif
     if self.createdAtMicros != 0 {
       try visitor.visitSingularInt64Field(value: self.createdAtMicros, fieldNumber: 5)
     }
+    if !self.municipalityKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.municipalityKey, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1003,6 +1015,7 @@ nonisolated extension Ordp_Identity_V1_Organisation: SwiftProtobuf.Message, Swif
     if lhs.kind != rhs.kind {return false}
     if lhs.active != rhs.active {return false}
     if lhs.createdAtMicros != rhs.createdAtMicros {return false}
+    if lhs.municipalityKey != rhs.municipalityKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1100,7 +1113,7 @@ nonisolated extension Ordp_Identity_V1_GetOrganisationRequest: SwiftProtobuf.Mes
 
 nonisolated extension Ordp_Identity_V1_CreateOrganisationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateOrganisationRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}display_name\0\u{1}kind\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}display_name\0\u{1}kind\0\u{3}municipality_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1111,6 +1124,7 @@ nonisolated extension Ordp_Identity_V1_CreateOrganisationRequest: SwiftProtobuf.
       case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.municipalityKey) }()
       default: break
       }
     }
@@ -1126,6 +1140,9 @@ nonisolated extension Ordp_Identity_V1_CreateOrganisationRequest: SwiftProtobuf.
     if self.kind != .unspecified {
       try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 3)
     }
+    if !self.municipalityKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.municipalityKey, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1133,6 +1150,7 @@ nonisolated extension Ordp_Identity_V1_CreateOrganisationRequest: SwiftProtobuf.
     if lhs.id != rhs.id {return false}
     if lhs.displayName != rhs.displayName {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.municipalityKey != rhs.municipalityKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
