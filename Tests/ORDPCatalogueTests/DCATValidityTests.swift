@@ -77,6 +77,9 @@ import Testing
     }
     #expect(!soest.isEmpty)
     #expect(turtle.components(separatedBy: geocoded).count - 1 == soest.count)
+    // The town's geocoding IRI is typed once, not once per dataset.
+    let typed = "<http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05974040> a dct:Location"
+    #expect(turtle.components(separatedBy: typed).count - 1 == 1)
     for town in Set(datasets.map(\.publisher)) {
       try Self.expectValid(datasets.filter { $0.publisher == town }, publisher: town, town)
     }

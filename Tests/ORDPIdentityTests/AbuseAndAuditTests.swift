@@ -239,11 +239,17 @@ import Testing
       await statusOf { try await client.createOrganisation(town, options: bearer(root)) }?.code
         == .alreadyExists)
     town.id = "hemer"
-    for key in ["0596201", "059620160", "0596201x", "０５９６２０１６"] {
+    for key in [
+      "0596201", "059620160", "0596201x", "０５９６２０１６", String(repeating: "0", count: 2000),
+    ] {
       town.municipalityKey = key
       let bad = await statusOf { try await client.createOrganisation(town, options: bearer(root)) }
       #expect(bad?.code == .invalidArgument && bad?.message.hasPrefix("municipality_key") == true)
     }
+    // Far beyond what the method takes: refused from the frame header, before decoding.
+    town.municipalityKey = String(repeating: "0", count: 100_000)
+    let huge = await statusOf { try await client.createOrganisation(town, options: bearer(root)) }
+    #expect(huge?.code == .resourceExhausted, "\(String(describing: huge))")
     town.municipalityKey = "05962016"
     let hemer = try await client.createOrganisation(town, options: bearer(root))
     #expect(hemer.kind == .joining && hemer.municipalityKey == "05962016")

@@ -19,6 +19,9 @@ public struct DCATMapping: Sendable {
   public var blankPrefix = "b"
   private var blankCount = 0
   private var publishersSeen = Set<String>()
+  /// Geocoding IRIs already typed `dct:Location` in this document (a town's key is shared by
+  /// all its datasets: typed once, not once per dataset).
+  private var locationsSeen = Set<String>()
 
   public init(
     baseIRI: String, towns: [String: TownInfo] = [:], contributorID: String? = nil
@@ -121,7 +124,9 @@ public struct DCATMapping: Sendable {
     }
     for uri in geocoding {
       node.add("dct:spatial", .iri(uri))
-      nodes.append(RDFNode(subject: .iri(uri), types: ["dct:Location"]))
+      if locationsSeen.insert(uri).inserted {
+        nodes.append(RDFNode(subject: .iri(uri), types: ["dct:Location"]))
+      }
     }
     if dataset.hasSpatial {
       if dataset.spatial.hasBbox_p { nodes.append(location(dataset.spatial.bbox, of: &node)) }
